@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Bring up a local Docker environment for scaffold's real `docker build` tests,
+# on a Debian 12 machine without a container registry (see docs on offline Docker).
+#
+#   1. Debian's docker.io / docker-compose / debootstrap (only if missing)
+#   2. dockerd in the background (only if `docker info` does not answer); it keeps
+#      running after this script exits
+#   3. scaffold-local/python:3.11  - debootstrapped bookworm with python3 (only if missing)
+#   4. scaffold-local/uv:$UV_VERSION - FROM scratch with /uv and /uvx from the PyPI wheel
+#      (only if missing)
+#
+# Idempotent: on a machine where all of this exists it only checks, and takes ~1 s.
+# Run as root. Always uses /usr/bin/docker: /usr/local/bin/docker (if present) is a
+# client without buildx and cannot build with BuildKit.
+#
+# Environment:
+#   UV_VERSION      uv version for the uv image (default 0.13.8)
+#   PYTHON_IMAGE    tag of the python image (default scaffold-local/python:3.11)
+#   DEBIAN_SUITE    suite to debootstrap (default bookworm)
+#   DEBIAN_MIRROR   mirror for debootstrap (default: first URIs: in debian.sources)
+set -euo pipefail
+
+UV_VERSION="${UV_VERSION:-0.13.8}"
+PYTHON_IMAGE="${PYTHON_IMAGE:-scaffold-local/python:3.11}"
+UV_IMAGE="scaffold-local/uv:${UV_VERSION}"
+DEBIAN_SUITE="${DEBIAN_SUITE:-bookworm}"
+DOCKER=/usr/bin/docker
+DOCKERD_LOG=/var/log/scaffold-dockerd.log
+HOST_CA_BUNDLE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+
+log() { printf '[docker-env] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# retry CMD...: up to 3 attempts, sleeping 5 s then 10 s between them.
+retry() {
+    local attempt=1
+    until "$@"; do
+        if (( attempt >= 3 )); then
+            log "failed after ${attempt} attempts: $*"
+            return 1
+        fi
+        log "attempt ${attempt} failed, retrying in $(( attempt * 5 ))s: $*"
+        sleep $(( attempt * 5 ))
+        attempt=$(( attempt + 1 ))
+    done
+}
+
+phase_start=0
+phase() { phase_start=$(date +%s%N); log "$*"; }
+phase_done() { log "  done in $(( ($(date +%s%N) - phase_start) / 1000000 )) ms"; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root"
+
+# Temporary directories, removed on exit whatever happens.
+TMP_DIRS=()
+cleanup() {
+    local d
+    for d in "${TMP_DIRS[@]}"; do
+        [[ -n "$d" && -d "$d" ]] && rm -rf --one-file-system "$d"
+    done
+    return 0
+}
+trap cleanup EXIT
+
+# Serialise concurrent runs on one machine (two CI jobs at once). fd 9 is closed
+# for dockerd below so the daemon does not keep holding the lock.
+exec 9>/var/lock/scaffold-docker-env.lock
+flock 9
+
+# ---------------------------------------------------------------- 1. packages
+phase "1/4 packages: docker.io docker-compose debootstrap"
+missing=()
+for bin in /usr/bin/docker /usr/sbin/dockerd /usr/bin/docker-compose /usr/sbin/debootstrap; do
+    [[ -x "$bin" ]] || missing+=("$bin")
+done
+if (( ${#missing[@]} )); then
+    log "  missing: ${missing[*]}; installing with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    # apt's progress goes to stderr: stdout carries only the summary lines.
+    retry apt-get update -q >&2
+    retry apt-get install -y -q --no-install-recommends docker.io docker-compose debootstrap >&2
+    for bin in "${missing[@]}"; do
+        [[ -x "$bin" ]] || die "$bin still missing after apt-get install"
+    done
+else
+    log "  already installed"
+fi
+phase_done
+
+# ---------------------------------------------------------------- 2. dockerd
+phase "2/4 docker engine"
+if "$DOCKER" info >/dev/null 2>&1; then
+    log "  dockerd already answering"
+else
+    pid=""
+    [[ -s /var/run/docker.pid ]] && pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        log "  dockerd (pid $pid) is running but not answering yet; waiting"
+    else
+        log "  starting dockerd, log: $DOCKERD_LOG"
+        # setsid: own session, survives this script and the CI step's process group.
+        # All fds redirected/closed so nothing waits on the daemon's output.
+        setsid /usr/sbin/dockerd >"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
+    fi
+    ok=0
+    deadline=$(( SECONDS + 60 ))
+    while (( SECONDS < deadline )); do
+        if timeout 5 "$DOCKER" info >/dev/null 2>&1; then ok=1; break; fi
+        sleep 0.5
+    done
+    if (( ! ok )); then
+        log "dockerd did not answer within 60 s; last lines of $DOCKERD_LOG:"
+        tail -n 40 "$DOCKERD_LOG" >&2 || true
+        exit 1
+    fi
+    log "  dockerd is up ($("$DOCKER" info --format '{{.ServerVersion}}, {{.Driver}}, cgroup v{{.CgroupVersion}}'))"
+fi
+phase_done
+
+image_exists() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
+
+# One line per certificate: the PEM body with line breaks removed.
+pem_bodies() {
+    awk '/-----BEGIN CERTIFICATE-----/ { body = ""; inside = 1; next }
+         /-----END CERTIFICATE-----/   { if (inside) print body; inside = 0; next }
+         inside { gsub(/[ \t\r]/, ""); body = body $0 }' "$@"
+}
+
+# Fail if the image's CA bundle holds a certificate the host added locally (the
+# TLS-inspecting proxy's CA or a company CA): those must only reach builds as a
+# BuildKit secret, never be baked into an image.
+check_no_host_ca() {
+    local image=$1 work=$2 f
+    : >"$work/host-local-cas"
+    # Certificates the host adds to Debian's Mozilla set ...
+    while IFS= read -r -d '' f; do
+        pem_bodies "$f" >>"$work/host-local-cas"
+    done < <(find /usr/local/share/ca-certificates -type f -name '*.crt' -print0 2>/dev/null)
+    # ... and the last block of the host bundle (update-ca-certificates appends local CAs last).
+    if [[ -r "$HOST_CA_BUNDLE" ]]; then
+        pem_bodies "$HOST_CA_BUNDLE" | tail -n 1 >>"$work/host-local-cas"
+    fi
+    sort -u -o "$work/host-local-cas" "$work/host-local-cas"
+    sed -i '/^$/d' "$work/host-local-cas"
+    "$DOCKER" run --rm --network none --entrypoint cat "$image" /etc/ssl/certs/ca-certificates.crt \
+        >"$work/image-bundle.crt" || return 1
+    pem_bodies "$work/image-bundle.crt" >"$work/image-cas"
+    if [[ ! -s "$work/image-cas" ]]; then
+        log "ERROR: $image has an empty /etc/ssl/certs/ca-certificates.crt"
+        return 1
+    fi
+    if grep -qxFf "$work/host-local-cas" "$work/image-cas"; then
+        log "ERROR: $image contains one of the host's local CA certificates; removing it"
+        return 1
+    fi
+    log "  checked: none of the host's $(wc -l <"$work/host-local-cas") local CA certificate(s) is among the image's $(wc -l <"$work/image-cas")"
+}
+
+# ---------------------------------------------------------------- 3. python image
+phase "3/4 python image: $PYTHON_IMAGE"
+if image_exists "$PYTHON_IMAGE"; then
+    log "  already present"
+else
+    mirror="${DEBIAN_MIRROR:-}"
+    if [[ -z "$mirror" && -r /etc/apt/sources.list.d/debian.sources ]]; then
+        mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+    fi
+    mirror="${mirror:-http://deb.debian.org/debian}"
+    work=$(mktemp -d /var/tmp/scaffold-python-image.XXXXXX)
+    TMP_DIRS+=("$work")
+    rootfs="$work/rootfs"
+    log "  debootstrap $DEBIAN_SUITE from $mirror into $rootfs"
+    bootstrap() {
+        rm -rf --one-file-system "$rootfs"
+        debootstrap --variant=minbase \
+            --include=python3,python3-venv,python3-dev,python-is-python3,ca-certificates \
+            "$DEBIAN_SUITE" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+                tail -n 20 "$work/debootstrap.log" >&2
+                [[ -f "$rootfs/debootstrap/debootstrap.log" ]] \
+                    && tail -n 20 "$rootfs/debootstrap/debootstrap.log" >&2
+                return 1
+            }
+    }
+    retry bootstrap
+    # Slim down and drop what belongs to the host, not the image. Nothing from the
+    # host's certificate store is copied in: ca-certificates built the image's bundle
+    # from its own Mozilla set inside the chroot.
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
+        "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/archives/partial/* \
+        "$rootfs"/var/log/* "$rootfs"/tmp/* "$rootfs"/var/tmp/*
+    mkdir -p "$rootfs/var/lib/apt/lists/partial"
+    : >"$rootfs/etc/resolv.conf"    # docker provides its own at run time
+    : >"$rootfs/etc/hostname"
+    log "  importing as $PYTHON_IMAGE"
+    tar -C "$rootfs" -c . | "$DOCKER" import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'ENV LANG=C.UTF-8' \
+        --change 'CMD ["python3"]' \
+        - "$PYTHON_IMAGE" >/dev/null
+    rm -rf --one-file-system "$rootfs"
+    if ! check_no_host_ca "$PYTHON_IMAGE" "$work"; then
+        "$DOCKER" image rm "$PYTHON_IMAGE" >/dev/null 2>&1 || true
+        exit 1
+    fi
+fi
+phase_done
+
+# ---------------------------------------------------------------- 4. uv image
+phase "4/4 uv image: $UV_IMAGE"
+if image_exists "$UV_IMAGE"; then
+    log "  already present"
+else
+    work=$(mktemp -d /var/tmp/scaffold-uv-image.XXXXXX)
+    TMP_DIRS+=("$work")
+    mkdir -p "$work/wheel" "$work/ctx"
+    # The musllinux wheel holds statically linked uv/uvx (the build the official
+    # ghcr.io/astral-sh/uv image ships): they run in a FROM-scratch image and on any
+    # base. The manylinux binaries need glibc and fail in scratch ("exec /uv: no such
+    # file or directory").
+    log "  downloading the uv $UV_VERSION wheel (musllinux, static binaries)"
+    retry python3 -m pip download -q --no-deps --only-binary=:all: \
+        --platform musllinux_1_1_x86_64 "uv==${UV_VERSION}" -d "$work/wheel"
+    wheel=$(find "$work/wheel" -maxdepth 1 -name "uv-${UV_VERSION}-*.whl" | head -n 1)
+    [[ -n "$wheel" ]] || die "no uv ${UV_VERSION} wheel downloaded"
+    python3 - "$wheel" "$UV_VERSION" "$work/ctx" <<'PY'
+import os, sys, zipfile
+wheel, version, dest = sys.argv[1:]
+with zipfile.ZipFile(wheel) as zf:
+    for name in ("uv", "uvx"):
+        member = f"uv-{version}.data/scripts/{name}"
+        with zf.open(member) as src, open(os.path.join(dest, name), "wb") as out:
+            out.write(src.read())
+        os.chmod(os.path.join(dest, name), 0o755)
+PY
+    "$work/ctx/uv" --version >/dev/null || die "extracted uv binary does not run"
+    # No `# syntax=` line: it would make BuildKit pull a frontend image from a registry.
+    printf 'FROM scratch\nCOPY uv uvx /\n' >"$work/ctx/Dockerfile"
+    log "  building $UV_IMAGE"
+    DOCKER_BUILDKIT=1 "$DOCKER" build -q -t "$UV_IMAGE" "$work/ctx" >/dev/null
+    if ! "$DOCKER" run --rm --network none --entrypoint /uv "$UV_IMAGE" --version >/dev/null; then
+        "$DOCKER" image rm "$UV_IMAGE" >/dev/null 2>&1 || true
+        die "/uv does not run in $UV_IMAGE"
+    fi
+fi
+phase_done
+
+python_size=$("$DOCKER" image ls --format '{{.Size}}' "$PYTHON_IMAGE" | head -n 1)
+echo "python image: $PYTHON_IMAGE (${python_size})"
+echo "uv image: $UV_IMAGE"

@@ -1,0 +1,277 @@
+"""The command line: maps options onto the library and its reports onto output and exit codes.
+
+Imports of the core, Jinja and rich happen inside the commands, so ``--help`` and
+``new --no-lock --no-git --no-validate`` pay only for what they use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from scaffold import __version__
+
+if TYPE_CHECKING:
+    from scaffold.validate import ValidateOptions
+
+app = typer.Typer(
+    name="scaffold",
+    help="Create Python service repositories from templates, and prove they work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat every skipped step as a failure.")]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option("--skip", help="Skip a validation step (repeatable): lock, sync, tests, lint, "
+                 "build, run."),
+]
+PythonImageOpt = Annotated[
+    str | None,
+    typer.Option("--python-image", help="Base image for the build [env: SCAFFOLD_PYTHON_IMAGE]."),
+]
+UvImageOpt = Annotated[
+    str | None, typer.Option("--uv-image", help="uv image for the build [env: SCAFFOLD_UV_IMAGE].")
+]
+CaOpt = Annotated[
+    Path | None,
+    typer.Option("--ca-bundle", help="CA bundle given to the build as a secret "
+                 "[default: $SSL_CERT_FILE when it exists]."),
+]
+DockerOpt = Annotated[
+    str | None, typer.Option("--docker", help="The docker client binary [env: SCAFFOLD_DOCKER].")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", help="Seconds each validation step may take.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"scaffold {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Create Python service repositories from templates, and prove they work."""
+
+
+@contextlib.contextmanager
+def _errors(json_output: bool, debug: bool) -> Iterator[None]:
+    """One line on stderr and a fixed exit code for every error; a traceback only with --debug."""
+    from scaffold.errors import ExitCode, ScaffoldError  # noqa: PLC0415
+
+    try:
+        yield
+    except ScaffoldError as exc:
+        if debug:
+            raise
+        from scaffold import ui  # noqa: PLC0415
+
+        ui.error(exc.message, exc.hint, int(exc.exit_code), json_output)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        from scaffold import ui  # noqa: PLC0415
+
+        ui.error("interrupted", None, int(ExitCode.INTERRUPTED), json_output)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _validate_options(
+    *,
+    skip: list[str] | None,
+    only: list[str] | None = None,
+    strict: bool,
+    timeout: float,
+    python_image: str | None,
+    uv_image: str | None,
+    ca_bundle: Path | None,
+    docker: str | None,
+    keep: bool = False,
+    port: int | None = None,
+    health_path: str | None = None,
+    offline: bool = False,
+) -> ValidateOptions:
+    from scaffold.validate import ValidateOptions  # noqa: PLC0415
+
+    return ValidateOptions(
+        skip=frozenset(skip or ()),
+        only=frozenset(only or ()),
+        strict=strict,
+        timeout=timeout,
+        python_image=python_image,
+        uv_image=uv_image,
+        ca_bundle=ca_bundle,
+        docker=docker,
+        keep=keep,
+        port=port,
+        health_path=health_path,
+        offline=offline,
+    )
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Project name, e.g. my-api (any case or spacing).")],
+    path: Annotated[
+        Path, typer.Option("--path", help="Parent folder of the new project.")
+    ] = Path(),
+    template: Annotated[str, typer.Option("--template", help="Template to render.")] = "service",
+    python: Annotated[
+        str | None,
+        typer.Option("--python", help="Python version, e.g. 3.12 [default: the running one]."),
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help="One line describing the project.")
+    ] = None,
+    author: Annotated[str, typer.Option("--author", help="Author name.")] = "",
+    dep: Annotated[
+        list[str] | None,
+        typer.Option("--dep", help="Extra runtime dependency (repeatable); bounds are added."),
+    ] = None,
+    apt_build: Annotated[
+        list[str] | None,
+        typer.Option("--apt-build", help="Debian package for the builder stage (repeatable)."),
+    ] = None,
+    apt_runtime: Annotated[
+        list[str] | None,
+        typer.Option("--apt-runtime", help="Debian package for the runtime stage (repeatable)."),
+    ] = None,
+    system_packages: Annotated[
+        Path | None,
+        typer.Option("--system-packages", help="TOML file of extra PyPI -> Debian mappings."),
+    ] = None,
+    no_lock: Annotated[bool, typer.Option("--no-lock", help="Do not run uv lock.")] = False,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Do not run git init.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Let uv resolve from its cache only.")
+    ] = False,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Do not validate the new project.")
+    ] = False,
+    strict: StrictOpt = False,
+    skip: SkipOpt = None,
+    python_image: PythonImageOpt = None,
+    uv_image: UvImageOpt = None,
+    ca_bundle: CaOpt = None,
+    docker: DockerOpt = None,
+    timeout: TimeoutOpt = 600.0,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Create a new project, lock it, and validate it."""
+    with _errors(json_output, debug):
+        from scaffold import ui  # noqa: PLC0415
+        from scaffold.generate import NewOptions, new_project  # noqa: PLC0415
+
+        options = NewOptions(
+            name=name,
+            parent=path,
+            template=template,
+            python=python,
+            description=description,
+            author=author,
+            deps=tuple(dep or ()),
+            apt_build=tuple(apt_build or ()),
+            apt_runtime=tuple(apt_runtime or ()),
+            system_packages_file=system_packages,
+            lock=not no_lock,
+            git=not no_git,
+            offline=offline,
+        )
+        validation = None
+        if not no_validate and not no_lock:
+            validation = _validate_options(
+                skip=skip,
+                strict=strict,
+                timeout=timeout,
+                python_image=python_image,
+                uv_image=uv_image,
+                ca_bundle=ca_bundle,
+                docker=docker,
+                offline=offline,
+            )
+        out = ui.Output(json_output=json_output, quiet=quiet)
+        report = new_project(options, on_step=out.new_step)
+        if validation is not None and report.post_steps_ok:
+            from scaffold.validate import validate_project  # noqa: PLC0415
+
+            out.new_created(report)
+            with out.live_steps() as events:
+                report.validation = validate_project(Path(report.path), validation, events)
+        elif not no_validate and no_lock:
+            report.notices.append("not validated: --no-lock leaves no lock to check")
+        code = out.new_done(report)
+        raise typer.Exit(code)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
+    skip: SkipOpt = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this step (repeatable).")
+    ] = None,
+    strict: StrictOpt = False,
+    timeout: TimeoutOpt = 600.0,
+    python_image: PythonImageOpt = None,
+    uv_image: UvImageOpt = None,
+    ca_bundle: CaOpt = None,
+    docker: DockerOpt = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the built image.")] = False,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Container port of the service [default: from the project]."),
+    ] = None,
+    health_path: Annotated[
+        str | None, typer.Option("--health-path", help="Health endpoint [default: /health].")
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Prove a project works: lock, sync, tests, lint, docker build, and the running container."""
+    with _errors(json_output, debug):
+        from scaffold import ui  # noqa: PLC0415
+        from scaffold.validate import validate_project  # noqa: PLC0415
+
+        options = _validate_options(
+            skip=skip,
+            only=only,
+            strict=strict,
+            timeout=timeout,
+            python_image=python_image,
+            uv_image=uv_image,
+            ca_bundle=ca_bundle,
+            docker=docker,
+            keep=keep,
+            port=port,
+            health_path=health_path,
+            offline=offline,
+        )
+        out = ui.Output(json_output=json_output, quiet=quiet)
+        with out.live_steps() as events:
+            report = validate_project(path, options, events)
+        raise typer.Exit(out.validation_done(report))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,124 @@
+"""The Docker operations validation needs, on top of :mod:`scaffold.runner`.
+
+BuildKit is required (``RUN --mount``): builds run with ``DOCKER_BUILDKIT=1`` and plain progress
+output, so a failure can be traced to its Dockerfile step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold import runner
+from scaffold.runner import Completed
+
+PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
+UV_IMAGE_ENV = "SCAFFOLD_UV_IMAGE"
+CA_SECRET_ID = "ca-bundle"
+LABEL = "org.scaffold.validate"
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    python_image: str | None = None
+    uv_image: str | None = None
+    ca_bundle: Path | None = None
+
+    @classmethod
+    def resolve(
+        cls, python_image: str | None, uv_image: str | None, ca_bundle: Path | None
+    ) -> BuildSettings:
+        """Options first, then environment: $SCAFFOLD_*_IMAGE and the host's $SSL_CERT_FILE."""
+        if ca_bundle is None and os.environ.get("SSL_CERT_FILE"):
+            candidate = Path(os.environ["SSL_CERT_FILE"])
+            ca_bundle = candidate if candidate.is_file() else None
+        return cls(
+            python_image or os.environ.get(PYTHON_IMAGE_ENV) or None,
+            uv_image or os.environ.get(UV_IMAGE_ENV) or None,
+            ca_bundle,
+        )
+
+
+class Docker:
+    """A docker client binary and the daemon behind it."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+
+    def _run(self, *args: str, timeout: float = 60, cwd: Path | None = None) -> Completed:
+        return runner.run(
+            [self.binary, *args], cwd=cwd, timeout=timeout, env={"DOCKER_BUILDKIT": "1"}
+        )
+
+    def daemon_problem(self) -> str | None:
+        """None when the daemon answers; otherwise why not, in one line."""
+        done = self._run("info", "--format", "{{.ServerVersion}}", timeout=30)
+        if done.ok and done.output.strip():
+            return None
+        lines = [line for line in done.output.splitlines() if line.strip()]
+        reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
+        return f"no Docker daemon answers {self.binary}: {reason}"
+
+    def build(
+        self, context: Path, tag: str, settings: BuildSettings, timeout: float
+    ) -> Completed:
+        args = ["build", "--progress=plain", "--label", f"{LABEL}=1", "-t", tag]
+        if settings.python_image:
+            args += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
+        if settings.uv_image:
+            args += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
+        if settings.ca_bundle:
+            args += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
+        return self._run(*args, ".", timeout=timeout, cwd=context)
+
+    def inspect(self, obj: str, fmt: str) -> str | None:
+        done = self._run("inspect", "--format", fmt, obj)
+        return done.output.strip() if done.ok else None
+
+    def run_detached(self, image: str, name: str, port: int | None) -> Completed:
+        args = ["run", "--detach", "--name", name, "--label", f"{LABEL}=1"]
+        if port is not None:
+            args += ["--publish", f"127.0.0.1::{port}"]
+        return self._run(*args, image)
+
+    def run_once(self, image: str, *command: str, timeout: float) -> Completed:
+        return self._run("run", "--rm", "--label", f"{LABEL}=1", image, *command, timeout=timeout)
+
+    def host_port(self, container: str, port: int) -> int | None:
+        done = self._run("port", container, f"{port}/tcp")
+        match = re.search(r":(\d+)\s*$", done.output.strip().splitlines()[0]) if done.ok else None
+        return int(match.group(1)) if match else None
+
+    def exec(self, container: str, *command: str) -> Completed:
+        return self._run("exec", container, *command)
+
+    def logs(self, container: str) -> str:
+        return self._run("logs", "--tail", "30", container).output
+
+    def remove_container(self, container: str) -> None:
+        self._run("rm", "--force", "--volumes", container)
+
+    def remove_image(self, image: str) -> None:
+        self._run("image", "rm", "--force", image)
+
+
+def throwaway_name(project: str) -> str:
+    return f"scaffold-validate-{project}-{secrets.token_hex(4)}"
+
+
+def failing_step(output: str) -> str:
+    """The Dockerfile step a BuildKit build failed in, and why, in one line."""
+    lines = output.splitlines()
+    step = next((ln.strip()[2:] for ln in lines if re.match(r"^\s*> \[.+\]", ln)), "")
+    step = step.rstrip(":")
+    cause = next(
+        (ln.strip() for ln in reversed(lines) if "failed to solve" in ln or ln.startswith("ERROR")),
+        "",
+    )
+    cause = re.sub(r"^(error: )?failed to solve( with frontend \S+)?: ", "", cause)
+    if step and cause:
+        return f"{step}: {cause}"
+    return step or cause or "docker build failed"

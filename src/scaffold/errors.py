@@ -1,0 +1,49 @@
+"""The one exception type scaffold raises for problems a user can fix, and the exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, fixed per class of outcome so scripts can branch on them."""
+
+    OK = 0
+    STEP_FAILED = 1  # a validation step ran and failed
+    USAGE = 2  # bad name, bad option, target not empty: nothing was written
+    POST_STEP_FAILED = 3  # the project was written but `uv lock` or `git init` failed
+    NOTHING_TO_RUN = 4  # validate found no project to check
+    INTERNAL = 70  # a bug in scaffold (EX_SOFTWARE)
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class ScaffoldError(Exception):
+    """A problem the user can act on: a one-line message, an optional hint, an exit code.
+
+    It never prints: the CLI decides how to show it.
+    """
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(ScaffoldError):
+    """Invalid input: a name, an option value, a target folder."""
+
+
+class ToolError(ScaffoldError):
+    """An external program is missing, failed to start, or timed out."""
+
+    exit_code = ExitCode.POST_STEP_FAILED
+
+
+class NotAProjectError(ScaffoldError):
+    """The folder given to validate holds no project."""
+
+    exit_code = ExitCode.NOTHING_TO_RUN

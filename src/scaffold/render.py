@@ -1,0 +1,93 @@
+"""Render a template into a plan: relative paths and bytes, nothing written.
+
+Rendering follows copier's rules, so ``copier copy`` of the same template with the same answers
+gives the same files: path segments are Jinja templates, a segment that renders empty drops the
+file, files ending in ``.jinja`` are rendered and lose the suffix, other files are copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scaffold.errors import ExitCode, ScaffoldError
+from scaffold.templates import TEMPLATES_SUFFIX, Template
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: str  # posix, relative to the project root
+    content: bytes
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    files: tuple[PlannedFile, ...]
+
+    def paths(self) -> list[str]:
+        return [item.path for item in self.files]
+
+
+def _to_nice_yaml(value: Any, indent: int = 4) -> str:
+    """Copier's ``to_nice_yaml`` filter (from jinja2-ansible-filters), byte for byte."""
+    import yaml  # noqa: PLC0415
+
+    return yaml.dump(value, indent=indent, allow_unicode=True, default_flow_style=False)
+
+
+def _environment() -> Any:
+    from jinja2 import StrictUndefined  # noqa: PLC0415 - jinja2 only on the rendering path
+    from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415
+
+    # Copier's defaults: a sandbox and kept trailing newlines. StrictUndefined on top, so a
+    # typo in a template fails here instead of rendering an empty string.
+    env = SandboxedEnvironment(keep_trailing_newline=True, undefined=StrictUndefined)
+    env.filters["to_nice_yaml"] = _to_nice_yaml
+    return env
+
+
+def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
+    """Render every file of ``template`` with ``answers`` into an in-memory plan."""
+    from jinja2 import TemplateError  # noqa: PLC0415
+
+    env = _environment()
+    context: dict[str, Any] = dict(answers)
+    context["_copier_answers"] = dict(answers)
+    context["_copier_conf"] = {"answers_file": ANSWERS_FILE}
+    files: list[PlannedFile] = []
+    for rel, resource in template.files():
+        try:
+            segments = [
+                env.from_string(seg).render(context) if "{" in seg else seg
+                for seg in rel.split("/")
+            ]
+            if not all(segments):
+                continue
+            path = "/".join(segments)
+            if path.endswith(TEMPLATES_SUFFIX):
+                text = env.from_string(resource.read_text("utf-8")).render(context)
+                content = text.encode("utf-8")
+                path = path.removesuffix(TEMPLATES_SUFFIX)
+            else:
+                content = resource.read_bytes()
+        except TemplateError as exc:
+            raise ScaffoldError(
+                f"template '{template.name}' failed to render {rel}: {exc}",
+                exit_code=ExitCode.INTERNAL,
+            ) from None
+        files.append(PlannedFile(path, content, executable=_is_executable(resource)))
+    files.sort(key=lambda item: item.path)
+    return RenderPlan(tuple(files))
+
+
+def _is_executable(resource: Any) -> bool:
+    import os  # noqa: PLC0415
+
+    try:
+        return bool(os.stat(str(resource)).st_mode & 0o111)
+    except OSError:
+        return False

@@ -1,0 +1,130 @@
+"""The one place scaffold starts other programs.
+
+Every call has a timeout, captures its output, and turns a missing binary into a
+:class:`ToolError` with a hint instead of a traceback. Tests swap :data:`run` out through
+:func:`set_runner` when they need to fake a program.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import ToolError
+
+DEFAULT_TIMEOUT = 600.0
+DOCKER_ENV_VAR = "SCAFFOLD_DOCKER"
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A finished process: what ran, how it ended, what it said."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    output: str  # stdout and stderr interleaved, as a person would have seen them
+    duration: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    @property
+    def command(self) -> str:
+        return " ".join(self.argv)
+
+    def tail(self, lines: int = 20) -> str:
+        return "\n".join(self.output.rstrip().splitlines()[-lines:])
+
+
+def _run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    input_text: str | None = None,
+) -> Completed:
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    started = time.monotonic()
+    try:
+        # A new session, so a timeout or Ctrl-C can stop the whole process group it started.
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise ToolError(f"'{argv[0]}' was not found", hint="install it or put it on PATH") from None
+    except PermissionError:
+        raise ToolError(f"'{argv[0]}' cannot be executed (permission denied)") from None
+    try:
+        out, _ = proc.communicate(input=input_text, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, _ = proc.communicate()
+        return Completed(tuple(argv), -1, out or "", time.monotonic() - started, timed_out=True)
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return Completed(tuple(argv), proc.returncode, out or "", time.monotonic() - started)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+Runner = Callable[..., Completed]
+run: Runner = _run
+
+
+def set_runner(runner: Runner | None) -> None:
+    """Replace the process runner (tests); ``None`` restores the real one."""
+    global run  # noqa: PLW0603 - the single swap point is the point of this module
+    run = runner or _run
+
+
+def uv_binary() -> str:
+    """The uv binary shipped by the ``uv`` package from PyPI, so nothing is assumed on PATH."""
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415 - only paid for when uv is needed
+    except ImportError:  # pragma: no cover - uv is a dependency, but be clear if it is absent
+        found = shutil.which("uv")
+        if found:
+            return found
+        raise ToolError("uv is not installed", hint="pip install uv") from None
+    try:
+        return find_uv_bin()
+    except FileNotFoundError:
+        raise ToolError("the uv package is installed but its binary is missing") from None
+
+
+def docker_binary(explicit: str | None = None) -> str | None:
+    """The docker client: the option, else $SCAFFOLD_DOCKER, else ``docker`` on PATH."""
+    chosen = explicit or os.environ.get(DOCKER_ENV_VAR) or "docker"
+    if os.sep in chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
+    return shutil.which(chosen)
+
+
+def git_binary() -> str | None:
+    return shutil.which("git")

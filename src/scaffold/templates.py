@@ -1,0 +1,80 @@
+"""The built-in templates: copier templates shipped inside the wheel.
+
+They live in the repository's top-level ``templates/`` folder and are installed as
+``scaffold/templates``; they are only ever read through :mod:`importlib.resources`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from scaffold.errors import ExitCode, UsageError
+
+TEMPLATES_SUFFIX = ".jinja"
+CONFIG_FILES = ("copier.yml", "copier.yaml")
+# Copier's own default exclusions, so both tools render the same tree.
+_EXCLUDED_NAMES = {"copier.yml", "copier.yaml", "__pycache__", ".git", ".DS_Store", ".svn"}
+_EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    root: Traversable
+    questions: Mapping[str, Mapping[str, Any]]
+
+    def default(self, question: str) -> Any:
+        return self.questions.get(question, {}).get("default")
+
+    def files(self) -> Iterator[tuple[str, Traversable]]:
+        """Every file of the template as (posix path relative to the root, resource)."""
+        yield from _walk(self.root, "")
+
+
+def _walk(node: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
+    for child in sorted(node.iterdir(), key=lambda item: item.name):
+        if child.name in _EXCLUDED_NAMES or child.name.endswith(_EXCLUDED_SUFFIXES):
+            continue
+        if child.name.startswith("~"):
+            continue
+        rel = f"{prefix}{child.name}"
+        if child.is_dir():
+            yield from _walk(child, rel + "/")
+        else:
+            yield rel, child
+
+
+def templates_root() -> Traversable:
+    return resources.files("scaffold") / "templates"
+
+
+def available() -> list[str]:
+    root = templates_root()
+    return sorted(
+        child.name
+        for child in root.iterdir()
+        if child.is_dir() and any((child / cfg).is_file() for cfg in CONFIG_FILES)
+    )
+
+
+def load_template(name: str) -> Template:
+    root = templates_root() / name
+    config = next((root / cfg for cfg in CONFIG_FILES if (root / cfg).is_file()), None)
+    if config is None:
+        choices = ", ".join(available()) or "none installed"
+        raise UsageError(f"unknown template '{name}'", hint=f"choose one of: {choices}")
+    import yaml  # noqa: PLC0415 - only the commands that render pay for it
+
+    data = yaml.safe_load(config.read_text("utf-8")) or {}
+    if not isinstance(data, dict):
+        raise UsageError(f"template '{name}': copier.yml is not a mapping", exit_code=ExitCode.INTERNAL)
+    questions = {
+        key: value if isinstance(value, dict) else {"default": value}
+        for key, value in data.items()
+        if not key.startswith("_")
+    }
+    return Template(name=name, root=root, questions=questions)

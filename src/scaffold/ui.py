@@ -1,0 +1,215 @@
+"""Everything scaffold shows a person: rich trees, live step displays, tables, JSON.
+
+Colours follow rich's rules: off when stdout is not a terminal or ``NO_COLOR`` is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console, Group
+from rich.text import Text
+
+from scaffold.errors import ExitCode
+from scaffold.report import NewReport, Status, StepResult, ValidationReport
+
+_STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
+_MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "–"}
+
+
+def error(message: str, hint: str | None, code: int, json_output: bool) -> None:
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    line = f"[bold red]error:[/] {_escape(message)}"
+    if hint:
+        line += f" [dim]({_escape(hint)})[/]"
+    err.print(line)
+    if json_output:
+        payload = {"ok": False, "error": message, "hint": hint, "exit_code": code}
+        sys.stdout.write(json.dumps(payload) + "\n")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape  # noqa: PLC0415
+
+    return escape(text)
+
+
+class Output:
+    def __init__(self, *, json_output: bool = False, quiet: bool = False) -> None:
+        self.json = json_output
+        self.quiet = quiet
+        self.console = Console(highlight=False)
+        self._tree_shown = False
+
+    @property
+    def _silent(self) -> bool:
+        return self.json or self.quiet
+
+    # --- scaffold new -------------------------------------------------------------------
+
+    def new_step(self, name: str) -> None:
+        if not self._silent and self.console.is_terminal:
+            label = {"lock": "locking dependencies with uv", "git": "initialising git"}
+            self.console.print(f"[dim]… {label.get(name, name)}[/]")
+
+    def new_created(self, report: NewReport) -> None:
+        if self._silent:
+            return
+        self.console.print(_file_tree(report))
+        for step in report.steps:
+            self.console.print(_step_line(step))
+        self._tree_shown = True
+
+    def new_done(self, report: NewReport) -> int:
+        code = _new_exit_code(report)
+        if self.json:
+            payload = report.to_json()
+            payload["ok"] = code == 0
+            payload["exit_code"] = code
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            return code
+        if self.quiet:
+            return code
+        if not self._tree_shown:
+            self.console.print(_file_tree(report))
+            for step in report.steps:
+                self.console.print(_step_line(step))
+        for notice in report.notices:
+            self.console.print(f"[yellow]note:[/] {_escape(notice)}")
+        if report.validation is not None:
+            self.console.print(_summary(report.validation))
+        for step in report.steps:
+            if step.status is Status.FAILED and step.data.get("fix"):
+                self.console.print(f"[bold]to finish by hand:[/] {_escape(step.data['fix'])}")
+        self.console.print(_next_steps(report))
+        return code
+
+    # --- validation ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def live_steps(self) -> Iterator[Any]:
+        """An events callback for validate_project: a live display in a terminal."""
+        if self._silent:
+            yield None
+            return
+        if not self.console.is_terminal:
+
+            def plain(name: str, result: StepResult | None) -> None:
+                if result is not None:
+                    self.console.print(_step_line(result))
+
+            yield plain
+            return
+        from rich.live import Live  # noqa: PLC0415 - only validation pays for live displays
+
+        display = _LiveSteps()
+        with Live(display, console=self.console, refresh_per_second=8, transient=False):
+            yield display.event
+
+    def validation_done(self, report: ValidationReport) -> int:
+        code = int(ExitCode.OK if report.ok else ExitCode.STEP_FAILED)
+        if self.json:
+            payload = report.to_json()
+            payload["exit_code"] = code
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        elif not self.quiet:
+            self.console.print(_summary(report))
+        return code
+
+
+class _LiveSteps:
+    """The renderable behind the live display: finished steps, and a spinner for the current."""
+
+    def __init__(self) -> None:
+        self.done: list[StepResult] = []
+        self.current: str | None = None
+        self.started = time.monotonic()
+
+    def event(self, name: str, result: StepResult | None) -> None:
+        if result is None:
+            self.current, self.started = name, time.monotonic()
+        else:
+            self.done.append(result)
+            self.current = None
+
+    def __rich__(self) -> Group:
+        from rich.spinner import Spinner  # noqa: PLC0415
+
+        lines: list[Any] = [_step_line(step) for step in self.done]
+        if self.current:
+            elapsed = time.monotonic() - self.started
+            lines.append(Spinner("dots", text=Text(f"{self.current}  {elapsed:4.1f}s")))
+        return Group(*lines)
+
+
+def _new_exit_code(report: NewReport) -> int:
+    if not report.post_steps_ok:
+        return int(ExitCode.POST_STEP_FAILED)
+    if report.validation is not None and not report.validation.ok:
+        return int(ExitCode.STEP_FAILED)
+    return int(ExitCode.OK)
+
+
+def _step_line(step: StepResult) -> Text:
+    text = Text()
+    text.append(f"{_MARK[step.status]} ", style=_STYLE[step.status])
+    text.append(f"{step.name:<6}", style="bold")
+    text.append(f" {step.status:<7} {step.duration:6.2f}s  ")
+    text.append(step.detail)
+    return text
+
+
+def _file_tree(report: NewReport) -> Any:
+    from rich.tree import Tree  # noqa: PLC0415
+
+    tree = Tree(f"[bold]{_escape(report.path)}[/]")
+    folders: dict[str, Tree] = {"": tree}
+    for rel in report.files:
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            key = "/".join(parts[:depth])
+            if key not in folders:
+                parent = folders["/".join(parts[: depth - 1])]
+                folders[key] = parent.add(f"[bold blue]{_escape(parts[depth - 1])}/[/]")
+        folders["/".join(parts[:-1])].add(_escape(parts[-1]))
+    return tree
+
+
+def _summary(report: ValidationReport) -> Any:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title="validation", title_justify="left", show_edge=False)
+    table.add_column("step")
+    table.add_column("status")
+    table.add_column("time", justify="right")
+    table.add_column("detail", overflow="fold")
+    for step in report.steps:
+        status = Text(str(step.status), style=_STYLE[step.status])
+        table.add_row(step.name, status, f"{step.duration:.2f}s", step.detail)
+    verdict = "[green]all steps passed[/]" if report.ok else "[bold red]validation failed[/]"
+    table.caption = f"{verdict}  total {report.duration:.2f}s"
+    table.caption_justify = "left"
+    for step in report.failed:
+        if step.output_tail:
+            table.caption += f"\n\n[bold]{step.name}[/] ({_escape(step.command or '')}):\n"
+            table.caption += _escape(step.output_tail)
+    return table
+
+
+def _next_steps(report: NewReport) -> Text:
+    commands = [
+        f"cd {report.path}",
+        "uv sync",
+        "uv run pytest",
+        f"uv run uvicorn {report.package}.main:app --reload",
+        f"docker build -t {report.name} .",
+    ]
+    text = Text("next:\n", style="bold")
+    for command in commands:
+        text.append(f"  {command}\n", style="cyan")
+    return text
