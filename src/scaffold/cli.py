@@ -32,8 +32,9 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on err
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat every skipped step as a failure.")]
 SkipOpt = Annotated[
     list[str] | None,
-    typer.Option("--skip", help="Skip a validation step (repeatable): lock, sync, tests, lint, "
-                 "build, run."),
+    typer.Option(
+        "--skip", help="Skip a validation step (repeatable): lock, sync, tests, lint, build, run."
+    ),
 ]
 PythonImageOpt = Annotated[
     str | None,
@@ -44,8 +45,10 @@ UvImageOpt = Annotated[
 ]
 CaOpt = Annotated[
     Path | None,
-    typer.Option("--ca-bundle", help="CA bundle given to the build as a secret "
-                 "[default: $SSL_CERT_FILE when it exists]."),
+    typer.Option(
+        "--ca-bundle",
+        help="CA bundle given to the build as a secret [default: $SSL_CERT_FILE when it exists].",
+    ),
 ]
 DockerOpt = Annotated[
     str | None, typer.Option("--docker", help="The docker client binary [env: SCAFFOLD_DOCKER].")

@@ -17,7 +17,7 @@ from scaffold.runner import Completed
 
 PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
 UV_IMAGE_ENV = "SCAFFOLD_UV_IMAGE"
-CA_SECRET_ID = "ca-bundle"
+CA_SECRET_ID = "ca-bundle"  # noqa: S105 - the id of a BuildKit secret, not a secret
 LABEL = "org.scaffold.validate"
 
 
@@ -62,9 +62,7 @@ class Docker:
         reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
         return f"no Docker daemon answers {self.binary}: {reason}"
 
-    def build(
-        self, context: Path, tag: str, settings: BuildSettings, timeout: float
-    ) -> Completed:
+    def build(self, context: Path, tag: str, settings: BuildSettings, timeout: float) -> Completed:
         args = ["build", "--progress=plain", "--label", f"{LABEL}=1", "-t", tag]
         if settings.python_image:
             args += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]

@@ -25,7 +25,9 @@ class ScaffoldError(Exception):
 
     exit_code: ExitCode = ExitCode.USAGE
 
-    def __init__(self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None):
+    def __init__(
+        self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -60,8 +60,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     mapping = specs.load_system_mapping(options.system_packages_file)
     found = mapping.packages_for(deps)
     system = specs.SystemPackages(
-        build=specs._unique([*found.build, *options.apt_build]),  # noqa: SLF001
-        runtime=specs._unique([*found.runtime, *options.apt_runtime]),  # noqa: SLF001
+        build=specs._unique([*found.build, *options.apt_build]),
+        runtime=specs._unique([*found.runtime, *options.apt_runtime]),
     )
     spec = ProjectSpec(
         names=names,
@@ -123,11 +123,12 @@ def _bound_and_relock(
 ) -> StepResult:
     """Give open dependencies ``>=locked,<next breaking`` and lock again."""
     versions = locked_versions(target)
-    bounded = []
-    for dep in spec.dependencies:
-        if not dep.bounded and dep.key in versions:
-            dep = specs.bound_to_locked(dep, versions[dep.key])
-        bounded.append(dep)
+    bounded = [
+        specs.bound_to_locked(dep, versions[dep.key])
+        if not dep.bounded and dep.key in versions
+        else dep
+        for dep in spec.dependencies
+    ]
     new_spec = spec.with_dependencies(bounded)
     plan = {item.path: item.content for item in render(template, new_spec.answers()).files}
     for rel in ("pyproject.toml", ANSWERS_FILE):

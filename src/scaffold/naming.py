@@ -24,6 +24,10 @@ _SEPARATORS = re.compile(r"[\s._-]+")
 # Word boundaries inside CamelCase: "MyApi" -> "My-Api", "HTTPServer" -> "HTTP-Server".
 _CAMEL_LOWER_UPPER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _CAMEL_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
+# sys.stdlib_module_names leaves out the regression-test package, which still shadows.
+_STDLIB = frozenset(sys.stdlib_module_names) | {"test"}
+# Folders of the generated project itself: a package of that name would be ambiguous.
+_RESERVED = frozenset({"src", "tests"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,18 @@ def _transliterate(text: str) -> tuple[str, bool]:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped, stripped != text
+
+
+def _to_ascii(raw: str, text: str, notices: list[str]) -> str:
+    ascii_text, changed = _transliterate(text)
+    if not ascii_text.isascii():
+        raise _refuse(
+            f"'{raw}' has characters that have no ASCII spelling",
+            hint="package names must be ASCII; spell the name in Latin letters",
+        )
+    if changed:
+        notices.append(f"transliterated '{text}' to '{ascii_text}' (package names are ASCII)")
+    return ascii_text
 
 
 def _normalize(text: str) -> str:
@@ -75,15 +91,7 @@ def derive_names(raw: str) -> Names:
         )
     notices: list[str] = []
     if not text.isascii():
-        ascii_text, changed = _transliterate(text)
-        if not ascii_text.isascii():
-            raise _refuse(
-                f"'{raw}' has characters that have no ASCII spelling",
-                hint="package names must be ASCII; spell the name in Latin letters",
-            )
-        if changed:
-            notices.append(f"transliterated '{text}' to '{ascii_text}' (package names are ASCII)")
-        text = ascii_text
+        text = _to_ascii(raw, text, notices)
 
     dist = _normalize(text)
     if not dist:
@@ -104,7 +112,9 @@ def derive_names(raw: str) -> Names:
         )
     if keyword.iskeyword(package):
         raise _refuse(f"'{package}' is a Python keyword", f"{dist}-service")
-    if package in sys.stdlib_module_names:
+    if package in _RESERVED:
+        raise _refuse(f"'{package}' is the name of a folder in every project", f"{dist}-service")
+    if package in _STDLIB:
         raise _refuse(
             f"the package '{package}' would shadow the standard-library module '{package}'",
             f"{dist}-service",

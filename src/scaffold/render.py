@@ -85,9 +85,9 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
 
 
 def _is_executable(resource: Any) -> bool:
-    import os  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
 
     try:
-        return bool(os.stat(str(resource)).st_mode & 0o111)
+        return bool(Path(str(resource)).stat().st_mode & 0o111)
     except OSError:
         return False

@@ -7,6 +7,7 @@ Every call has a timeout, captures its output, and turns a missing binary into a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -87,10 +88,8 @@ def _run(
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 Runner = Callable[..., Completed]

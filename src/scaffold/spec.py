@@ -38,7 +38,7 @@ class Dependency:
 
     @property
     def bounded(self) -> bool:
-        return bool(self.url) or _has_upper(self.specifier) and _has_lower(self.specifier)
+        return bool(self.url) or (_has_upper(self.specifier) and _has_lower(self.specifier))
 
     def __str__(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
@@ -286,7 +286,7 @@ def check_description(text: str) -> str:
 def check_author(text: str) -> str:
     text = text.strip()
     if any(ch in text for ch in '"\\\n\r'):
-        raise UsageError('the author cannot contain quotes, backslashes or line breaks')
+        raise UsageError("the author cannot contain quotes, backslashes or line breaks")
     return text
 
 

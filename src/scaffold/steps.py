@@ -36,11 +36,13 @@ def uv_lock(project: Path, *, offline: bool = False, check: bool = False) -> Ste
 
 
 def _lock_failure(output: str, offline: bool) -> str:
+    """The most specific line of uv's error: its last ``cause:``, else its ``error:``."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    causes = [line for line in lines if line.startswith(("error:", "Caused by:", "╰─▶"))]
-    cause = causes[-1] if causes else (lines[-1] if lines else "")
-    if offline and ("offline" in output.lower() or "not found in the cache" in output.lower()):
-        return f"uv cannot resolve from its cache alone: {cause}"
+    causes = [line.removeprefix("cause:").strip() for line in lines if line.startswith("cause:")]
+    errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    cause = (causes or errors or lines[-1:] or [""])[-1]
+    if offline and "cache" in output.lower():
+        return f"uv cannot resolve from its cache alone (--offline): {cause}"
     return f"uv lock failed: {cause}" if cause else ""
 
 

@@ -71,7 +71,9 @@ def load_template(name: str) -> Template:
 
     data = yaml.safe_load(config.read_text("utf-8")) or {}
     if not isinstance(data, dict):
-        raise UsageError(f"template '{name}': copier.yml is not a mapping", exit_code=ExitCode.INTERNAL)
+        raise UsageError(
+            f"template '{name}': copier.yml is not a mapping", exit_code=ExitCode.INTERNAL
+        )
     questions = {
         key: value if isinstance(value, dict) else {"default": value}
         for key, value in data.items()

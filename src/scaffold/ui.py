@@ -19,7 +19,7 @@ from scaffold.errors import ExitCode
 from scaffold.report import NewReport, Status, StepResult, ValidationReport
 
 _STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
-_MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "–"}
+_MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "-"}
 
 
 def error(message: str, hint: str | None, code: int, json_output: bool) -> None:
@@ -43,7 +43,7 @@ class Output:
     def __init__(self, *, json_output: bool = False, quiet: bool = False) -> None:
         self.json = json_output
         self.quiet = quiet
-        self.console = Console(highlight=False)
+        self.console = Console(highlight=False, soft_wrap=True)
         self._tree_shown = False
 
     @property

@@ -55,9 +55,7 @@ class ValidateOptions:
     def __post_init__(self) -> None:
         unknown = sorted((self.skip | self.only) - set(STEPS))
         if unknown:
-            raise UsageError(
-                f"unknown step '{unknown[0]}'", hint=f"steps are: {', '.join(STEPS)}"
-            )
+            raise UsageError(f"unknown step '{unknown[0]}'", hint=f"steps are: {', '.join(STEPS)}")
         if self.timeout <= 0 or self.health_timeout <= 0:
             raise UsageError("--timeout must be positive")
         if self.port is not None and not 0 < self.port < 65536:
@@ -141,7 +139,9 @@ def validate_project(
             if not options.requested(step):
                 _record(state, StepResult(step, Status.SKIPPED, detail="not requested"))
                 continue
-            failed = [req for req in REQUIRES.get(step, ()) if state.status_of(req) is Status.FAILED]
+            failed = [
+                req for req in REQUIRES.get(step, ()) if state.status_of(req) is Status.FAILED
+            ]
             if failed:
                 detail = f"needs '{failed[0]}', which failed"
                 _record(state, StepResult(step, Status.SKIPPED, detail=detail))
@@ -163,7 +163,11 @@ def validate_project(
 
 
 def _record(state: _Run, result: StepResult) -> None:
-    if state.options.strict and result.status is Status.SKIPPED and result.detail != "not requested":
+    if (
+        state.options.strict
+        and result.status is Status.SKIPPED
+        and result.detail != "not requested"
+    ):
         result.status = Status.FAILED
         result.detail = f"skipped, which --strict does not allow: {result.detail}"
     state.report.steps.append(result)
@@ -187,15 +191,21 @@ def _lock(state: _Run) -> StepResult:
     if not (state.project.root / "uv.lock").is_file():
         return StepResult("lock", Status.FAILED, detail="no uv.lock: run 'uv lock' and commit it")
     result = uv_lock(state.project.root, offline=state.options.offline, check=True)
-    if result.status is Status.FAILED and result.output_tail and "--check" in (result.command or ""):
-        if "needs to be updated" in result.output_tail or "does not match" in result.output_tail:
-            result.detail = "uv.lock is stale: it does not match pyproject.toml (run 'uv lock')"
+    if result.status is Status.OK:
+        result.detail = "uv.lock matches pyproject.toml"
+    if (
+        result.status is Status.FAILED
+        and result.output_tail
+        and "--check" in (result.command or "")
+    ) and ("needs to be updated" in result.output_tail or "does not match" in result.output_tail):
+        result.detail = "uv.lock is stale: it does not match pyproject.toml (run 'uv lock')"
     return result
 
 
 def _sync(state: _Run) -> StepResult:
     done = _uv(state, "sync", "--locked")
-    return StepResult.from_completed("sync", done, "" if done.ok else "uv sync --locked failed")
+    detail = "installed the locked environment" if done.ok else "uv sync --locked failed"
+    return StepResult.from_completed("sync", done, detail)
 
 
 def _tests(state: _Run) -> StepResult:
@@ -232,7 +242,9 @@ def _lint(state: _Run) -> StepResult:
         target = () if files else (("src",) if (root / "src").is_dir() else (".",))
         commands.append(("mypy", *target))
     if not commands:
-        return StepResult("lint", Status.SKIPPED, detail="the project configures neither ruff nor mypy")
+        return StepResult(
+            "lint", Status.SKIPPED, detail="the project configures neither ruff nor mypy"
+        )
     total = 0.0
     ran = []
     for command in commands:
@@ -313,7 +325,9 @@ def _health_path(state: _Run) -> str:
 def _run_image(state: _Run) -> StepResult:
     docker, image = state.docker, state.image
     if docker is None or image is None:
-        return StepResult("run", Status.SKIPPED, detail=state.docker_problem or "no image was built")
+        return StepResult(
+            "run", Status.SKIPPED, detail=state.docker_problem or "no image was built"
+        )
     port = _service_port(state)
     started = time.monotonic()
     if port is None:
@@ -329,13 +343,13 @@ def _run_image(state: _Run) -> StepResult:
         docker.remove_container(name)
 
 
-def _check_service(
-    state: _Run, docker: Docker, name: str, port: int, started: float
-) -> StepResult:
+def _check_service(state: _Run, docker: Docker, name: str, port: int, started: float) -> StepResult:
     host_port = docker.host_port(name, port)
     path = _health_path(state)
     if host_port is None:
-        return StepResult("run", Status.FAILED, detail=f"the container does not publish port {port}")
+        return StepResult(
+            "run", Status.FAILED, detail=f"the container does not publish port {port}"
+        )
     url = f"http://127.0.0.1:{host_port}{path}"
     deadline = time.monotonic() + min(state.options.health_timeout, state.options.timeout)
     last = "no answer"

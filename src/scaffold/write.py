@@ -21,7 +21,9 @@ TEMP_SUFFIX = ".scaffold-tmp"
 def check_target(target: Path) -> None:
     """Refuse a target that exists and is not an empty folder."""
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise UsageError(f"{target} exists and is not a folder", hint="choose another name or --path")
+        raise UsageError(
+            f"{target} exists and is not a folder", hint="choose another name or --path"
+        )
     if target.is_dir() and any(target.iterdir()):
         raise UsageError(
             f"{target} already exists and is not empty",

@@ -1,0 +1,106 @@
+"""Shared fixtures: the CLI runner, real Docker, and the rule that CI may not skip."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold import runner
+from scaffold.cli import app
+from scaffold.docker import PYTHON_IMAGE_ENV, UV_IMAGE_ENV, Docker
+
+GOLDEN = Path(__file__).parent / "golden"
+# Images built by .ci/docker-env.sh; no registry is reachable on the test machines.
+LOCAL_PYTHON_IMAGE = os.environ.get(PYTHON_IMAGE_ENV, "scaffold-local/python:3.11")
+LOCAL_UV_IMAGE = os.environ.get(UV_IMAGE_ENV, "scaffold-local/uv:0.13.8")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current templates instead of comparing.",
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With CI set, a skipped test is a failed one: CI must not pass without Docker or uv."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which counts as a failure: {reason}"
+
+
+class Cli:
+    """Run scaffold's Typer app in-process, with rich pinned to a fixed width."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str | Path, env: dict[str, str] | None = None) -> ScaffoldResult:
+        full_env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", **(env or {})}
+        result = self.runner.invoke(app, [str(a) for a in args], env=full_env)
+        return ScaffoldResult(result.exit_code, result.stdout, result.stderr, result.exception)
+
+
+class ScaffoldResult:
+    def __init__(self, code: int, stdout: str, stderr: str, exc: BaseException | None) -> None:
+        self.code, self.stdout, self.stderr, self.exception = code, stdout, stderr, exc
+
+    def __repr__(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` as posix path -> bytes (the unit of golden comparisons)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+@pytest.fixture(scope="session")
+def docker() -> Docker:
+    """A docker client with a daemon behind it and BuildKit, or a skip (a failure under CI)."""
+    binary = runner.docker_binary()
+    if binary is None:
+        pytest.skip("no docker client: run .ci/docker-env.sh and set SCAFFOLD_DOCKER")
+    client = Docker(binary)
+    problem = client.daemon_problem()
+    if problem:
+        pytest.skip(f"{problem} (start it with .ci/docker-env.sh)")
+    for image in (LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE):
+        if client.inspect(image, "{{.Id}}") is None:
+            pytest.skip(f"local image {image} is missing: run .ci/docker-env.sh")
+    return client
+
+
+@pytest.fixture(scope="session")
+def ca_bundle() -> Path | None:
+    value = os.environ.get("SSL_CERT_FILE")
+    return Path(value) if value and Path(value).is_file() else None
+
+
+def scaffold_labelled(docker: Docker, kind: str) -> list[str]:
+    """Ids of containers or images carrying scaffold's validation label."""
+    args = ["ps", "-aq"] if kind == "containers" else ["images", "-q"]
+    done = runner.run([docker.binary, *args, "--filter", "label=org.scaffold.validate"], timeout=60)
+    return [line for line in done.output.split() if re.fullmatch(r"[0-9a-f]+", line)]
+
+
+RunCli = Callable[..., ScaffoldResult]

@@ -1,0 +1,139 @@
+"""Dependency ranges and the PyPI -> Debian mapping behind the Dockerfile's apt layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffold.errors import UsageError
+from scaffold.generate import NewOptions, build_spec
+from scaffold.spec import (
+    bound_to_locked,
+    load_system_mapping,
+    next_breaking,
+    parse_dependency,
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("numpy>=1.24,<2", "numpy>=1.24,<2"),
+        ("numpy<2,>=1.24", "numpy>=1.24,<2"),
+        ("requests>=2.31", "requests>=2.31,<3"),
+        ("httpx>=0.27.2", "httpx>=0.27.2,<0.28"),
+        ("pydantic~=2.9", "pydantic~=2.9"),
+        ("attrs==24.2.0", "attrs==24.2.0"),
+        ("uvicorn[standard]>=0.30", "uvicorn[standard]>=0.30,<0.31"),
+        ("tomli>=2 ; python_version < '3.11'", 'tomli>=2,<3 ; python_version < "3.11"'),
+        ("Django>=5.1,!=5.1.1,<6", "Django>=5.1,!=5.1.1,<6"),
+    ],
+)
+def test_dependencies_get_both_bounds(given: str, written: str) -> None:
+    dep = parse_dependency(given)
+    assert str(dep) == written
+    assert dep.bounded
+
+
+@pytest.mark.parametrize("given", ["requests", "requests<3"])
+def test_open_dependencies_are_bounded_from_the_lock(given: str) -> None:
+    dep = parse_dependency(given)
+    assert not dep.bounded
+    bounded = bound_to_locked(dep, "2.32.3")
+    assert bounded.bounded
+    assert str(bounded).startswith("requests>=2.32.3,<3")
+
+
+@pytest.mark.parametrize(
+    ("version", "breaking"), [("2.32.3", "3"), ("0.115.4", "0.116"), ("1", "2"), ("0", "0.1")]
+)
+def test_next_breaking(version: str, breaking: str) -> None:
+    assert next_breaking(version) == breaking
+
+
+@pytest.mark.parametrize("given", ["not a requirement!", "numpy>>1", ""])
+def test_invalid_dependencies_are_usage_errors(given: str) -> None:
+    with pytest.raises(UsageError, match="invalid dependency"):
+        parse_dependency(given)
+
+
+def _spec(**kwargs: object) -> object:
+    return build_spec(NewOptions(name="my-api", python="3.11", **kwargs))  # type: ignore[arg-type]
+
+
+def test_psycopg2_gets_compilers_headers_and_runtime_library() -> None:
+    spec = build_spec(NewOptions(name="my-api", deps=("numpy>=1.24,<2", "psycopg2>=2.9,<3")))
+    assert spec.system.build == ("gcc", "libc6-dev", "libpq-dev")
+    assert spec.system.runtime == ("libpq5",)
+
+
+@pytest.mark.parametrize("dep", ["numpy>=1.24,<2", "psycopg2-binary>=2.9,<3", "fastapi>=0.115,<1"])
+def test_self_contained_wheels_need_no_system_packages(dep: str) -> None:
+    spec = build_spec(NewOptions(name="my-api", deps=(dep,)))
+    assert spec.system.build == spec.system.runtime == ()
+
+
+@pytest.mark.parametrize(
+    ("dep", "build", "runtime"),
+    [
+        ("mysqlclient>=2.2,<3", "default-libmysqlclient-dev", "libmariadb3"),
+        ("pycairo>=1.26,<2", "libcairo2-dev", "libcairo2"),
+        ("python-ldap>=3.4,<4", "libldap2-dev", "libldap-2.5-0"),
+        ("Python_LDAP>=3.4,<4", "libsasl2-dev", "libsasl2-2"),
+    ],
+)
+def test_known_source_builds(dep: str, build: str, runtime: str) -> None:
+    spec = build_spec(NewOptions(name="my-api", deps=(dep,)))
+    assert "gcc" in spec.system.build
+    assert build in spec.system.build
+    assert runtime in spec.system.runtime
+
+
+def test_user_mappings_from_options_and_file(tmp_path: Path) -> None:
+    extra = tmp_path / "system.toml"
+    extra.write_text('[projects.my-lib]\nbuild = ["libfoo-dev"]\nruntime = ["libfoo1"]\n')
+    spec = build_spec(
+        NewOptions(
+            name="my-api",
+            deps=("my_lib>=1,<2",),
+            apt_build=("protobuf-compiler",),
+            apt_runtime=("tini",),
+            system_packages_file=extra,
+        )
+    )
+    assert spec.system.build == ("gcc", "libc6-dev", "libfoo-dev", "protobuf-compiler")
+    assert spec.system.runtime == ("libfoo1", "tini")
+
+
+@pytest.mark.parametrize("bad", ["lib foo", "-rf", "libfoo;rm", "Lib"])
+def test_apt_names_are_checked(bad: str) -> None:
+    with pytest.raises(UsageError, match="not a valid Debian package name"):
+        build_spec(NewOptions(name="my-api", apt_runtime=(bad,)))
+
+
+def test_builtin_mapping_names_are_valid_debian_names() -> None:
+    mapping = load_system_mapping()
+    assert {"psycopg2", "mysqlclient", "pycairo", "python-ldap"} <= set(mapping.projects)
+
+
+def test_a_project_cannot_be_named_like_its_dependency() -> None:
+    with pytest.raises(UsageError, match="cannot be named like its dependency"):
+        build_spec(NewOptions(name="fastapi"))
+
+
+def test_open_dependency_with_no_lock_is_refused() -> None:
+    with pytest.raises(UsageError, match="no version range"):
+        build_spec(NewOptions(name="my-api", deps=("requests",), lock=False))
+
+
+@pytest.mark.parametrize("python", ["2.7", "3.9", "3", "3.11.4", "latest"])
+def test_unsupported_python_is_refused(python: str) -> None:
+    with pytest.raises(UsageError, match="unsupported Python version"):
+        build_spec(NewOptions(name="my-api", python=python))
+
+
+@pytest.mark.parametrize("text", ['say "hi"', "two\nlines", "back\\slash", "x" * 201])
+def test_descriptions_that_would_break_toml_are_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="description"):
+        build_spec(NewOptions(name="my-api", description=text))
