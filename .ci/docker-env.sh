@@ -14,13 +14,19 @@
 # client without buildx and cannot build with BuildKit.
 #
 # Environment:
-#   UV_VERSION      uv version for the uv image (default 0.13.8)
+#   UV_VERSION      uv version for the uv image (default: the service template's uv_version,
+#                   which a test keeps equal to the uv that scaffold runs)
 #   PYTHON_IMAGE    tag of the python image (default scaffold-local/python:3.11)
 #   DEBIAN_SUITE    suite to debootstrap (default bookworm)
 #   DEBIAN_MIRROR   mirror for debootstrap (default: first URIs: in debian.sources)
 set -euo pipefail
 
-UV_VERSION="${UV_VERSION:-0.13.8}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+template_uv_version() {
+    sed -n '/^uv_version:/,/^$/s/^ *default: *"\(.*\)"/\1/p' "$ROOT/templates/service/copier.yml"
+}
+UV_VERSION="${UV_VERSION:-$(template_uv_version)}"
+[[ -n "$UV_VERSION" ]] || { echo "cannot read uv_version from templates/service/copier.yml" >&2; exit 1; }
 PYTHON_IMAGE="${PYTHON_IMAGE:-scaffold-local/python:3.11}"
 UV_IMAGE="scaffold-local/uv:${UV_VERSION}"
 DEBIAN_SUITE="${DEBIAN_SUITE:-bookworm}"

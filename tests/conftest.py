@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from scaffold.docker import PYTHON_IMAGE_ENV, UV_IMAGE_ENV, Docker
 GOLDEN = Path(__file__).parent / "golden"
 # Images built by .ci/docker-env.sh; no registry is reachable on the test machines.
 LOCAL_PYTHON_IMAGE = os.environ.get(PYTHON_IMAGE_ENV, "scaffold-local/python:3.11")
-LOCAL_UV_IMAGE = os.environ.get(UV_IMAGE_ENV, "scaffold-local/uv:0.13.8")
+LOCAL_UV_IMAGE = os.environ.get(UV_IMAGE_ENV, f"scaffold-local/uv:{version('uv')}")
 IN_CI = bool(os.environ.get("CI"))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,7 +163,15 @@ def test_failed_lock_keeps_the_project_and_says_how_to_finish(cli: Cli, tmp_path
 def test_failed_lock_in_json(cli: Cli, tmp_path: Path) -> None:
     env = {"UV_CACHE_DIR": str(tmp_path / "empty-cache")}
     result = cli(
-        "new", "my-api", "--path", tmp_path, "--offline", "--no-git", "--json", "--python", "3.11",
+        "new",
+        "my-api",
+        "--path",
+        tmp_path,
+        "--offline",
+        "--no-git",
+        "--json",
+        "--python",
+        "3.11",
         env=env,
     )
     assert result.code == 3
@@ -178,8 +188,16 @@ def test_missing_git_is_a_notice_not_a_failure(cli: Cli, tmp_path: Path) -> None
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     result = cli(
-        "new", "my-api", "--path", tmp_path, "--python", "3.11", "--no-lock", "--no-validate",
-        "--json", env={"PATH": str(empty_bin)},
+        "new",
+        "my-api",
+        "--path",
+        tmp_path,
+        "--python",
+        "3.11",
+        "--no-lock",
+        "--no-validate",
+        "--json",
+        env={"PATH": str(empty_bin)},
     )
     assert result.code == 0, result
     (git,) = json.loads(result.stdout)["steps"]
@@ -188,8 +206,9 @@ def test_missing_git_is_a_notice_not_a_failure(cli: Cli, tmp_path: Path) -> None
 
 
 def test_git_init(cli: Cli, tmp_path: Path) -> None:
-    result = cli("new", "my-api", "--path", tmp_path, "--python", "3.11", "--no-lock",
-                 "--no-validate")
+    result = cli(
+        "new", "my-api", "--path", tmp_path, "--python", "3.11", "--no-lock", "--no-validate"
+    )
     assert result.code == 0, result
     assert (tmp_path / "my-api" / ".git" / "HEAD").is_file()
 
@@ -228,10 +247,7 @@ def test_validate_bad_options_exit_2(
     assert message in result.stderr
 
 
-def test_python_m_scaffold_works(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
+def test_python_m_scaffold_works() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "scaffold", "--version"],
         capture_output=True,

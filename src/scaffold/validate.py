@@ -114,6 +114,7 @@ class _Run:
     docker_problem: str | None = None
     image: str | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)  # failed, or skipped because one failed
 
     def status_of(self, step: str) -> Status | None:
         return next((s.status for s in self.report.steps if s.name == step), None)
@@ -139,11 +140,11 @@ def validate_project(
             if not options.requested(step):
                 _record(state, StepResult(step, Status.SKIPPED, detail="not requested"))
                 continue
-            failed = [
-                req for req in REQUIRES.get(step, ()) if state.status_of(req) is Status.FAILED
-            ]
+            failed = [req for req in REQUIRES.get(step, ()) if req in state.blocked]
             if failed:
-                detail = f"needs '{failed[0]}', which failed"
+                did = "failed" if state.status_of(failed[0]) is Status.FAILED else "did not run"
+                state.blocked.add(step)
+                detail = f"needs '{failed[0]}', which {did}"
                 _record(state, StepResult(step, Status.SKIPPED, detail=detail))
                 continue
             if events:
@@ -155,6 +156,8 @@ def validate_project(
                 result = StepResult(step, Status.FAILED, detail=exc.message)
             if not result.duration:
                 result.duration = time.monotonic() - started
+            if result.status is Status.FAILED:
+                state.blocked.add(step)
             _record(state, result)
     finally:
         for cleanup in reversed(state.cleanups):
@@ -163,11 +166,10 @@ def validate_project(
 
 
 def _record(state: _Run, result: StepResult) -> None:
-    if (
-        state.options.strict
-        and result.status is Status.SKIPPED
-        and result.detail != "not requested"
-    ):
+    # --strict fails the steps that could not run; not those the user left out, nor those
+    # skipped after a failure (which fails the run already).
+    chosen = result.detail == "not requested" or result.name in state.blocked
+    if state.options.strict and result.status is Status.SKIPPED and not chosen:
         result.status = Status.FAILED
         result.detail = f"skipped, which --strict does not allow: {result.detail}"
     state.report.steps.append(result)
@@ -254,8 +256,9 @@ def _lint(state: _Run) -> StepResult:
             result = StepResult.from_completed("lint", done, f"{' '.join(command)} found problems")
             result.duration = total
             return result
-        ran.append(" ".join(command))
-    return StepResult("lint", Status.OK, total, detail=", ".join(ran) + ": clean")
+        ran.append(done.command)
+    names = ", ".join(" ".join(command) for command in commands)
+    return StepResult("lint", Status.OK, total, f"{names}: clean", command=" && ".join(ran))
 
 
 def _docker(state: _Run) -> Docker | None:

@@ -1,0 +1,162 @@
+"""`scaffold validate` on real projects, broken in the ways projects break (no Docker needed)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scaffold import runner
+from scaffold.generate import NewOptions, new_project
+from scaffold.report import Status
+from scaffold.validate import STEPS, ValidateOptions, validate_project
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.e2e
+NO_DOCKER = ("--skip", "build", "--skip", "run")
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    report = new_project(
+        NewOptions(
+            name="my-api", parent=tmp_path_factory.mktemp("validate"), python="3.11", git=False
+        )
+    )
+    assert report.post_steps_ok, report.steps
+    return Path(report.path)
+
+
+@pytest.fixture
+def project(pristine: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "my-api"
+    shutil.copytree(pristine, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return copy
+
+
+def steps_of(stdout: str) -> dict[str, dict[str, object]]:
+    data = json.loads(stdout)
+    return {step["name"]: step for step in data["steps"]}
+
+
+def test_healthy_project_passes_everything_but_docker(cli: Cli, project: Path) -> None:
+    result = cli("validate", project, "--json", *NO_DOCKER)
+    assert result.code == 0, result
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert data["exit_code"] == 0
+    assert [s["name"] for s in data["steps"]] == list(STEPS)
+    steps = steps_of(result.stdout)
+    for name in ("lock", "sync", "tests", "lint"):
+        assert steps[name]["status"] == "ok", steps[name]
+        assert isinstance(steps[name]["duration"], float)
+        assert steps[name]["command"]
+    assert "1 passed" in str(steps["tests"]["detail"])
+    assert steps["build"] == {**steps["build"], "status": "skipped", "detail": "not requested"}
+
+
+def test_stale_lock_fails_the_lock_step_and_skips_its_dependents(cli: Cli, project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    # Drop a dependency after locking: resolvable from the cache, and the lock no longer matches.
+    pyproject.write_text(pyproject.read_text().replace('    "uvicorn>=0.32,<1",\n', ""))
+    result = cli("validate", project, "--json", "--offline", *NO_DOCKER)
+    assert result.code == 1, result
+    steps = steps_of(result.stdout)
+    assert steps["lock"]["status"] == "failed"
+    assert "stale" in str(steps["lock"]["detail"])
+    assert steps["lock"]["exit_code"] not in (0, None)
+    assert "uv" in str(steps["lock"]["command"])
+    for dependent in ("sync", "tests", "lint"):
+        assert steps[dependent]["status"] == "skipped"
+        assert "needs" in str(steps[dependent]["detail"])
+
+
+def test_missing_lock_fails(project: Path) -> None:
+    (project / "uv.lock").unlink()
+    report = validate_project(project, ValidateOptions(only=frozenset({"lock"})))
+    assert report.steps[0].status is Status.FAILED
+    assert "no uv.lock" in report.steps[0].detail
+
+
+def test_failing_tests_fail_the_tests_step(cli: Cli, project: Path) -> None:
+    test_file = project / "tests" / "test_main.py"
+    test_file.write_text(test_file.read_text().replace('{"status": "ok"}', '{"status": "down"}'))
+    result = cli("validate", project, "--json", *NO_DOCKER)
+    assert result.code == 1
+    steps = steps_of(result.stdout)
+    assert steps["tests"]["status"] == "failed"
+    assert "1 failed" in str(steps["tests"]["detail"])
+    assert steps["tests"]["exit_code"] == 1
+    assert "AssertionError" in str(steps["tests"]["output_tail"])
+    assert steps["lint"]["status"] == "ok"  # lint does not depend on tests
+
+
+def test_lint_failures_are_reported(project: Path) -> None:
+    main = project / "src" / "my_api" / "main.py"
+    main.write_text(main.read_text() + "\n\ndef untyped(x):\n    return x\n")
+    report = validate_project(project, ValidateOptions(skip=frozenset({"build", "run"})))
+    lint = next(s for s in report.steps if s.name == "lint")
+    assert lint.status is Status.FAILED
+    assert "mypy" in lint.detail
+    assert "untyped" in (lint.output_tail or "")
+
+
+def test_project_without_tests_or_docker_skips_with_reasons(cli: Cli, project: Path) -> None:
+    shutil.rmtree(project / "tests")
+    (project / "Dockerfile").unlink()
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('files = ["src", "tests"]', 'files = ["src"]')
+    )
+    result = cli("validate", project, "--json")
+    assert result.code == 0, result
+    steps = steps_of(result.stdout)
+    assert steps["tests"]["status"] == "skipped"
+    assert steps["tests"]["detail"] == "the project has no tests"
+    assert steps["build"]["detail"] == "the project has no Dockerfile"
+    strict = cli("validate", project, "--json", "--strict")
+    assert strict.code == 1
+    assert steps_of(strict.stdout)["tests"]["status"] == "failed"
+    assert "--strict" in str(steps_of(strict.stdout)["tests"]["detail"])
+
+
+def test_no_docker_client_skips_docker_steps_and_runs_the_rest(cli: Cli, project: Path) -> None:
+    result = cli("validate", project, "--json", "--docker", "/nonexistent/docker")
+    assert result.code == 0, result
+    steps = steps_of(result.stdout)
+    assert steps["build"]["status"] == "skipped"
+    assert "no docker client found" in str(steps["build"]["detail"])
+    assert steps["run"]["status"] == "skipped"
+    assert steps["tests"]["status"] == "ok"
+    strict = cli("validate", project, "--json", "--docker", "/nonexistent/docker", "--strict")
+    assert strict.code == 1
+    assert steps_of(strict.stdout)["build"]["status"] == "failed"
+
+
+def test_no_daemon_skips_docker_steps_with_the_reason(cli: Cli, project: Path) -> None:
+    docker = runner.docker_binary()
+    if docker is None:
+        pytest.skip("needs a docker client (without a daemon) for this case")
+    env = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    result = cli("validate", project, "--json", "--docker", docker, env=env)
+    assert result.code == 0, result
+    steps = steps_of(result.stdout)
+    assert steps["build"]["status"] == "skipped"
+    assert "no Docker daemon answers" in str(steps["build"]["detail"])
+    assert steps["run"]["status"] == "skipped"
+    assert steps["sync"]["status"] == "ok"
+
+
+def test_only_runs_one_step(project: Path) -> None:
+    report = validate_project(project, ValidateOptions(only=frozenset({"lock"})))
+    assert [s.status for s in report.steps] == [Status.OK] + [Status.SKIPPED] * 5
+
+
+def test_terminal_summary_lists_every_step(cli: Cli, project: Path) -> None:
+    result = cli("validate", project, *NO_DOCKER)
+    assert result.code == 0, result
+    for name in STEPS:
+        assert name in result.stdout
+    assert "all steps passed" in result.stdout

@@ -1,0 +1,118 @@
+"""Atomic writing: a target is either absent or complete, and never overwritten."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scaffold.errors import UsageError
+from scaffold.render import PlannedFile, RenderPlan
+from scaffold.write import TEMP_SUFFIX, write_plan
+from tests.conftest import GOLDEN, tree_bytes
+
+PLAN = RenderPlan(
+    tuple(PlannedFile(f"pkg/file{i}.txt", f"content {i}\n".encode()) for i in range(5))
+)
+
+
+def test_a_failure_mid_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = Path.write_bytes
+    calls = []
+
+    def flaky(self: Path, data: bytes) -> int:
+        calls.append(self)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", flaky)
+    with pytest.raises(UsageError, match="No space left on device"):
+        write_plan(PLAN, tmp_path / "proj")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_mid_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = Path.write_bytes
+
+    def interrupted(self: Path, data: bytes) -> int:
+        if self.name == "file2.txt":
+            raise KeyboardInterrupt
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_plan(PLAN, tmp_path / "proj")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_complete_write(tmp_path: Path) -> None:
+    write_plan(PLAN, tmp_path / "proj")
+    assert tree_bytes(tmp_path / "proj") == {f.path: f.content for f in PLAN.files}
+    assert [p.name for p in tmp_path.iterdir()] == ["proj"]
+    assert oct((tmp_path / "proj").stat().st_mode & 0o777) == oct(0o777 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_killed_at_any_moment_leaves_no_target_or_a_complete_one(tmp_path: Path) -> None:
+    """SIGKILL a real `scaffold new` at a spread of moments; never a half-written project."""
+    expected = tree_bytes(GOLDEN / "service")
+
+    def start(parent: Path) -> subprocess.Popen[bytes]:
+        parent.mkdir()
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scaffold",
+                "new",
+                "my-api",
+                "--path",
+                str(parent),
+                "--python",
+                "3.11",
+                "--no-lock",
+                "--no-git",
+                "--no-validate",
+                "-q",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    # Spread the kills over one whole run, however fast this machine is today.
+    began = time.monotonic()
+    start(tmp_path / "timing").wait()
+    full_run = time.monotonic() - began
+    attempts = 12
+    outcomes = set()
+    for attempt in range(attempts):
+        parent = tmp_path / str(attempt)
+        proc = start(parent)
+        time.sleep(full_run * 1.3 * attempt / (attempts - 1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        target = parent / "my-api"
+        if target.exists():
+            assert tree_bytes(target) == expected
+            outcomes.add("complete")
+        else:
+            outcomes.add("absent")
+        leftovers = [p.name for p in parent.iterdir() if p.name != "my-api"]
+        assert all(name.endswith(TEMP_SUFFIX) for name in leftovers), leftovers
+    # The spread of kill times must have caught both outcomes, or the test proved nothing.
+    assert outcomes == {"absent", "complete"}
