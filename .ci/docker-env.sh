@@ -8,6 +8,7 @@
 #   3. scaffold-local/python:3.11  - debootstrapped bookworm with python3 (only if missing)
 #   4. scaffold-local/uv:$UV_VERSION - FROM scratch with /uv and /uvx from the PyPI wheel
 #      (only if missing)
+#   5. scaffold's config file pointing at that client and those images
 #
 # Idempotent: on a machine where all of this exists it only checks, and takes ~1 s.
 # Run as root. Always uses /usr/bin/docker: /usr/local/bin/docker (if present) is a
@@ -74,7 +75,7 @@ exec 9>/var/lock/scaffold-docker-env.lock
 flock 9
 
 # ---------------------------------------------------------------- 1. packages
-phase "1/4 packages: docker.io docker-compose debootstrap"
+phase "1/5 packages: docker.io docker-compose debootstrap"
 missing=()
 for bin in /usr/bin/docker /usr/sbin/dockerd /usr/bin/docker-compose /usr/sbin/debootstrap; do
     [[ -x "$bin" ]] || missing+=("$bin")
@@ -94,7 +95,7 @@ fi
 phase_done
 
 # ---------------------------------------------------------------- 2. dockerd
-phase "2/4 docker engine"
+phase "2/5 docker engine"
 if "$DOCKER" info >/dev/null 2>&1; then
     log "  dockerd already answering"
 else
@@ -163,7 +164,7 @@ check_no_host_ca() {
 }
 
 # ---------------------------------------------------------------- 3. python image
-phase "3/4 python image: $PYTHON_IMAGE"
+phase "3/5 python image: $PYTHON_IMAGE"
 if image_exists "$PYTHON_IMAGE"; then
     log "  already present"
 else
@@ -212,7 +213,7 @@ fi
 phase_done
 
 # ---------------------------------------------------------------- 4. uv image
-phase "4/4 uv image: $UV_IMAGE"
+phase "4/5 uv image: $UV_IMAGE"
 if image_exists "$UV_IMAGE"; then
     log "  already present"
 else
@@ -247,6 +248,29 @@ PY
         "$DOCKER" image rm "$UV_IMAGE" >/dev/null 2>&1 || true
         die "/uv does not run in $UV_IMAGE"
     fi
+fi
+phase_done
+
+# ---------------------------------------------------------------- 5. scaffold's config
+# Point scaffold at this client and these images, so `scaffold new` / `validate` build here
+# without a registry. A config the user wrote (without our marker) is left alone.
+CONFIG_FILE="${SCAFFOLD_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/scaffold/config.toml}"
+MARKER="# Written by scaffold's .ci/docker-env.sh"
+phase "5/5 scaffold config: $CONFIG_FILE"
+if [[ -f "$CONFIG_FILE" ]] && ! head -n 1 "$CONFIG_FILE" | grep -qF "$MARKER"; then
+    log "  $CONFIG_FILE was written by someone else; leaving it as it is"
+else
+    mkdir -p "$(dirname "$CONFIG_FILE")"
+    cat >"$CONFIG_FILE.tmp" <<EOF_CONFIG
+$MARKER: this machine reaches no container registry,
+# so scaffold builds with the Docker client and local images that script prepared.
+[docker]
+binary = "$DOCKER"
+python-image = "$PYTHON_IMAGE"
+uv-image = "$UV_IMAGE"
+EOF_CONFIG
+    mv "$CONFIG_FILE.tmp" "$CONFIG_FILE"
+    log "  written"
 fi
 phase_done
 

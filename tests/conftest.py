@@ -13,12 +13,14 @@ from typer.testing import CliRunner
 
 from scaffold import runner
 from scaffold.cli import app
-from scaffold.docker import PYTHON_IMAGE_ENV, UV_IMAGE_ENV, Docker
+from scaffold.docker import BuildSettings, Docker
 
 GOLDEN = Path(__file__).parent / "golden"
-# Images built by .ci/docker-env.sh; no registry is reachable on the test machines.
-LOCAL_PYTHON_IMAGE = os.environ.get(PYTHON_IMAGE_ENV, "scaffold-local/python:3.11")
-LOCAL_UV_IMAGE = os.environ.get(UV_IMAGE_ENV, f"scaffold-local/uv:{version('uv')}")
+# Images built by .ci/docker-env.sh (no registry is reachable on the test machines), unless
+# the environment or scaffold's config file names others.
+_IMAGES = BuildSettings.resolve(None, None, None)
+LOCAL_PYTHON_IMAGE = _IMAGES.python_image or "scaffold-local/python:3.11"
+LOCAL_UV_IMAGE = _IMAGES.uv_image or f"scaffold-local/uv:{version('uv')}"
 IN_CI = bool(os.environ.get("CI"))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import runner
+from scaffold.config import docker_config
 from scaffold.runner import Completed
 
 PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
@@ -31,13 +32,14 @@ class BuildSettings:
     def resolve(
         cls, python_image: str | None, uv_image: str | None, ca_bundle: Path | None
     ) -> BuildSettings:
-        """Options first, then environment: $SCAFFOLD_*_IMAGE and the host's $SSL_CERT_FILE."""
+        """Options, then $SCAFFOLD_*_IMAGE, then the config file; the CA from $SSL_CERT_FILE."""
         if ca_bundle is None and os.environ.get("SSL_CERT_FILE"):
             candidate = Path(os.environ["SSL_CERT_FILE"])
             ca_bundle = candidate if candidate.is_file() else None
+        config = docker_config()
         return cls(
-            python_image or os.environ.get(PYTHON_IMAGE_ENV) or None,
-            uv_image or os.environ.get(UV_IMAGE_ENV) or None,
+            python_image or os.environ.get(PYTHON_IMAGE_ENV) or config.python_image,
+            uv_image or os.environ.get(UV_IMAGE_ENV) or config.uv_image,
             ca_bundle,
         )
 

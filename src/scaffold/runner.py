@@ -118,8 +118,10 @@ def uv_binary() -> str:
 
 
 def docker_binary(explicit: str | None = None) -> str | None:
-    """The docker client: the option, else $SCAFFOLD_DOCKER, else ``docker`` on PATH."""
-    chosen = explicit or os.environ.get(DOCKER_ENV_VAR) or "docker"
+    """The docker client: the option, $SCAFFOLD_DOCKER, the config file, or ``docker``."""
+    from scaffold.config import docker_config  # noqa: PLC0415
+
+    chosen = explicit or os.environ.get(DOCKER_ENV_VAR) or docker_config().binary or "docker"
     if os.sep in chosen:
         return chosen if os.access(chosen, os.X_OK) else None
     return shutil.which(chosen)

@@ -63,6 +63,7 @@ class Output:
         self.console.print(_file_tree(report))
         for step in report.steps:
             self.console.print(_step_line(step))
+        self.console.print("[bold]validating the new project[/]")
         self._tree_shown = True
 
     def new_done(self, report: NewReport) -> int:
@@ -82,7 +83,7 @@ class Output:
         for notice in report.notices:
             self.console.print(f"[yellow]note:[/] {_escape(notice)}")
         if report.validation is not None:
-            self.console.print(_summary(report.validation))
+            self._summary(report.validation)
         for step in report.steps:
             if step.status is Status.FAILED and step.data.get("fix"):
                 self.console.print(f"[bold]to finish by hand:[/] {_escape(step.data['fix'])}")
@@ -108,7 +109,8 @@ class Output:
         from rich.live import Live  # noqa: PLC0415 - only validation pays for live displays
 
         display = _LiveSteps()
-        with Live(display, console=self.console, refresh_per_second=8, transient=False):
+        # Transient: the summary table replaces the live lines when the run ends.
+        with Live(display, console=self.console, refresh_per_second=8, transient=True):
             yield display.event
 
     def validation_done(self, report: ValidationReport) -> int:
@@ -118,8 +120,19 @@ class Output:
             payload["exit_code"] = code
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         elif not self.quiet:
-            self.console.print(_summary(report))
+            self._summary(report)
         return code
+
+    def _summary(self, report: ValidationReport) -> None:
+        """A table in a terminal (where the live lines vanished); then the verdict and tails."""
+        if self.console.is_terminal:
+            self.console.print(_table(report))
+        verdict = "[green]all steps passed[/]" if report.ok else "[bold red]validation failed[/]"
+        self.console.print(f"{verdict}  total {report.duration:.2f}s")
+        for step in report.failed:
+            if step.output_tail:
+                self.console.print(f"[bold]{step.name}[/]: {_escape(step.command or '')}")
+                self.console.print(Text(step.output_tail, style="dim"))
 
 
 class _LiveSteps:
@@ -180,7 +193,7 @@ def _file_tree(report: NewReport) -> Any:
     return tree
 
 
-def _summary(report: ValidationReport) -> Any:
+def _table(report: ValidationReport) -> Any:
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title="validation", title_justify="left", show_edge=False)
@@ -191,13 +204,6 @@ def _summary(report: ValidationReport) -> Any:
     for step in report.steps:
         status = Text(str(step.status), style=_STYLE[step.status])
         table.add_row(step.name, status, f"{step.duration:.2f}s", step.detail)
-    verdict = "[green]all steps passed[/]" if report.ok else "[bold red]validation failed[/]"
-    table.caption = f"{verdict}  total {report.duration:.2f}s"
-    table.caption_justify = "left"
-    for step in report.failed:
-        if step.output_tail:
-            table.caption += f"\n\n[bold]{step.name}[/] ({_escape(step.command or '')}):\n"
-            table.caption += _escape(step.output_tail)
     return table
 
 

@@ -1,0 +1,58 @@
+"""Machine- or team-wide defaults, so every project builds on the same images.
+
+``$SCAFFOLD_CONFIG``, else ``$XDG_CONFIG_HOME/scaffold/config.toml`` (``~/.config/...``)::
+
+    [docker]
+    binary = "/usr/bin/docker"
+    python-image = "registry.example/python:3.12-slim-bookworm"
+    uv-image = "registry.example/astral-sh/uv:0.13.9"
+
+An option wins over an environment variable, which wins over this file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from scaffold.errors import UsageError
+
+CONFIG_ENV = "SCAFFOLD_CONFIG"
+
+
+@dataclass(frozen=True)
+class DockerConfig:
+    binary: str | None = None
+    python_image: str | None = None
+    uv_image: str | None = None
+
+
+def config_path() -> Path:
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "scaffold" / "config.toml"
+
+
+@cache
+def _load(path: Path) -> DockerConfig:
+    if not path.is_file():
+        return DockerConfig()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read the scaffold config {path}: {exc}") from None
+    docker = data.get("docker", {})
+    values = {key: docker.get(key) for key in ("binary", "python-image", "uv-image")}
+    for key, value in values.items():
+        if value is not None and not (isinstance(value, str) and value):
+            raise UsageError(f"{path}: [docker] {key} must be a non-empty string")
+    return DockerConfig(values["binary"], values["python-image"], values["uv-image"])
+
+
+def docker_config() -> DockerConfig:
+    return _load(config_path())
