@@ -8,8 +8,10 @@ import pytest
 
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
+from scaffold.templates import load_template
 from scaffold.spec import (
     bound_to_locked,
+    template_dependency,
     load_system_mapping,
     next_breaking,
     parse_dependency,
@@ -137,3 +139,13 @@ def test_unsupported_python_is_refused(python: str) -> None:
 def test_descriptions_that_would_break_toml_are_refused(text: str) -> None:
     with pytest.raises(UsageError, match="description"):
         build_spec(NewOptions(name="my-api", description=text))
+
+
+@pytest.mark.parametrize("text", ["fastapi>=0.115,<1", "uvicorn>=0.32,<1", "Foo_Bar>=1.2,<2"])
+def test_template_defaults_parse_like_packaging_does(text: str) -> None:
+    assert template_dependency(text) == parse_dependency(text)
+
+
+def test_template_defaults_are_bounded() -> None:
+    for text in load_template("service").default("dependencies"):
+        assert template_dependency(text).bounded, text

@@ -52,7 +52,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
         else str(template.default("description") or "")
     )
     author = specs.check_author(options.author)
-    defaults = [specs.parse_dependency(d) for d in template.default("dependencies") or ()]
+    defaults = [specs.template_dependency(d) for d in template.default("dependencies") or ()]
     extra = [specs.parse_dependency(d) for d in options.deps]
     deps = specs.merge_dependencies(defaults, extra)
     specs.check_no_self_dependency(names, deps)

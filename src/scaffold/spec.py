@@ -154,6 +154,24 @@ def parse_dependency(text: str) -> Dependency:
     )
 
 
+_SIMPLE_BOUNDED = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
+    r"(?P<spec>>=[0-9][0-9.]*,<[0-9][0-9.]*)$"
+)
+
+
+def template_dependency(text: str) -> Dependency:
+    """A template's own default (``name>=X,<Y``), without importing packaging for it.
+
+    Anything not of that simple, already bounded form goes through :func:`parse_dependency`.
+    """
+    match = _SIMPLE_BOUNDED.match(text)
+    if match is None:
+        return parse_dependency(text)
+    name = match["name"]
+    return Dependency(name=name, key=_canonical(name), specifier=match["spec"])
+
+
 def _version_key(version: str) -> Any:
     from packaging.version import Version  # noqa: PLC0415
 

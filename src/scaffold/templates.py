@@ -69,7 +69,8 @@ def load_template(name: str) -> Template:
         raise UsageError(f"unknown template '{name}'", hint=f"choose one of: {choices}")
     import yaml  # noqa: PLC0415 - only the commands that render pay for it
 
-    data = yaml.safe_load(config.read_text("utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+    data = yaml.load(config.read_text("utf-8"), Loader=loader) or {}  # noqa: S506 - safe loaders
     if not isinstance(data, dict):
         raise UsageError(
             f"template '{name}': copier.yml is not a mapping", exit_code=ExitCode.INTERNAL
