@@ -8,14 +8,14 @@ import pytest
 
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
-from scaffold.templates import load_template
 from scaffold.spec import (
     bound_to_locked,
-    template_dependency,
     load_system_mapping,
     next_breaking,
     parse_dependency,
+    template_dependency,
 )
+from scaffold.templates import load_template
 
 
 @pytest.mark.parametrize(
