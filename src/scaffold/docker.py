@@ -64,8 +64,19 @@ class Docker:
         reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
         return f"no Docker daemon answers {self.binary}: {reason}"
 
-    def build(self, context: Path, tag: str, settings: BuildSettings, timeout: float) -> Completed:
-        args = ["build", "--progress=plain", "--label", f"{LABEL}=1", "-t", tag]
+    def build(
+        self,
+        context: Path,
+        tag: str,
+        settings: BuildSettings,
+        timeout: float,
+        *,
+        label: bool = False,
+    ) -> Completed:
+        """``docker build`` with BuildKit; ``label`` marks a throw-away image of validate's."""
+        args = ["build", "--progress=plain", "-t", tag]
+        if label:
+            args += ["--label", f"{LABEL}=1"]
         if settings.python_image:
             args += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
         if settings.uv_image:
@@ -109,15 +120,20 @@ def throwaway_name(project: str) -> str:
     return f"scaffold-validate-{project}-{secrets.token_hex(4)}"
 
 
+_ERROR_LINE = re.compile(r"^(?:#\d+ )?ERROR:? ")
+
+
 def failing_step(output: str) -> str:
     """The Dockerfile step a BuildKit build failed in, and why, in one line."""
     lines = output.splitlines()
     step = next((ln.strip()[2:] for ln in lines if re.match(r"^\s*> \[.+\]", ln)), "")
     step = step.rstrip(":")
+    # BuildKit >= 0.11 ends with "failed to solve: ..."; Docker 20.10's only says "#16 ERROR: ...".
     cause = next(
-        (ln.strip() for ln in reversed(lines) if "failed to solve" in ln or ln.startswith("ERROR")),
+        (ln.strip() for ln in reversed(lines) if "failed to solve" in ln or _ERROR_LINE.match(ln)),
         "",
     )
+    cause = _ERROR_LINE.sub("", cause)
     cause = re.sub(r"^(error: )?failed to solve( with frontend \S+)?: ", "", cause)
     if step and cause:
         return f"{step}: {cause}"

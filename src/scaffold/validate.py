@@ -287,7 +287,7 @@ def _build(state: _Run) -> StepResult:
     state.image = tag
     if not options.keep:
         state.cleanups.append(lambda: docker.remove_image(tag))
-    done = docker.build(state.project.root, tag, settings, options.timeout)
+    done = docker.build(state.project.root, tag, settings, options.timeout, label=True)
     if not done.ok:
         detail = failing_step(done.output) if not done.timed_out else ""
         result = StepResult.from_completed("build", done, detail)
@@ -336,10 +336,12 @@ def _run_image(state: _Run) -> StepResult:
     if port is None:
         return _run_command(state, docker, image, started)
     name = throwaway_name(state.project.name)
+    # Registered before the start: Ctrl-C during `docker run`, or a run that fails after
+    # creating the container, must not leave it behind.
+    state.cleanups.append(lambda: docker.remove_container(name))
     done = docker.run_detached(image, name, port)
     if not done.ok:
         return StepResult.from_completed("run", done, "the container did not start")
-    state.cleanups.append(lambda: docker.remove_container(name))
     try:
         return _check_service(state, docker, name, port, started)
     finally:
@@ -350,23 +352,17 @@ def _check_service(state: _Run, docker: Docker, name: str, port: int, started: f
     host_port = docker.host_port(name, port)
     path = _health_path(state)
     if host_port is None:
-        return StepResult(
+        # `docker port` fails on a container that already stopped: say that, not "no port".
+        return _exited(docker, name, path, started) or StepResult(
             "run", Status.FAILED, detail=f"the container does not publish port {port}"
         )
     url = f"http://127.0.0.1:{host_port}{path}"
     deadline = time.monotonic() + min(state.options.health_timeout, state.options.timeout)
     last = "no answer"
     while True:
-        running = docker.inspect(name, "{{.State.Running}} {{.State.ExitCode}}") or "false ?"
-        if not running.startswith("true"):
-            code = running.split()[-1]
-            return StepResult(
-                "run",
-                Status.FAILED,
-                time.monotonic() - started,
-                detail=f"the container exited with code {code} before {path} answered",
-                output_tail=_tail(docker.logs(name)),
-            )
+        exited = _exited(docker, name, path, started)
+        if exited is not None:
+            return exited
         status, body = _http_get(url)
         if status == 200:
             break
@@ -385,6 +381,20 @@ def _check_service(state: _Run, docker: Docker, name: str, port: int, started: f
     result = StepResult("run", Status.OK, time.monotonic() - started)
     result.data.update({"url_path": path, "port": port, "health_body": body})
     return _finish_run(state, result, uid_check)
+
+
+def _exited(docker: Docker, name: str, path: str, started: float) -> StepResult | None:
+    """A failed result if the container is no longer running, with its exit code and logs."""
+    state = docker.inspect(name, "{{.State.Running}} {{.State.ExitCode}}") or "false ?"
+    if state.startswith("true"):
+        return None
+    return StepResult(
+        "run",
+        Status.FAILED,
+        time.monotonic() - started,
+        detail=f"the container exited with code {state.split()[-1]} before {path} answered",
+        output_tail=_tail(docker.logs(name)),
+    )
 
 
 def _run_command(state: _Run, docker: Docker, image: str, started: float) -> StepResult:

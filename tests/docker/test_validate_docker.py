@@ -1,0 +1,289 @@
+"""`scaffold validate`'s Docker steps against real projects, healthy and broken on purpose.
+
+One healthy project is generated (and built once, to warm BuildKit's cache) per module; each
+fault test breaks a copy of it, so its dependency layer is CACHED and its build takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scaffold.docker import Docker
+from scaffold.generate import NewOptions, new_project
+from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, Cli, scaffold_labelled
+from tests.docker.conftest import TOKEN, Measure, build_or_fail, docker_cmd
+
+pytestmark = pytest.mark.docker
+
+PROJECT = "probe-api"  # the name validate puts in its throwaway container and image names
+DOCKER_STEPS = ("--only", "build", "--only", "run")
+
+
+@pytest.fixture(scope="module")
+def env(docker: Docker) -> dict[str, str]:
+    return {
+        "SCAFFOLD_DOCKER": docker.binary,
+        "SCAFFOLD_PYTHON_IMAGE": LOCAL_PYTHON_IMAGE,
+        "SCAFFOLD_UV_IMAGE": LOCAL_UV_IMAGE,
+    }
+
+
+@pytest.fixture(scope="module")
+def healthy_project(
+    docker: Docker,
+    ca_bundle: Path | None,
+    tmp_path_factory: pytest.TempPathFactory,
+    measure: Measure,
+) -> Path:
+    """A healthy service, built once so the copies' dependency layers come from the cache."""
+    report = new_project(
+        NewOptions(
+            name=PROJECT, parent=tmp_path_factory.mktemp("healthy"), python="3.11", git=False
+        )
+    )
+    assert report.post_steps_ok, [step.to_json() for step in report.steps]
+    tag = f"scaffold-test/{PROJECT}-warm:{TOKEN}"
+    try:
+        done = build_or_fail(docker, Path(report.path), tag, ca_bundle)
+    finally:
+        docker.remove_image(tag)  # the build cache stays
+    measure(f"build time {PROJECT} (warm-up)", f"{done.duration:.1f} s")
+    return Path(report.path)
+
+
+@pytest.fixture
+def copy(docker: Docker, healthy_project: Path, tmp_path: Path) -> Iterator[Path]:
+    """A fresh copy of the healthy project, for one test to break.
+
+    Whatever validate left behind for it is removed afterwards (after the test checked that
+    there was nothing), so one failure does not leak into the next test or the machine."""
+    target = tmp_path / PROJECT
+    shutil.copytree(healthy_project, target)
+    yield target
+    for kind, name in (item.split(" ", 1) for item in leftovers(docker)):
+        if kind == "container":
+            image = docker.inspect(name, "{{.Image}}")
+            docker.remove_container(name)
+            # validate's `image rm --force` only untags an image a container still uses
+            if image and docker.inspect(image, "{{len .RepoTags}}") == "0":
+                docker.remove_image(image)
+        else:
+            docker.remove_image(name)
+
+
+def edit_dockerfile(project: Path, old: str, new: str) -> None:
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_text()
+    assert text.count(old) == 1, f"{old!r} is not in the template's Dockerfile once"
+    dockerfile.write_text(text.replace(old, new))
+
+
+def replace_cmd(project: Path, cmd: list[str]) -> None:
+    dockerfile = project / "Dockerfile"
+    lines = dockerfile.read_text().splitlines()
+    cmds = [i for i, line in enumerate(lines) if line.startswith("CMD ")]
+    assert len(cmds) == 1, lines
+    lines[cmds[0]] = f"CMD {json.dumps(cmd)}"
+    dockerfile.write_text("\n".join(lines) + "\n")
+
+
+def steps_of(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in payload["steps"]}
+
+
+def validate_json(cli: Cli, env: dict[str, str], project: Path, *args: str) -> tuple[int, Any]:
+    result = cli("validate", project, "--json", *args, env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result
+    try:
+        payload = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"validate --json printed no JSON:\n{result!r}")
+    return result.code, payload
+
+
+def leftovers(docker: Docker, project: str = PROJECT) -> list[str]:
+    """Containers and images validate made for ``project`` that still exist."""
+    prefix = f"scaffold-validate-{project}-"
+    containers = docker_cmd(docker, "ps", "-a", "--format", "{{.Names}}").output.split()
+    images = docker_cmd(docker, "images", "--format", "{{.Repository}}:{{.Tag}}").output.split()
+    return [f"container {c}" for c in containers if c.startswith(prefix)] + [
+        f"image {i}" for i in images if i.startswith(prefix)
+    ]
+
+
+# --- a. the happy path ----------------------------------------------------------------------
+
+
+def test_new_validates_a_fresh_service(
+    docker: Docker, cli: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    containers_before = set(scaffold_labelled(docker, "containers"))
+    images_before = set(scaffold_labelled(docker, "images"))
+
+    result = cli("new", "my-api", "--path", tmp_path, "--python", "3.11", "--json", env=env)
+
+    assert result.code == 0, result
+    payload = json.loads(result.stdout)
+    steps = steps_of(payload["validation"])
+    assert list(steps) == ["lock", "sync", "tests", "lint", "build", "run"]
+    not_ok = {name: (s["status"], s["detail"]) for name, s in steps.items() if s["status"] != "ok"}
+    assert not not_ok, not_ok
+    run = steps["run"]["data"]
+    assert isinstance(run["uid"], str)
+    assert run["uid"].isdigit()
+    assert run["uid"] != "0"
+    assert isinstance(run["image_size"], int)
+    assert run["image_size"] > 0
+    assert json.loads(run["health_body"] or "null") == {"status": "ok"}
+    # Everything validate started or built is gone (the images the other tests built for the
+    # session carry the label too, hence the comparison with what was there before).
+    assert set(scaffold_labelled(docker, "containers")) - containers_before == set()
+    assert set(scaffold_labelled(docker, "images")) - images_before == set()
+    assert leftovers(docker, "my-api") == []
+
+
+# --- b. a Dockerfile step fails -------------------------------------------------------------
+
+
+def test_broken_dockerfile_step_fails_build_and_skips_run(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    edit_dockerfile(
+        copy, "USER 10001:10001\n", "USER 10001:10001\nRUN echo scaffold-broken-step && exit 3\n"
+    )
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "300")
+
+    assert code == 1, payload
+    steps = steps_of(payload)
+    build = steps["build"]
+    assert build["status"] == "failed", build
+    # The detail names the Dockerfile step (stage, position, instruction) and why it failed.
+    step = r"\[runtime \d+/\d+\] RUN echo scaffold-broken-step && exit 3"
+    assert re.search(step, build["detail"]), build
+    assert "exit code: 3" in build["output_tail"], build
+    run = steps["run"]
+    assert run["status"] == "skipped", run
+    assert "'build'" in run["detail"], run
+    assert leftovers(docker) == []
+
+
+# --- c. the service never answers ------------------------------------------------------------
+
+
+def test_health_endpoint_that_never_answers_fails_run(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    # The server listens on 8001 while the image (EXPOSE, [tool.scaffold]) says 8000.
+    edit_dockerfile(copy, '"--port", "8000"]', '"--port", "8001"]')
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "20")
+
+    assert code == 1, payload
+    steps = steps_of(payload)
+    assert steps["build"]["status"] == "ok", steps["build"]
+    run = steps["run"]
+    assert run["status"] == "failed", run
+    assert "/health did not answer 200 on port 8000" in run["detail"], run
+    assert "8001" in (run["output_tail"] or ""), run  # uvicorn's log says where it listens
+    assert run["duration"] >= 19, run  # it waited for --timeout, not less
+    assert leftovers(docker) == []
+
+
+# --- d. the container exits at start ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cmd", "exit_code"),
+    [
+        # uvicorn exits with 3 (STARTUP_FAILURE) when it cannot import the app, after ~0.5 s
+        (["uvicorn", "no_such_module:app", "--host", "0.0.0.0", "--port", "8000"], 3),  # noqa: S104
+        # python exits with 1 at once: the container may be gone before validate asks its port
+        (["python", "-m", "no_such_module"], 1),
+    ],
+    ids=["uvicorn-import-error", "python-exits-at-once"],
+)
+def test_container_exiting_at_start_fails_run_with_code_and_logs(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path, cmd: list[str], exit_code: int
+) -> None:
+    replace_cmd(copy, cmd)
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "60")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "failed", run
+    expected = f"the container exited with code {exit_code} before /health answered"
+    assert expected in run["detail"], run
+    assert "no_such_module" in (run["output_tail"] or ""), run
+    assert leftovers(docker) == []
+
+
+# --- e. Ctrl-C ----------------------------------------------------------------------------
+
+
+def validate_containers(docker: Docker, *, all_states: bool) -> list[str]:
+    """Names of validate's containers for PROJECT: running ones, or also created/exited."""
+    args = ["ps", "-a"] if all_states else ["ps"]
+    args += ["--filter", "label=org.scaffold.validate"]
+    args += ["--filter", f"name=scaffold-validate-{PROJECT}-", "--format", "{{.Names}}"]
+    return docker_cmd(docker, *args).output.split()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        # The container runs and validate polls /health: the case a person hits.
+        "while-waiting-for-health",
+        # The container exists but `docker run --detach` has not returned to validate yet.
+        "as-the-container-is-created",
+    ],
+)
+def test_ctrl_c_exits_130_and_removes_container_and_image(
+    docker: Docker, env: dict[str, str], copy: Path, tmp_path: Path, moment: str
+) -> None:
+    replace_cmd(copy, ["sleep", "600"])  # EXPOSE 8000 stays: validate waits for /health
+    waiting = moment == "while-waiting-for-health"
+    log = tmp_path / "validate.log"
+    argv = [sys.executable, "-m", "scaffold", "validate", str(copy), *DOCKER_STEPS]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*argv, "--timeout", "300"],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while not validate_containers(docker, all_states=not waiting):
+            assert proc.poll() is None, f"validate ended early:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"no container started:\n{log.read_text()}"
+            time.sleep(0.2 if waiting else 0.01)
+        if waiting:
+            # `docker run --detach` returns as soon as the container runs: past this second
+            # validate is polling /health.
+            time.sleep(1)
+        assert proc.poll() is None, log.read_text()
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"validate did not exit within 20 s of SIGINT:\n{log.read_text()}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 130, log.read_text()
+    assert leftovers(docker) == [], log.read_text()
