@@ -63,26 +63,15 @@ def main() -> None:
                     raise SystemExit(done.tail(30))
                 shutil.copy(HERE / "single-stage.Dockerfile", root / "Dockerfile.single")
                 answers = (root / ".copier-answers.yml").read_text()
-                packages = _apt_build(answers)
                 single = f"scaffold-bench/single:{token}"
                 built.append(single)
-                args = [
-                    "build",
-                    "-f",
-                    "Dockerfile.single",
-                    "-t",
+                done = docker.build(
+                    root,
                     single,
-                    "--build-arg",
-                    f"APT_PACKAGES={' '.join(packages)}",
-                ]
-                if settings.python_image:
-                    args += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
-                if settings.uv_image:
-                    args += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
-                if settings.ca_bundle:
-                    args += ["--secret", f"id=ca-bundle,src={settings.ca_bundle}"]
-                done = runner.run(
-                    [binary, *args, "."], cwd=root, timeout=900, env={"DOCKER_BUILDKIT": "1"}
+                    settings,
+                    timeout=900,
+                    dockerfile="Dockerfile.single",
+                    build_args={"APT_PACKAGES": " ".join(_apt_build(answers))},
                 )
                 if not done.ok:
                     raise SystemExit(done.tail(30))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import __version__
+from scaffold import __version__, runner
 from tests.conftest import Cli
 
 FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
@@ -257,3 +257,25 @@ def test_python_m_scaffold_works() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"scaffold {__version__}"
+
+
+def test_failed_git_init_exits_3_and_keeps_the_project(cli: Cli, tmp_path: Path) -> None:
+    """A post step's failure, through the runner's swap point: git refuses to init."""
+    real_run = runner.run
+
+    def refusing_git(argv: list[str], **kwargs: object) -> runner.Completed:
+        if argv[1:2] == ["init"]:
+            return runner.Completed(tuple(argv), 128, "fatal: cannot mkdir .git\n", 0.01)
+        return real_run(argv, **kwargs)
+
+    runner.set_runner(refusing_git)
+    try:
+        result = cli(
+            "new", "my-api", "--path", tmp_path, "--python", "3.11", "--no-lock", "--no-validate"
+        )
+    finally:
+        runner.set_runner(None)
+    assert result.code == 3, result
+    assert (tmp_path / "my-api" / "pyproject.toml").is_file()
+    assert "git    failed" in result.stdout
+    assert f"to finish by hand: cd {(tmp_path / 'my-api').absolute()} && git init" in result.stdout

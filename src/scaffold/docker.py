@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,11 +73,17 @@ class Docker:
         timeout: float,
         *,
         label: bool = False,
+        dockerfile: str | None = None,
+        build_args: Mapping[str, str] | None = None,
     ) -> Completed:
         """``docker build`` with BuildKit; ``label`` marks a throw-away image of validate's."""
         args = ["build", "--progress=plain", "-t", tag]
         if label:
             args += ["--label", f"{LABEL}=1"]
+        if dockerfile:
+            args += ["--file", dockerfile]
+        for key, value in (build_args or {}).items():
+            args += ["--build-arg", f"{key}={value}"]
         if settings.python_image:
             args += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
         if settings.uv_image:

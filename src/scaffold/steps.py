@@ -6,9 +6,7 @@ to finish by hand.
 
 from __future__ import annotations
 
-import time
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 
 from scaffold import runner
@@ -67,12 +65,4 @@ def git_init(project: Path) -> StepResult:
     result = StepResult.from_completed("git", done)
     if not done.ok:
         result.data["fix"] = f"cd {project} && git init"
-    return result
-
-
-def timed(name: str, func: Callable[[], StepResult]) -> StepResult:
-    started = time.monotonic()
-    result = func()
-    result.name = name
-    result.duration = result.duration or time.monotonic() - started
     return result
