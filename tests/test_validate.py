@@ -160,3 +160,16 @@ def test_terminal_summary_lists_every_step(cli: Cli, project: Path) -> None:
     for name in STEPS:
         assert name in result.stdout
     assert "all steps passed" in result.stdout
+
+
+def test_tests_without_pytest_installed_say_so(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('    "pytest>=8.3,<10",\n', ""))
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=project, timeout=300)
+    assert locked.ok, locked.output
+    report = validate_project(project, ValidateOptions(only=frozenset({"lock", "sync", "tests"})))
+    tests = next(s for s in report.steps if s.name == "tests")
+    assert tests.status is Status.FAILED
+    assert tests.detail == (
+        "pytest is not installed in the project's environment (add it to the dev group)"
+    )

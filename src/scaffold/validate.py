@@ -215,7 +215,8 @@ def _tests(state: _Run) -> StepResult:
     has_tests = (root / "tests").is_dir() or any(root.glob("test_*.py"))
     if not has_tests:
         return StepResult("tests", Status.SKIPPED, detail="the project has no tests")
-    done = _uv(state, "run", "--no-sync", "pytest")
+    # `python -m`: the project's own pytest, never one that happens to be on PATH.
+    done = _uv(state, "run", "--no-sync", "python", "-m", "pytest")
     if done.returncode == 5:
         result = StepResult.from_completed("tests", done)
         result.status, result.detail = Status.SKIPPED, "pytest collected no tests"
@@ -223,7 +224,15 @@ def _tests(state: _Run) -> StepResult:
     summary = _pytest_summary(done.output)
     if done.ok:
         return StepResult.from_completed("tests", done, summary)
-    return StepResult.from_completed("tests", done, f"tests failed: {summary}" if summary else "")
+    detail = _not_installed(done, "pytest") or (f"tests failed: {summary}" if summary else "")
+    return StepResult.from_completed("tests", done, detail)
+
+
+def _not_installed(done: runner.Completed, tool: str) -> str:
+    """uv's "Failed to spawn" means the project's environment lacks the tool."""
+    if f"No module named {tool}" in done.output or "Failed to spawn" in done.output:
+        return f"{tool} is not installed in the project's environment (add it to the dev group)"
+    return ""
 
 
 def _pytest_summary(output: str) -> str:
@@ -250,10 +259,11 @@ def _lint(state: _Run) -> StepResult:
     total = 0.0
     ran = []
     for command in commands:
-        done = _uv(state, "run", "--no-sync", *command)
+        done = _uv(state, "run", "--no-sync", "python", "-m", *command)
         total += done.duration
         if not done.ok:
-            result = StepResult.from_completed("lint", done, f"{' '.join(command)} found problems")
+            detail = _not_installed(done, command[0]) or f"{' '.join(command)} found problems"
+            result = StepResult.from_completed("lint", done, detail)
             result.duration = total
             return result
         ran.append(done.command)
