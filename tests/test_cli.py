@@ -116,6 +116,14 @@ def test_empty_existing_folder_is_used(cli: Cli, tmp_path: Path) -> None:
     assert (tmp_path / "my-api" / "pyproject.toml").is_file()
 
 
+def test_path_through_a_file_is_refused(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    result = cli("new", "my-api", "--path", tmp_path / "notes.txt" / "sub", *FAST)
+    assert result.code == 2
+    assert f"{tmp_path / 'notes.txt'} is a file, not a folder" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_missing_parent_folders_are_created(cli: Cli, tmp_path: Path) -> None:
     result = cli("new", "my-api", "--path", tmp_path / "a" / "b", *FAST)
     assert result.code == 0, result

@@ -19,7 +19,12 @@ TEMP_SUFFIX = ".scaffold-tmp"
 
 
 def check_target(target: Path) -> None:
-    """Refuse a target that exists and is not an empty folder."""
+    """Refuse a target that exists and is not an empty folder, or whose parent is a file."""
+    for parent in (target.parent, *target.parent.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{parent} is a file, not a folder", hint="choose another --path")
+            break
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise UsageError(
             f"{target} exists and is not a folder", hint="choose another name or --path"
