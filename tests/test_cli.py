@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from scaffold import __version__, runner
+from scaffold import __version__, runner, ui
+from scaffold.report import Status, StepResult, ValidationReport
 from tests.conftest import Cli
 
 FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
@@ -287,3 +289,29 @@ def test_failed_git_init_exits_3_and_keeps_the_project(cli: Cli, tmp_path: Path)
     assert (tmp_path / "my-api" / "pyproject.toml").is_file()
     assert "git    failed" in result.stdout
     assert f"to finish by hand: cd {(tmp_path / 'my-api').absolute()} && git init" in result.stdout
+
+
+def test_terminal_table_shows_details_verbatim() -> None:
+    """Details are data, not rich markup: a Dockerfile step in brackets must print as is."""
+    report = ValidationReport(
+        "/p", [StepResult("build", Status.FAILED, 1.0, "[x 1/2] RUN [/bin/sh -c exit 3]")]
+    )
+    out = ui.Output()
+    out.console = Console(force_terminal=True, width=120, record=True, color_system=None)
+    assert out.validation_done(report) == 1
+    assert "[x 1/2] RUN [/bin/sh -c exit 3]" in out.console.export_text()
+
+
+def test_unexpected_errors_are_one_line_with_exit_70(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("scaffold.generate.render", broken)
+    result = cli("new", "my-api", "--path", tmp_path, *FAST)
+    assert result.code == 70
+    assert result.stderr.strip().splitlines() == [
+        "error: internal error: RuntimeError: boom (run again with --debug for the traceback, "
+        "and report it)"
+    ]

@@ -93,6 +93,18 @@ def _errors(json_output: bool, debug: bool) -> Iterator[None]:
 
         ui.error("interrupted", None, int(ExitCode.INTERRUPTED), json_output)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a bug in scaffold: still one line, unless --debug
+        if debug:
+            raise
+        from scaffold import ui  # noqa: PLC0415
+
+        hint = "run again with --debug for the traceback, and report it"
+        ui.error(
+            f"internal error: {type(exc).__name__}: {exc}", hint, ExitCode.INTERNAL, json_output
+        )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
 def _validate_options(

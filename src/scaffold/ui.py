@@ -203,7 +203,7 @@ def _table(report: ValidationReport) -> Any:
     table.add_column("detail", overflow="fold")
     for step in report.steps:
         status = Text(str(step.status), style=_STYLE[step.status])
-        table.add_row(step.name, status, f"{step.duration:.2f}s", step.detail)
+        table.add_row(step.name, status, f"{step.duration:.2f}s", Text(step.detail))
     return table
 
 
