@@ -7,6 +7,7 @@ get events as steps start and end, and a :class:`~scaffold.report.ValidationRepo
 
 from __future__ import annotations
 
+import re
 import time
 import tomllib
 import urllib.error
@@ -301,7 +302,9 @@ def _build(state: _Run) -> StepResult:
     if not done.ok:
         detail = failing_step(done.output) if not done.timed_out else ""
         result = StepResult.from_completed("build", done, detail)
-        result.output_tail = done.tail(30)
+        # BuildKit's "#9 sha256:..." lines carry nothing a person needs.
+        useful = [ln for ln in done.output.splitlines() if not re.match(r"^#\d+ sha256:", ln)]
+        result.output_tail = "\n".join(useful[-30:])
         return result
     result = StepResult.from_completed("build", done, f"built {tag}")
     size = docker.inspect(tag, "{{.Size}}")
