@@ -58,11 +58,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     specs.check_no_self_dependency(names, deps)
     specs.check_apt_names([*options.apt_build, *options.apt_runtime])
     mapping = specs.load_system_mapping(options.system_packages_file)
-    found = mapping.packages_for(deps)
-    system = specs.SystemPackages(
-        build=specs._unique([*found.build, *options.apt_build]),
-        runtime=specs._unique([*found.runtime, *options.apt_runtime]),
-    )
+    system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
     spec = ProjectSpec(
         names=names,
         template=template.name,

@@ -54,6 +54,10 @@ class SystemPackages:
     build: tuple[str, ...] = ()
     runtime: tuple[str, ...] = ()
 
+    def plus(self, build: Iterable[str], runtime: Iterable[str]) -> SystemPackages:
+        """These packages and the user's own (``--apt-build`` / ``--apt-runtime``), once each."""
+        return SystemPackages(_unique([*self.build, *build]), _unique([*self.runtime, *runtime]))
+
 
 @dataclass(frozen=True)
 class ProjectSpec:
