@@ -301,6 +301,11 @@ def _build(state: _Run) -> StepResult:
     done = docker.build(state.project.root, tag, settings, options.timeout, label=True)
     if not done.ok:
         detail = failing_step(done.output) if not done.timed_out else ""
+        if "buildx component is missing" in done.output:
+            detail = (
+                f"{docker.binary} cannot build with BuildKit (no buildx): install buildx, or "
+                "choose a client that can with --docker / SCAFFOLD_DOCKER"
+            )
         result = StepResult.from_completed("build", done, detail)
         # BuildKit's "#9 sha256:..." lines carry nothing a person needs.
         useful = [ln for ln in done.output.splitlines() if not re.match(r"^#\d+ sha256:", ln)]
