@@ -102,7 +102,7 @@ def ca_bundle() -> Path | None:
 def scaffold_labelled(docker: Docker, kind: str) -> list[str]:
     """Ids of containers or images carrying scaffold's validation label."""
     args = ["ps", "-aq"] if kind == "containers" else ["images", "-q"]
-    done = runner.run([docker.binary, *args, "--filter", "label=org.scaffold.validate"], timeout=60)
+    done = docker.command(*args, "--filter", "label=org.scaffold.validate")
     return [line for line in done.output.split() if re.fullmatch(r"[0-9a-f]+", line)]
 
 

@@ -51,14 +51,15 @@ class Docker:
     def __init__(self, binary: str) -> None:
         self.binary = binary
 
-    def _run(self, *args: str, timeout: float = 60, cwd: Path | None = None) -> Completed:
+    def command(self, *args: str, timeout: float = 60, cwd: Path | None = None) -> Completed:
+        """Any docker command with this client, BuildKit on (the primitive the rest build on)."""
         return runner.run(
             [self.binary, *args], cwd=cwd, timeout=timeout, env={"DOCKER_BUILDKIT": "1"}
         )
 
     def daemon_problem(self) -> str | None:
         """None when the daemon answers; otherwise why not, in one line."""
-        done = self._run("info", "--format", "{{.ServerVersion}}", timeout=30)
+        done = self.command("info", "--format", "{{.ServerVersion}}", timeout=30)
         if done.ok and done.output.strip():
             return None
         lines = [line for line in done.output.splitlines() if line.strip()]
@@ -90,37 +91,37 @@ class Docker:
             args += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
         if settings.ca_bundle:
             args += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
-        return self._run(*args, ".", timeout=timeout, cwd=context)
+        return self.command(*args, ".", timeout=timeout, cwd=context)
 
     def inspect(self, obj: str, fmt: str) -> str | None:
-        done = self._run("inspect", "--format", fmt, obj)
+        done = self.command("inspect", "--format", fmt, obj)
         return done.output.strip() if done.ok else None
 
     def run_detached(self, image: str, name: str, port: int | None) -> Completed:
         args = ["run", "--detach", "--name", name, "--label", f"{LABEL}=1"]
         if port is not None:
             args += ["--publish", f"127.0.0.1::{port}"]
-        return self._run(*args, image)
+        return self.command(*args, image)
 
     def run_once(self, image: str, *command: str, timeout: float) -> Completed:
-        return self._run("run", "--rm", "--label", f"{LABEL}=1", image, *command, timeout=timeout)
+        return self.command("run", "--rm", "--label", f"{LABEL}=1", image, *command, timeout=timeout)
 
     def host_port(self, container: str, port: int) -> int | None:
-        done = self._run("port", container, f"{port}/tcp")
+        done = self.command("port", container, f"{port}/tcp")
         match = re.search(r":(\d+)\s*$", done.output.strip().splitlines()[0]) if done.ok else None
         return int(match.group(1)) if match else None
 
     def exec(self, container: str, *command: str) -> Completed:
-        return self._run("exec", container, *command)
+        return self.command("exec", container, *command)
 
     def logs(self, container: str) -> str:
-        return self._run("logs", "--tail", "30", container).output
+        return self.command("logs", "--tail", "30", container).output
 
     def remove_container(self, container: str) -> None:
-        self._run("rm", "--force", "--volumes", container)
+        self.command("rm", "--force", "--volumes", container)
 
     def remove_image(self, image: str) -> None:
-        self._run("image", "rm", "--force", image)
+        self.command("image", "rm", "--force", image)
 
 
 def throwaway_name(project: str) -> str:

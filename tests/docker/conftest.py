@@ -51,9 +51,14 @@ class ServiceImage:
     build_seconds: float
 
 
-def docker_cmd(docker: Docker, *args: str, timeout: float = 120) -> runner.Completed:
-    """Run the docker client (the BuildKit-capable one the session uses)."""
-    return runner.run([docker.binary, *args], timeout=timeout, env={"DOCKER_BUILDKIT": "1"})
+def run_in_image(
+    docker: Docker, image: str, *command: str, user: str | None = None
+) -> runner.Completed:
+    """``docker run --rm`` of ``command`` in ``image``, without a network."""
+    options = ["--user", user] if user else []
+    return docker.command(
+        "run", "--rm", "--network", "none", *options, image, *command, timeout=120
+    )
 
 
 def build_settings(ca_bundle: Path | None) -> BuildSettings:

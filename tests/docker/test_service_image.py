@@ -25,7 +25,7 @@ from tests.docker.conftest import (
     Measure,
     ServiceImage,
     build_or_fail,
-    docker_cmd,
+    run_in_image,
 )
 
 pytestmark = pytest.mark.docker
@@ -87,12 +87,8 @@ def test_runtime_image_has_no_compiler(
     # `command -v` prints the path of a name it finds and nothing otherwise (dash's takes one
     # name per call, hence the loop).
     probe = 'for name in {names}; do command -v "$name"; done; true'
-    done = docker_cmd(
+    done = run_in_image(
         docker,
-        "run",
-        "--rm",
-        "--network",
-        "none",
         image,
         "sh",
         "-c",
@@ -101,12 +97,8 @@ def test_runtime_image_has_no_compiler(
     assert done.ok, done.output
     assert done.output.strip() == "", f"compilers on PATH in {image}:\n{done.output}"
     # The probe does print what exists.
-    control = docker_cmd(
+    control = run_in_image(
         docker,
-        "run",
-        "--rm",
-        "--network",
-        "none",
         image,
         "sh",
         "-c",
@@ -127,9 +119,7 @@ def test_runtime_image_carries_no_build_leftovers(
         "| grep -v -e '^partial$' -e '^lock$' -e ':$' -e '^$'; "
         "ls -A /app; true"
     )
-    done = docker_cmd(
-        docker, "run", "--rm", "--user", "0", "--network", "none", image, "sh", "-c", probe
-    )
+    done = run_in_image(docker, image, "sh", "-c", probe, user="0")
     assert done.ok, done.output
     assert done.output.split() == [".venv"], f"leftovers in {image}:\n{done.output}"
 
@@ -141,12 +131,8 @@ def test_sysdeps_image_imports_and_keeps_only_runtime_libraries(
     docker: Docker, service_images: dict[str, ServiceImage]
 ) -> None:
     image = service_images["sysdeps"].tag
-    done = docker_cmd(
+    done = run_in_image(
         docker,
-        "run",
-        "--rm",
-        "--network",
-        "none",
         image,
         "python",
         "-c",
@@ -158,12 +144,8 @@ def test_sysdeps_image_imports_and_keeps_only_runtime_libraries(
     assert psycopg2_version.startswith("2."), done.output
 
     def dpkg_status(package: str) -> str:
-        query = docker_cmd(
+        query = run_in_image(
             docker,
-            "run",
-            "--rm",
-            "--network",
-            "none",
             image,
             "dpkg-query",
             "--show",
@@ -319,12 +301,8 @@ def test_host_ca_is_in_no_layer(
     if not host_cas:
         pytest.skip("this host adds no CA of its own: nothing to look for")
 
-    bundle = docker_cmd(
+    bundle = run_in_image(
         docker,
-        "run",
-        "--rm",
-        "--network",
-        "none",
         image,
         "cat",
         "/etc/ssl/certs/ca-certificates.crt",
@@ -373,8 +351,7 @@ def test_image_healthcheck_reports_healthy(
     image = service_images["plain"].tag
     name = f"scaffold-health-{service_images['plain'].tag.rsplit(':', 1)[-1]}"
     # Only the schedule is shortened; the command is the one in the Dockerfile.
-    started = docker_cmd(
-        docker,
+    started = docker.command(
         "run",
         "--detach",
         "--name",

@@ -23,7 +23,7 @@ import pytest
 from scaffold.docker import Docker
 from scaffold.generate import NewOptions, new_project
 from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, Cli, scaffold_labelled
-from tests.docker.conftest import TOKEN, Measure, build_or_fail, docker_cmd
+from tests.docker.conftest import TOKEN, Measure, build_or_fail
 
 pytestmark = pytest.mark.docker
 
@@ -116,8 +116,8 @@ def validate_json(cli: Cli, env: dict[str, str], project: Path, *args: str) -> t
 def leftovers(docker: Docker, project: str = PROJECT) -> list[str]:
     """Containers and images validate made for ``project`` that still exist."""
     prefix = f"scaffold-validate-{project}-"
-    containers = docker_cmd(docker, "ps", "-a", "--format", "{{.Names}}").output.split()
-    images = docker_cmd(docker, "images", "--format", "{{.Repository}}:{{.Tag}}").output.split()
+    containers = docker.command("ps", "-a", "--format", "{{.Names}}").output.split()
+    images = docker.command("images", "--format", "{{.Repository}}:{{.Tag}}").output.split()
     return [f"container {c}" for c in containers if c.startswith(prefix)] + [
         f"image {i}" for i in images if i.startswith(prefix)
     ]
@@ -239,7 +239,7 @@ def validate_containers(docker: Docker, *, all_states: bool) -> list[str]:
     args = ["ps", "-a"] if all_states else ["ps"]
     args += ["--filter", "label=org.scaffold.validate"]
     args += ["--filter", f"name=scaffold-validate-{PROJECT}-", "--format", "{{.Names}}"]
-    return docker_cmd(docker, *args).output.split()
+    return docker.command(*args).output.split()
 
 
 @pytest.mark.parametrize(
