@@ -104,7 +104,9 @@ class Docker:
         return self.command(*args, image)
 
     def run_once(self, image: str, *command: str, timeout: float) -> Completed:
-        return self.command("run", "--rm", "--label", f"{LABEL}=1", image, *command, timeout=timeout)
+        return self.command(
+            "run", "--rm", "--label", f"{LABEL}=1", image, *command, timeout=timeout
+        )
 
     def host_port(self, container: str, port: int) -> int | None:
         done = self.command("port", container, f"{port}/tcp")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scaffold.errors import ExitCode, ScaffoldError
@@ -85,8 +86,6 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
 
 
 def _is_executable(resource: Any) -> bool:
-    from pathlib import Path  # noqa: PLC0415
-
     try:
         return bool(Path(str(resource)).stat().st_mode & 0o111)
     except OSError:

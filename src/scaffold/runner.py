@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaffold.config import docker_config
 from scaffold.errors import ToolError
 
 DEFAULT_TIMEOUT = 600.0
@@ -119,8 +120,6 @@ def uv_binary() -> str:
 
 def docker_binary(explicit: str | None = None) -> str | None:
     """The docker client: the option, $SCAFFOLD_DOCKER, the config file, or ``docker``."""
-    from scaffold.config import docker_config  # noqa: PLC0415
-
     chosen = explicit or os.environ.get(DOCKER_ENV_VAR) or docker_config().binary or "docker"
     if os.sep in chosen:
         return chosen if os.access(chosen, os.X_OK) else None

@@ -44,7 +44,6 @@ class Output:
         self.json = json_output
         self.quiet = quiet
         self.console = Console(highlight=False, soft_wrap=True)
-        self._tree_shown = False
 
     @property
     def _silent(self) -> bool:
@@ -58,13 +57,16 @@ class Output:
             self.console.print(f"[dim]… {label.get(name, name)}[/]")
 
     def new_created(self, report: NewReport) -> None:
+        """Before validation starts: what was written, then the validation heading."""
         if self._silent:
             return
+        self._created(report)
+        self.console.print("[bold]validating the new project[/]")
+
+    def _created(self, report: NewReport) -> None:
         self.console.print(_file_tree(report))
         for step in report.steps:
             self.console.print(_step_line(step))
-        self.console.print("[bold]validating the new project[/]")
-        self._tree_shown = True
 
     def new_done(self, report: NewReport) -> int:
         code = _new_exit_code(report)
@@ -76,10 +78,8 @@ class Output:
             return code
         if self.quiet:
             return code
-        if not self._tree_shown:
-            self.console.print(_file_tree(report))
-            for step in report.steps:
-                self.console.print(_step_line(step))
+        if report.validation is None:  # otherwise new_created showed it before validating
+            self._created(report)
         for notice in report.notices:
             self.console.print(f"[yellow]note:[/] {_escape(notice)}")
         if report.validation is not None:

@@ -196,11 +196,10 @@ def _lock(state: _Run) -> StepResult:
     result = uv_lock(state.project.root, offline=state.options.offline, check=True)
     if result.status is Status.OK:
         result.detail = "uv.lock matches pyproject.toml"
-    if (
-        result.status is Status.FAILED
-        and result.output_tail
-        and "--check" in (result.command or "")
-    ) and ("needs to be updated" in result.output_tail or "does not match" in result.output_tail):
+    tail = result.output_tail or ""
+    if result.status is Status.FAILED and (
+        "needs to be updated" in tail or "does not match" in tail
+    ):
         result.detail = "uv.lock is stale: it does not match pyproject.toml (run 'uv lock')"
     return result
 
