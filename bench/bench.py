@@ -53,6 +53,7 @@ def write_cookiecutter_template(where: Path) -> Path:
 
 def commands(cookie: Path) -> dict[str, Callable[[Path], list[str]]]:
     uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv") or "uv"
+    uv_init = [uv, "init", "--app", "--package", "--vcs", "none", "--no-workspace"]
     return {
         "scaffold new --no-lock --no-git --no-validate": lambda out: [
             str(BIN / "scaffold"),
@@ -66,24 +67,9 @@ def commands(cookie: Path) -> dict[str, Callable[[Path], list[str]]]:
             "--no-git",
             "--no-validate",
         ],
-        "uv init --app --package": lambda out: [
-            uv,
-            "init",
-            "--app",
-            "--package",
-            "--vcs",
-            "none",
-            "--no-workspace",
-            str(out / "my-api"),
-        ],
+        "uv init --app --package": lambda out: [*uv_init, str(out / "my-api")],
         "uv init --app --package --python PATH": lambda out: [
-            uv,
-            "init",
-            "--app",
-            "--package",
-            "--vcs",
-            "none",
-            "--no-workspace",
+            *uv_init,
             "--python",
             sys.executable,
             str(out / "my-api"),
