@@ -148,3 +148,9 @@ def failing_step(output: str) -> str:
     if step and cause:
         return f"{step}: {cause}"
     return step or cause or "docker build failed"
+
+
+def build_tail(output: str, lines: int = 30) -> str:
+    """The end of a build's output, without BuildKit's ``#9 sha256:...`` digest lines."""
+    useful = [ln for ln in output.splitlines() if not re.match(r"^#\d+ sha256:", ln)]
+    return "\n".join(useful[-lines:])

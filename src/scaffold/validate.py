@@ -7,7 +7,6 @@ get events as steps start and end, and a :class:`~scaffold.report.ValidationRepo
 
 from __future__ import annotations
 
-import re
 import time
 import tomllib
 import urllib.error
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import runner
-from scaffold.docker import BuildSettings, Docker, failing_step, throwaway_name
+from scaffold.docker import BuildSettings, Docker, build_tail, failing_step, throwaway_name
 from scaffold.errors import NotAProjectError, ToolError, UsageError
 from scaffold.report import Status, StepResult, ValidationReport
 from scaffold.steps import uv_lock
@@ -306,9 +305,7 @@ def _build(state: _Run) -> StepResult:
                 "choose a client that can with --docker / SCAFFOLD_DOCKER"
             )
         result = StepResult.from_completed("build", done, detail)
-        # BuildKit's "#9 sha256:..." lines carry nothing a person needs.
-        useful = [ln for ln in done.output.splitlines() if not re.match(r"^#\d+ sha256:", ln)]
-        result.output_tail = "\n".join(useful[-30:])
+        result.output_tail = build_tail(done.output)
         return result
     result = StepResult.from_completed("build", done, f"built {tag}")
     size = docker.inspect(tag, "{{.Size}}")
@@ -359,10 +356,7 @@ def _run_image(state: _Run) -> StepResult:
     done = docker.run_detached(image, name, port)
     if not done.ok:
         return StepResult.from_completed("run", done, "the container did not start")
-    try:
-        return _check_service(state, docker, name, port, started)
-    finally:
-        docker.remove_container(name)
+    return _check_service(state, docker, name, port, started)
 
 
 def _check_service(state: _Run, docker: Docker, name: str, port: int, started: float) -> StepResult:
