@@ -15,7 +15,7 @@ from scaffold.validate import STEPS, ValidateOptions, validate_project
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.e2e
-NO_DOCKER = ("--skip", "build", "--skip", "run")
+NO_DOCKER = ("--skip", "sysdeps", "--skip", "build", "--skip", "imports", "--skip", "run")
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_failing_tests_fail_the_tests_step(cli: Cli, project: Path) -> None:
 def test_lint_failures_are_reported(project: Path) -> None:
     main = project / "src" / "my_api" / "main.py"
     main.write_text(main.read_text() + "\n\ndef untyped(x):\n    return x\n")
-    report = validate_project(project, ValidateOptions(skip=frozenset({"build", "run"})))
+    report = validate_project(project, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
     lint = next(s for s in report.steps if s.name == "lint")
     assert lint.status is Status.FAILED
     assert "mypy" in lint.detail
@@ -111,25 +111,42 @@ def test_project_without_tests_or_docker_skips_with_reasons(cli: Cli, project: P
         pyproject.read_text().replace('files = ["src", "tests"]', 'files = ["src"]')
     )
     result = cli("validate", project, "--json")
-    assert result.code == 0, result
+    # Without tests nothing proves the code works: not a pass, and not a failure either.
+    assert result.code == 5, result
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "not_proven"
+    assert data["ok"] is False
     steps = steps_of(result.stdout)
     assert steps["tests"]["status"] == "skipped"
+    assert steps["tests"]["skip_reason"] == "unavailable"
+    assert steps["tests"]["essential"] is True
     assert steps["tests"]["detail"] == "the project has no tests"
     assert steps["build"]["detail"] == "the project has no Dockerfile"
+    assert steps["build"]["skip_reason"] == "not_applicable"
+    assert steps["build"]["essential"] is False
+    plain = cli("validate", project)
+    assert "not proven: tests could not run" in plain.stdout
     strict = cli("validate", project, "--json", "--strict")
     assert strict.code == 1
     assert steps_of(strict.stdout)["tests"]["status"] == "failed"
     assert "--strict" in str(steps_of(strict.stdout)["tests"]["detail"])
 
 
-def test_no_docker_client_skips_docker_steps_and_runs_the_rest(cli: Cli, project: Path) -> None:
+def test_no_docker_client_is_not_proven(cli: Cli, project: Path) -> None:
     result = cli("validate", project, "--json", "--docker", "/nonexistent/docker")
-    assert result.code == 0, result
+    assert result.code == 5, result
+    assert json.loads(result.stdout)["verdict"] == "not_proven"
     steps = steps_of(result.stdout)
     assert steps["build"]["status"] == "skipped"
+    assert steps["build"]["skip_reason"] == "unavailable"
     assert "no docker client found" in str(steps["build"]["detail"])
-    assert steps["run"]["status"] == "skipped"
+    for name in ("imports", "run"):
+        assert steps[name]["status"] == "skipped"
+        assert steps[name]["essential"] is True
     assert steps["tests"]["status"] == "ok"
+    # Left out by the user's choice, the same steps do not make the project unproven.
+    chosen = cli("validate", project, "--json", "--docker", "/nonexistent/docker", *NO_DOCKER)
+    assert chosen.code == 0, chosen
     strict = cli("validate", project, "--json", "--docker", "/nonexistent/docker", "--strict")
     assert strict.code == 1
     assert steps_of(strict.stdout)["build"]["status"] == "failed"
@@ -141,7 +158,7 @@ def test_no_daemon_skips_docker_steps_with_the_reason(cli: Cli, project: Path) -
         pytest.skip("needs a docker client (without a daemon) for this case")
     env = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
     result = cli("validate", project, "--json", "--docker", docker, env=env)
-    assert result.code == 0, result
+    assert result.code == 5, result
     steps = steps_of(result.stdout)
     assert steps["build"]["status"] == "skipped"
     assert "no Docker daemon answers" in str(steps["build"]["detail"])
@@ -151,7 +168,7 @@ def test_no_daemon_skips_docker_steps_with_the_reason(cli: Cli, project: Path) -
 
 def test_only_runs_one_step(project: Path) -> None:
     report = validate_project(project, ValidateOptions(only=frozenset({"lock"})))
-    assert [s.status for s in report.steps] == [Status.OK] + [Status.SKIPPED] * 5
+    assert [s.status for s in report.steps] == [Status.OK] + [Status.SKIPPED] * (len(STEPS) - 1)
 
 
 def test_terminal_summary_lists_every_step(cli: Cli, project: Path) -> None:
@@ -159,7 +176,7 @@ def test_terminal_summary_lists_every_step(cli: Cli, project: Path) -> None:
     assert result.code == 0, result
     for name in STEPS:
         assert name in result.stdout
-    assert "all steps passed" in result.stdout
+    assert "passed: every step that matters for this project ran and passed" in result.stdout
 
 
 def test_tests_without_pytest_installed_say_so(project: Path) -> None:
@@ -173,3 +190,71 @@ def test_tests_without_pytest_installed_say_so(project: Path) -> None:
     assert tests.detail == (
         "pytest is not installed in the project's environment (add it to the dev group)"
     )
+
+
+def test_ruff_configured_in_a_config_folder_is_run_with_that_config(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    start = text.index("[tool.ruff]")
+    end = text.index("[tool.mypy]")
+    ruff_config = text[start:end].replace("[tool.ruff]\n", "").replace("[tool.ruff.", "[")
+    pyproject.write_text(text[:start] + text[end:])
+    (project / "config").mkdir()
+    (project / "config" / "ruff.toml").write_text(ruff_config)
+    main = project / "src" / "my_api" / "main.py"
+    main.write_text(main.read_text() + "\nimport os\n")  # F401 and I001 under that config
+    report = validate_project(project, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    lint = next(s for s in report.steps if s.name == "lint")
+    assert lint.status is Status.FAILED, lint
+    assert "--config" in (lint.command or "")
+    assert "config/ruff.toml" in (lint.command or "")
+    assert "ruff check found problems" in lint.detail
+
+
+def test_a_conftest_that_cannot_import_says_so(project: Path) -> None:
+    (project / "tests" / "conftest.py").write_text("import no_such_helper_module\n")
+    report = validate_project(project, ValidateOptions(only=frozenset({"lock", "sync", "tests"})))
+    tests = next(s for s in report.steps if s.name == "tests")
+    assert tests.status is Status.FAILED
+    assert tests.exit_code == 4
+    assert "conftest failed to import" in tests.detail
+    assert "no_such_helper_module" in tests.detail
+
+
+def test_a_collection_error_names_the_file_and_cause(project: Path) -> None:
+    (project / "tests" / "test_broken.py").write_text("from my_api.main import nothing_here\n")
+    report = validate_project(project, ValidateOptions(only=frozenset({"lock", "sync", "tests"})))
+    tests = next(s for s in report.steps if s.name == "tests")
+    assert tests.status is Status.FAILED
+    assert "test_broken.py" in tests.detail
+    assert "nothing_here" in tests.detail
+
+
+def test_wrong_types_in_tool_scaffold_are_one_line_errors(cli: Cli, project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("port = 8000", 'port = "eight"'))
+    result = cli("validate", project)
+    assert result.code == 2, result
+    assert "[tool.scaffold] port must be a TCP port" in result.stderr
+    assert "pyproject.toml" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_workspace_member_uses_the_roots_lock(tmp_path: Path, pristine: Path) -> None:
+    root = tmp_path / "ws"
+    member = root / "services" / "api"
+    shutil.copytree(pristine, member, ignore=shutil.ignore_patterns(".venv", "uv.lock"))
+    (member / "Dockerfile").unlink()
+    (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["services/*"]\n')
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=root, timeout=300)
+    assert locked.ok, locked.output
+    whole = validate_project(root, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    by_label = {s.label: s for s in whole.steps}
+    assert by_label["tests (services/api)"].status is Status.OK, by_label
+    assert "1 passed" in by_label["tests (services/api)"].detail
+    assert by_label["lint (services/api)"].status is Status.OK
+    assert by_label["tests"].skip_reason is not None  # the virtual root has no code of its own
+    assert whole.ok, [s.to_json() for s in whole.steps]
+    alone = validate_project(member, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    assert {s.name: s.status for s in alone.steps}["lock"] is Status.OK
+    assert alone.ok, [s.to_json() for s in alone.steps]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scaffold import __version__
+from scaffold.steplist import STEPS
 
 if TYPE_CHECKING:
     from scaffold.validate import ValidateOptions
@@ -32,9 +33,22 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on err
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat every skipped step as a failure.")]
 SkipOpt = Annotated[
     list[str] | None,
+    typer.Option("--skip", help=f"Skip a validation step (repeatable): {', '.join(STEPS)}."),
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Run only this validation step (repeatable; see --skip)."),
+]
+IsolatedOpt = Annotated[
+    bool | None,
     typer.Option(
-        "--skip", help="Skip a validation step (repeatable): lock, sync, tests, lint, build, run."
+        "--isolated/--shared-cache",
+        help="Build with a BuildKit cache no other build touched [default: when $CI is set].",
     ),
+]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="Validation steps run at once [default: cores + 1, 2 to 4]."),
 ]
 PythonImageOpt = Annotated[
     str | None,
@@ -121,10 +135,22 @@ def _validate_options(
     port: int | None = None,
     health_path: str | None = None,
     offline: bool = False,
+    isolated: bool | None = None,
+    jobs: int | None = None,
+    dockerfile: Path | None = None,
+    context: Path | None = None,
+    grace: float = 5.0,
+    system_packages: Path | None = None,
 ) -> ValidateOptions:
     from scaffold.validate import ValidateOptions  # noqa: PLC0415
 
     return ValidateOptions(
+        isolated=isolated,
+        jobs=jobs,
+        dockerfile=dockerfile,
+        context=context,
+        grace=grace,
+        system_packages_file=system_packages,
         skip=frozenset(skip or ()),
         only=frozenset(only or ()),
         strict=strict,
@@ -181,6 +207,8 @@ def new(
     ] = False,
     strict: StrictOpt = False,
     skip: SkipOpt = None,
+    isolated: IsolatedOpt = None,
+    jobs: JobsOpt = None,
     python_image: PythonImageOpt = None,
     uv_image: UvImageOpt = None,
     ca_bundle: CaOpt = None,
@@ -215,6 +243,9 @@ def new(
             validation = _validate_options(
                 skip=skip,
                 strict=strict,
+                isolated=isolated,
+                jobs=jobs,
+                system_packages=system_packages,
                 timeout=timeout,
                 python_image=python_image,
                 uv_image=uv_image,
@@ -240,10 +271,28 @@ def new(
 def validate(
     path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
     skip: SkipOpt = None,
-    only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only this step (repeatable).")
-    ] = None,
+    only: OnlyOpt = None,
     strict: StrictOpt = False,
+    isolated: IsolatedOpt = None,
+    jobs: JobsOpt = None,
+    dockerfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--dockerfile", help="Dockerfile to build [default: [tool.scaffold] or ./Dockerfile]."
+        ),
+    ] = None,
+    context: Annotated[
+        Path | None,
+        typer.Option("--context", help="Build context [default: the Dockerfile's folder]."),
+    ] = None,
+    grace: Annotated[
+        float,
+        typer.Option("--grace", help="Seconds a container without a port must stay up."),
+    ] = 5.0,
+    system_packages: Annotated[
+        Path | None,
+        typer.Option("--system-packages", help="TOML file of extra PyPI -> Debian mappings."),
+    ] = None,
     timeout: TimeoutOpt = 600.0,
     python_image: PythonImageOpt = None,
     uv_image: UvImageOpt = None,
@@ -262,7 +311,10 @@ def validate(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Prove a project works: lock, sync, tests, lint, docker build, and the running container."""
+    """Prove a project works: lock, tests, lint, the image, what it imports, and its command.
+
+    Exit 0: proven; 1: a step failed; 5: not proven (an essential step could not run).
+    """
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
         from scaffold.validate import validate_project  # noqa: PLC0415
@@ -280,6 +332,12 @@ def validate(
             port=port,
             health_path=health_path,
             offline=offline,
+            isolated=isolated,
+            jobs=jobs,
+            dockerfile=dockerfile,
+            context=context,
+            grace=grace,
+            system_packages=system_packages,
         )
         out = ui.Output(json_output=json_output, quiet=quiet)
         with out.live_steps() as events:

@@ -76,11 +76,14 @@ class Docker:
         label: bool = False,
         dockerfile: str | None = None,
         build_args: Mapping[str, str] | None = None,
+        no_cache: bool = False,
     ) -> Completed:
         """``docker build`` with BuildKit; ``label`` marks a throw-away image of validate's."""
         args = ["build", "--progress=plain", "-t", tag]
         if label:
             args += ["--label", f"{LABEL}=1"]
+        if no_cache:
+            args.append("--no-cache")
         if dockerfile:
             args += ["--file", dockerfile]
         for key, value in (build_args or {}).items():
@@ -97,11 +100,30 @@ class Docker:
         done = self.command("inspect", "--format", fmt, obj)
         return done.output.strip() if done.ok else None
 
-    def run_detached(self, image: str, name: str, port: int | None) -> Completed:
-        args = ["run", "--detach", "--name", name, "--label", f"{LABEL}=1"]
+    def run_detached(
+        self, image: str, name: str, port: int | None, *, options: tuple[str, ...] = ()
+    ) -> Completed:
+        args = ["run", "--detach", "--name", name, "--label", f"{LABEL}=1", *options]
         if port is not None:
             args += ["--publish", f"127.0.0.1::{port}"]
         return self.command(*args, image)
+
+    def stop(self, container: str, grace: int) -> Completed:
+        """``docker stop``: SIGTERM, then SIGKILL after ``grace`` seconds."""
+        return self.command("stop", "--time", str(grace), container, timeout=grace + 60)
+
+    def cache_mounts(self) -> set[str]:
+        """Ids of BuildKit's cache-mount records (``RUN --mount=type=cache``)."""
+        done = self.command("system", "df", "-v", timeout=120)
+        return {
+            line.split()[0]
+            for line in done.output.splitlines()
+            if len(line.split()) > 1 and line.split()[1] == "exec.cachemount"
+        }
+
+    def prune_cache(self, ids: set[str]) -> None:
+        for record in sorted(ids):
+            self.command("builder", "prune", "--force", "--filter", f"id={record}", timeout=120)
 
     def run_once(self, image: str, *command: str, timeout: float) -> Completed:
         return self.command(
@@ -127,7 +149,9 @@ class Docker:
 
 
 def throwaway_name(project: str) -> str:
-    return f"scaffold-validate-{project}-{secrets.token_hex(4)}"
+    """A container name and image repository that Docker accepts, whatever the project's name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", project.lower()).strip("-")[:40].strip("-") or "project"
+    return f"scaffold-validate-{slug}-{secrets.token_hex(4)}"
 
 
 _ERROR_LINE = re.compile(r"^(?:#\d+ )?ERROR:? ")

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad name, bad option, target not empty: nothing was written
     POST_STEP_FAILED = 3  # the project was written but `uv lock` or `git init` failed
     NOTHING_TO_RUN = 4  # validate found no project to check
+    NOT_PROVEN = 5  # validate: nothing failed, but an essential step could not run
     INTERNAL = 70  # a bug in scaffold (EX_SOFTWARE)
     INTERRUPTED = 130  # Ctrl-C
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from scaffold.errors import ExitCode
 from scaffold.runner import Completed
 
 
@@ -13,6 +14,21 @@ class Status(StrEnum):
     OK = "ok"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class SkipReason(StrEnum):
+    """Why a step did not run; only some of these leave a validation unproven."""
+
+    REQUESTED = "requested"  # the user left it out (--skip, --only), or what it needs
+    NOT_APPLICABLE = "not_applicable"  # the project has nothing for it (no Dockerfile)
+    UNAVAILABLE = "unavailable"  # it should run but could not (no daemon, no tests)
+    BLOCKED = "blocked"  # a step it needs failed
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_PROVEN = "not_proven"  # nothing failed, but an essential step could not run
 
 
 @dataclass
@@ -27,11 +43,30 @@ class StepResult:
     exit_code: int | None = None
     output_tail: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    target: str = ""  # the workspace member it ran on, relative to the validated folder
+    essential: bool = False  # without it the project is not proven
+    skip_reason: SkipReason | None = None
+    notes: list[str] = field(default_factory=list)  # findings that do not fail the step
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.target})" if self.target else self.name
+
+    @property
+    def unproven(self) -> bool:
+        """An essential step that did not run for a reason other than the user's choice."""
+        return (
+            self.essential
+            and self.status is Status.SKIPPED
+            and self.skip_reason not in (SkipReason.REQUESTED, SkipReason.BLOCKED)
+        )
 
     @classmethod
     def from_completed(cls, name: str, done: Completed, detail: str = "") -> StepResult:
         if done.ok:
             return cls(name, Status.OK, done.duration, detail, done.command, 0)
+        if done.interrupted:
+            detail = "stopped: validation was interrupted"
         if done.timed_out:
             detail = detail or f"timed out after {done.duration:.0f} s"
         return cls(
@@ -48,6 +83,7 @@ class StepResult:
         data = asdict(self)
         data["status"] = str(self.status)
         data["duration"] = round(self.duration, 3)
+        data["skip_reason"] = str(self.skip_reason) if self.skip_reason else None
         return data
 
 
@@ -88,6 +124,7 @@ class ValidationReport:
     path: str
     steps: list[StepResult] = field(default_factory=list)
     strict: bool = False
+    wall_time: float = 0.0  # steps run at the same time: less than the sum of their durations
 
     @property
     def duration(self) -> float:
@@ -98,14 +135,35 @@ class ValidationReport:
         return [step for step in self.steps if step.status is Status.FAILED]
 
     @property
+    def unproven(self) -> list[StepResult]:
+        return [step for step in self.steps if step.unproven]
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.failed:
+            return Verdict.FAILED
+        return Verdict.NOT_PROVEN if self.unproven else Verdict.PASSED
+
+    @property
     def ok(self) -> bool:
-        return not self.failed
+        return self.verdict is Verdict.PASSED
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {
+            Verdict.PASSED: ExitCode.OK,
+            Verdict.FAILED: ExitCode.STEP_FAILED,
+            Verdict.NOT_PROVEN: ExitCode.NOT_PROVEN,
+        }[self.verdict]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
+            "verdict": str(self.verdict),
             "ok": self.ok,
+            "exit_code": int(self.exit_code),
             "strict": self.strict,
             "duration": round(self.duration, 3),
+            "wall_time": round(self.wall_time, 3),
             "steps": [step.to_json() for step in self.steps],
         }

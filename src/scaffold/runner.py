@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ from scaffold.errors import ToolError
 DEFAULT_TIMEOUT = 600.0
 DOCKER_ENV_VAR = "SCAFFOLD_DOCKER"
 
+# Every process still running, so an interrupt can stop all of them, whichever thread waits on it.
+_live: set[subprocess.Popen[str]] = set()
+_stopped: set[int] = set()
+_live_lock = threading.Lock()
+
 
 @dataclass(frozen=True)
 class Completed:
@@ -33,10 +39,11 @@ class Completed:
     output: str  # stdout and stderr interleaved, as a person would have seen them
     duration: float
     timed_out: bool = False
+    interrupted: bool = False  # stopped by stop_all(): validation was interrupted
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
+        return self.returncode == 0 and not self.timed_out and not self.interrupted
 
     @property
     def command(self) -> str:
@@ -75,6 +82,8 @@ def _run(
         raise ToolError(f"'{argv[0]}' was not found", hint="install it or put it on PATH") from None
     except PermissionError:
         raise ToolError(f"'{argv[0]}' cannot be executed (permission denied)") from None
+    with _live_lock:
+        _live.add(proc)
     try:
         out, _ = proc.communicate(input=input_text, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -85,7 +94,22 @@ def _run(
         _kill_group(proc)
         proc.wait()
         raise
-    return Completed(tuple(argv), proc.returncode, out or "", time.monotonic() - started)
+    finally:
+        with _live_lock:
+            _live.discard(proc)
+            stopped = proc.pid in _stopped
+            _stopped.discard(proc.pid)
+    duration = time.monotonic() - started
+    return Completed(tuple(argv), proc.returncode, out or "", duration, interrupted=stopped)
+
+
+def stop_all() -> None:
+    """Kill every running process group (an interrupt: their steps end as interrupted)."""
+    with _live_lock:
+        procs = list(_live)
+        _stopped.update(proc.pid for proc in procs)
+    for proc in procs:
+        _kill_group(proc)
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:

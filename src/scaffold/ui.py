@@ -16,7 +16,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from scaffold.errors import ExitCode
-from scaffold.report import NewReport, Status, StepResult, ValidationReport
+from scaffold.report import NewReport, SkipReason, Status, StepResult, ValidationReport, Verdict
 
 _STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
 _MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "-"}
@@ -100,8 +100,8 @@ class Output:
             return
         if not self.console.is_terminal:
 
-            def plain(name: str, result: StepResult | None) -> None:
-                if result is not None:
+            def plain(result: StepResult, finished: bool) -> None:
+                if finished:
                     self.console.print(_step_line(result))
 
             yield plain
@@ -114,11 +114,9 @@ class Output:
             yield display.event
 
     def validation_done(self, report: ValidationReport) -> int:
-        code = int(ExitCode.OK if report.ok else ExitCode.STEP_FAILED)
+        code = int(report.exit_code)
         if self.json:
-            payload = report.to_json()
-            payload["exit_code"] = code
-            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
         elif not self.quiet:
             self._summary(report)
         return code
@@ -127,36 +125,52 @@ class Output:
         """A table in a terminal (where the live lines vanished); then the verdict and tails."""
         if self.console.is_terminal:
             self.console.print(_table(report))
-        verdict = "[green]all steps passed[/]" if report.ok else "[bold red]validation failed[/]"
-        self.console.print(f"{verdict}  total {report.duration:.2f}s")
+        for step in report.steps:
+            for note in step.notes:
+                self.console.print(f"[yellow]note:[/] {step.label}: {_escape(note)}")
+        verdict = _verdict_line(report)
+        self.console.print(f"{verdict}  {report.wall_time:.2f}s")
         for step in report.failed:
+            for fix in step.data.get("fix") or ():
+                self.console.print(f"[bold]fix[/] {step.label}: {_escape(str(fix))}")
             if step.output_tail:
-                self.console.print(f"[bold]{step.name}[/]: {_escape(step.command or '')}")
+                self.console.print(f"[bold]{step.label}[/]: {_escape(step.command or '')}")
                 self.console.print(Text(step.output_tail, style="dim"))
 
 
+def _verdict_line(report: ValidationReport) -> str:
+    if report.verdict is Verdict.PASSED:
+        requested = [s.label for s in report.steps if s.skip_reason is SkipReason.REQUESTED]
+        left = f" (left out by request: {', '.join(requested)})" if requested else ""
+        return f"[green]passed: every step that matters for this project ran and passed[/]{left}"
+    if report.verdict is Verdict.NOT_PROVEN:
+        missing = ", ".join(s.label for s in report.unproven)
+        return f"[bold yellow]not proven: {missing} could not run[/]"
+    return f"[bold red]failed: {', '.join(s.label for s in report.failed)}[/]"
+
+
 class _LiveSteps:
-    """The renderable behind the live display: finished steps, and a spinner for the current."""
+    """The renderable behind the live display: finished steps, and a spinner per running one."""
 
     def __init__(self) -> None:
         self.done: list[StepResult] = []
-        self.current: str | None = None
-        self.started = time.monotonic()
+        self.running: dict[str, float] = {}
 
-    def event(self, name: str, result: StepResult | None) -> None:
-        if result is None:
-            self.current, self.started = name, time.monotonic()
+    def event(self, result: StepResult, finished: bool) -> None:
+        # Called from the validating thread while rich renders from its own: swap, never mutate.
+        if finished:
+            self.done = [*self.done, result]
+            self.running = {k: v for k, v in self.running.items() if k != result.label}
         else:
-            self.done.append(result)
-            self.current = None
+            self.running = {**self.running, result.label: time.monotonic()}
 
     def __rich__(self) -> Group:
         from rich.spinner import Spinner  # noqa: PLC0415
 
         lines: list[Any] = [_step_line(step) for step in self.done]
-        if self.current:
-            elapsed = time.monotonic() - self.started
-            lines.append(Spinner("dots", text=Text(f"{self.current}  {elapsed:4.1f}s")))
+        now = time.monotonic()
+        for label, started in self.running.items():
+            lines.append(Spinner("dots", text=Text(f"{label}  {now - started:4.1f}s")))
         return Group(*lines)
 
 
@@ -164,14 +178,14 @@ def _new_exit_code(report: NewReport) -> int:
     if not report.post_steps_ok:
         return int(ExitCode.POST_STEP_FAILED)
     if report.validation is not None and not report.validation.ok:
-        return int(ExitCode.STEP_FAILED)
+        return int(report.validation.exit_code)
     return int(ExitCode.OK)
 
 
 def _step_line(step: StepResult) -> Text:
     text = Text()
     text.append(f"{_MARK[step.status]} ", style=_STYLE[step.status])
-    text.append(f"{step.name:<6}", style="bold")
+    text.append(f"{step.label:<7}", style="bold")
     text.append(f" {step.status:<7} {step.duration:6.2f}s  ")
     text.append(step.detail)
     return text
@@ -203,7 +217,9 @@ def _table(report: ValidationReport) -> Any:
     table.add_column("detail", overflow="fold")
     for step in report.steps:
         status = Text(str(step.status), style=_STYLE[step.status])
-        table.add_row(step.name, status, f"{step.duration:.2f}s", Text(step.detail))
+        if step.unproven:
+            status = Text("not proven", style="bold yellow")
+        table.add_row(step.label, status, f"{step.duration:.2f}s", Text(step.detail))
     return table
 
 

@@ -20,15 +20,19 @@ from typing import Any
 
 import pytest
 
+from scaffold import runner
 from scaffold.docker import Docker
 from scaffold.generate import NewOptions, new_project
+from scaffold.steplist import STEPS
 from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, Cli, scaffold_labelled
 from tests.docker.conftest import TOKEN, Measure, build_or_fail
 
 pytestmark = pytest.mark.docker
 
 PROJECT = "probe-api"  # the name validate puts in its throwaway container and image names
-DOCKER_STEPS = ("--only", "build", "--only", "run")
+# Shared BuildKit cache: these tests break the image, not its dependencies (the isolated build
+# has a test of its own).
+DOCKER_STEPS = ("--only", "build", "--only", "run", "--shared-cache")
 
 
 @pytest.fixture(scope="module")
@@ -137,15 +141,17 @@ def test_new_validates_a_fresh_service(
     assert result.code == 0, result
     payload = json.loads(result.stdout)
     steps = steps_of(payload["validation"])
-    assert list(steps) == ["lock", "sync", "tests", "lint", "build", "run"]
+    assert list(steps) == list(STEPS)
+    assert payload["validation"]["verdict"] == "passed"
     not_ok = {name: (s["status"], s["detail"]) for name, s in steps.items() if s["status"] != "ok"}
     assert not not_ok, not_ok
     run = steps["run"]["data"]
     assert isinstance(run["uid"], str)
     assert run["uid"].isdigit()
     assert run["uid"] != "0"
-    assert isinstance(run["image_size"], int)
-    assert run["image_size"] > 0
+    image_size = steps["build"]["data"]["image_size"]
+    assert isinstance(image_size, int)
+    assert image_size > 0
     assert json.loads(run["health_body"] or "null") == {"status": "ok"}
     # Everything validate started or built is gone (the images the other tests built for the
     # session carry the label too, hence the comparison with what was there before).
@@ -287,3 +293,255 @@ def test_ctrl_c_exits_130_and_removes_container_and_image(
             proc.wait()
     assert code == 130, log.read_text()
     assert leftovers(docker) == [], log.read_text()
+
+
+# --- f. the stories validate must not pass falsely (issue 7) -------------------------------
+
+
+def add_dependency(project: Path, requirement: str) -> None:
+    """What a user does after `scaffold new`: `uv add`, which edits pyproject.toml and uv.lock."""
+    done = runner.run(
+        [runner.uv_binary(), "add", "--no-sync", requirement], cwd=project, timeout=300
+    )
+    assert done.ok, done.output
+
+
+def drop_healthcheck(project: Path) -> None:
+    dockerfile = project / "Dockerfile"
+    lines = dockerfile.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("HEALTHCHECK"))
+    del lines[start : start + 2]  # the instruction and its continued CMD line
+    dockerfile.write_text("\n".join(lines) + "\n")
+
+
+def test_uv_add_psycopg2_without_system_packages_fails_before_building(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    add_dependency(copy, "psycopg2>=2.9,<3")
+
+    code, payload = validate_json(cli, env, copy, "--skip", "tests", "--skip", "lint")
+
+    assert code == 1, payload
+    steps = steps_of(payload)
+    sysdeps = steps["sysdeps"]
+    assert sysdeps["status"] == "failed", sysdeps
+    assert "libpq-dev" in sysdeps["detail"], sysdeps
+    assert "libpq5" in sysdeps["detail"], sysdeps
+    assert any("libpq-dev" in fix for fix in sysdeps["data"]["fix"]), sysdeps
+    assert sysdeps["exit_code"] == 1
+    # No minute is spent building what cannot work.
+    assert steps["build"]["status"] == "skipped", steps["build"]
+    assert steps["build"]["duration"] == 0
+    assert leftovers(docker) == []
+
+
+def test_psycopg2_on_a_clean_build_cache_fails_with_the_cause_and_the_fix(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    add_dependency(copy, "psycopg2>=2.9,<3")
+
+    code, payload = validate_json(
+        cli, env, copy, "--only", "build", "--isolated", "--timeout", "300"
+    )
+
+    assert code == 1, payload
+    build = steps_of(payload)["build"]
+    assert build["status"] == "failed", build
+    # The cause, not the RUN line: found on this machine however many builds came before.
+    assert "psycopg2 failed to build: pg_config executable not found" in build["detail"], build
+    assert build["data"]["fix"] == [
+        "install gcc libc6-dev libpq-dev in the builder stage and libpq5 in the runtime stage"
+    ]
+    assert build["exit_code"] not in (0, None)
+    assert leftovers(docker) == []
+
+
+def test_psycopg2_with_its_packages_builds_isolated_and_imports_in_the_image(
+    docker: Docker, cli: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    report = new_project(
+        NewOptions(
+            name=PROJECT, parent=tmp_path, python="3.11", git=False, deps=("psycopg2>=2.9,<3",)
+        )
+    )
+    assert report.post_steps_ok, [s.to_json() for s in report.steps]
+
+    code, payload = validate_json(
+        cli, env, Path(report.path), "--skip", "tests", "--skip", "lint", "--isolated"
+    )
+
+    assert code == 0, payload
+    steps = steps_of(payload)
+    assert steps["sysdeps"]["status"] == "ok", steps["sysdeps"]
+    assert steps["build"]["data"]["isolated"] is True
+    imports = steps["imports"]
+    assert imports["status"] == "ok", imports
+    assert "psycopg2" in imports["data"]["imported"], imports
+    assert leftovers(docker) == []
+
+
+def test_a_missing_runtime_library_fails_imports_naming_library_and_package(
+    docker: Docker, cli: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    report = new_project(
+        NewOptions(
+            name=PROJECT, parent=tmp_path, python="3.11", git=False, deps=("psycopg2>=2.9,<3",)
+        )
+    )
+    project = Path(report.path)
+    # The builder keeps libpq-dev; the runtime stage loses libpq5.
+    edit_dockerfile(project, "        libpq5\n", "        ca-certificates\n")
+
+    code, payload = validate_json(
+        cli, env, project, "--only", "build", "--only", "imports", "--shared-cache"
+    )
+
+    assert code == 1, payload
+    imports = steps_of(payload)["imports"]
+    assert imports["status"] == "failed", imports
+    assert "import psycopg2" in imports["detail"], imports
+    assert "libpq.so.5 is missing" in imports["detail"], imports
+    assert "libpq5" in imports["detail"], imports
+    assert leftovers(docker) == []
+
+
+def test_a_wrong_cmd_without_expose_fails_run(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    edit_dockerfile(copy, "EXPOSE 8000\n", "")
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("port = 8000\n", ""))
+    replace_cmd(copy, ["python", "/app/no_such_file.py"])
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS)
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "failed", run
+    assert "the image's command exited with code 2" in run["detail"], run
+    assert "no_such_file.py" in run["detail"], run
+    assert leftovers(docker) == []
+
+
+@pytest.mark.parametrize(
+    ("cmd", "kind", "expected"),
+    [
+        (["python", "-c", "print('hello')"], "cli", "the image's command exited 0"),
+        (
+            [
+                "python",
+                "-c",
+                "import signal, sys, time; "
+                "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); time.sleep(600)",
+            ],
+            "worker",
+            "stayed up for 2 s",
+        ),
+    ],
+    ids=["command", "worker"],
+)
+def test_an_image_without_a_port_runs_its_own_command(
+    docker: Docker,
+    cli: Cli,
+    env: dict[str, str],
+    copy: Path,
+    cmd: list[str],
+    kind: str,
+    expected: str,
+) -> None:
+    edit_dockerfile(copy, "EXPOSE 8000\n", "")
+    drop_healthcheck(copy)
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("port = 8000\n", f'kind = "{kind}"\n'))
+    replace_cmd(copy, cmd)
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--grace", "2")
+
+    assert code == 0, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "ok", run
+    assert expected in run["detail"], run
+    assert "uid 10001" in run["detail"], run
+    if kind == "worker":
+        assert run["data"]["stop_seconds"] < 5, run
+    assert leftovers(docker) == []
+
+
+def test_a_worker_that_ignores_sigterm_fails(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    edit_dockerfile(copy, "EXPOSE 8000\n", "")
+    drop_healthcheck(copy)
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("port = 8000\n", 'kind = "worker"\n'))
+    # PID 1 without a SIGTERM handler: the kernel ignores the signal, docker stop must kill.
+    replace_cmd(copy, ["python", "-c", "import time; time.sleep(600)"])
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--grace", "1")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "failed", run
+    assert "docker stop had to kill it" in run["detail"], run
+    assert leftovers(docker) == []
+
+
+def test_a_health_path_that_answers_404_fails_fast_with_a_hint(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    started = time.monotonic()
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--health-path", "/status")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "failed", run
+    assert "GET /status gives 404" in run["detail"], run
+    assert "--health-path" in run["detail"], run
+    assert "/health" in run["detail"], run  # from the service's own OpenAPI
+    assert run["duration"] < 20, run  # not the whole health timeout
+    assert time.monotonic() - started < 60
+    assert leftovers(docker) == []
+
+
+def test_a_workspace_member_service_is_built_and_run(
+    docker: Docker, cli: Cli, env: dict[str, str], healthy_project: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    member = root / "services" / "api"
+    shutil.copytree(healthy_project, member, ignore=shutil.ignore_patterns(".venv", "uv.lock"))
+    (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["services/*"]\n')
+    # The member's Dockerfile, written for the workspace: the lock lives at the root.
+    edit_dockerfile(
+        member,
+        "    && uv sync --locked --no-install-project --no-dev --no-editable\n",
+        "    && uv sync --locked --no-install-project --no-dev --no-editable"
+        f" --package {PROJECT}\n",
+    )
+    edit_dockerfile(
+        member,
+        "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n",
+        "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n"
+        "    --mount=type=bind,source=services/api/pyproject.toml,"
+        "target=services/api/pyproject.toml \\\n",
+    )
+    edit_dockerfile(member, "COPY . /app\n", "COPY . /app\nWORKDIR /app/services/api\n")
+    edit_dockerfile(
+        member,
+        "    && uv sync --locked --no-dev --no-editable\n",
+        f"    && uv sync --locked --no-dev --no-editable --package {PROJECT}\n",
+    )
+    shutil.copy(member / ".dockerignore", root / ".dockerignore")
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=root, timeout=300)
+    assert locked.ok, locked.output
+
+    code, payload = validate_json(cli, env, root, "--shared-cache")
+
+    steps = {
+        step["name"] + (f" ({step['target']})" if step["target"] else ""): step
+        for step in payload["steps"]
+    }
+    assert code == 0, [(k, v["detail"]) for k, v in steps.items() if v["status"] == "failed"]
+    for name in ("tests", "build", "imports", "run"):
+        assert steps[f"{name} (services/api)"]["status"] == "ok", steps[f"{name} (services/api)"]
+    assert "/health answered 200" in steps["run (services/api)"]["detail"]
+    assert leftovers(docker) == []

@@ -1,0 +1,248 @@
+"""``scaffold validate``: prove a project works, and say so only when it has been proven.
+
+The steps, in the order they are reported (each runs as soon as what it needs is there, up to
+``jobs`` at a time):
+
+- ``lock``: ``uv lock --check`` (at the workspace root for a member);
+- ``sync``: ``uv sync --locked`` (every member of a workspace);
+- ``tests``: the project's own pytest;
+- ``lint``: ruff, mypy and ty, wherever the project configures them;
+- ``sysdeps``: the Dockerfile's stages install the Debian packages the locked dependencies need;
+- ``build``: a BuildKit ``docker build`` (with a cache no other build touched under ``--isolated``
+  or ``CI``);
+- ``imports``: every runtime dependency's top-level modules import in the image, as its user;
+- ``run``: the image's own command: ``/health`` answers 200, or the process stays up / exits 0;
+  its HEALTHCHECK passes, it is not root, and ``docker stop`` ends it promptly.
+
+A Python project needs ``lock``, ``sync`` and ``tests``; one with a Dockerfile also ``build``,
+``imports`` and ``run``. When one of those could not run, the verdict is "not proven", never
+"passed". Nothing here prints: callers get events and a
+:class:`~scaffold.report.ValidationReport`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from scaffold.docker import BuildSettings
+from scaffold.errors import UsageError
+from scaffold.report import SkipReason, StepResult, ValidationReport
+from scaffold.steplist import STEP_HELP, STEPS
+from scaffold.uvtool import Uv
+from scaffold.validate import container, python
+from scaffold.validate.engine import Events, Step, run_steps, with_skip
+from scaffold.validate.project import Package, Project, load_project
+
+DEFAULT_TIMEOUT = 600.0
+HEALTH_TIMEOUT = 60.0
+GRACE = 5.0
+
+
+def default_jobs() -> int:
+    """Steps at once: the build mostly waits on Docker, so one more than the cores is fine."""
+    return max(2, min(4, (os.cpu_count() or 1) + 1))
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    skip: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()
+    strict: bool = False
+    timeout: float = DEFAULT_TIMEOUT  # per step
+    health_timeout: float = HEALTH_TIMEOUT
+    python_image: str | None = None
+    uv_image: str | None = None
+    ca_bundle: Path | None = None
+    docker: str | None = None
+    keep: bool = False
+    port: int | None = None
+    health_path: str | None = None
+    offline: bool = False
+    isolated: bool | None = None  # None: isolated when $CI is set
+    dockerfile: Path | None = None
+    context: Path | None = None
+    jobs: int | None = None
+    grace: float = GRACE
+    system_packages_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        unknown = sorted((self.skip | self.only) - set(STEPS))
+        if unknown:
+            raise UsageError(f"unknown step '{unknown[0]}'", hint=f"steps are: {', '.join(STEPS)}")
+        if self.timeout <= 0 or self.health_timeout <= 0 or self.grace <= 0:
+            raise UsageError("--timeout and --grace must be positive")
+        if self.port is not None and not 0 < self.port < 65536:
+            raise UsageError(f"--port {self.port} is not a TCP port")
+        if self.health_path is not None and not self.health_path.startswith("/"):
+            raise UsageError("--health-path must start with '/'", hint="e.g. --health-path /health")
+        if self.ca_bundle is not None and not self.ca_bundle.is_file():
+            raise UsageError(f"--ca-bundle {self.ca_bundle} is not a file")
+        if self.jobs is not None and self.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+
+    def requested(self, step: str) -> bool:
+        return step not in self.skip and (not self.only or step in self.only)
+
+    @property
+    def build_isolated(self) -> bool:
+        return self.isolated if self.isolated is not None else bool(os.environ.get("CI"))
+
+
+def plan(project: Project, options: ValidateOptions) -> list[Step]:
+    """Every step for every package, in report order, with what is known before running."""
+    uv = Uv(offline=options.offline, timeout=options.timeout)
+    access = container.DockerAccess(options.docker)
+    settings = BuildSettings.resolve(options.python_image, options.uv_image, options.ca_bundle)
+    steps = [
+        Step("lock", lambda _: python.lock_step(project, uv), gives=python.Locked, essential=True),
+        Step(
+            "sync",
+            lambda _: python.sync_step(project, uv),
+            after=(python.Locked,),
+            gives=python.Environment,
+            essential=True,
+        ),
+    ]
+    for package in project.packages:
+        steps += _package_steps(project, package, options, uv, access, settings)
+    return [_requested(step, options) for step in steps]
+
+
+def _package_steps(
+    project: Project,
+    package: Package,
+    options: ValidateOptions,
+    uv: Uv,
+    access: container.DockerAccess,
+    settings: BuildSettings,
+) -> list[Step]:
+    target = package.rel
+    steps = [
+        Step(
+            "tests",
+            lambda _: python.tests_step(package, uv),
+            needs=(python.Environment,),
+            target=target,
+            essential=package.is_project,
+        )
+    ]
+    if not package.is_project and not package.has_tests:
+        steps[0] = with_skip(steps[0], SkipReason.NOT_APPLICABLE, "a virtual workspace root")
+    commands = python.lint_commands(package, project)
+    lint = Step(
+        "lint",
+        lambda _: python.lint_step(package, project, uv, commands),
+        needs=(python.Environment,),
+        target=target,
+    )
+    if not commands:
+        lint = with_skip(
+            lint, SkipReason.NOT_APPLICABLE, "the project configures none of ruff, mypy or ty"
+        )
+    steps.append(lint)
+    has_docker = package.dockerfile is not None
+    mapping_file = options.system_packages_file
+    run_settings = container.RunSettings(
+        options.port if not target else None,
+        options.health_path if not target else None,
+        min(options.health_timeout, options.timeout),
+        options.grace,
+        package.settings.kind,
+    )
+    docker_steps = [
+        Step(
+            "sysdeps",
+            partial(
+                container.sysdeps_step,
+                package=package,
+                lock_file=project.lock_file,
+                mapping_file=mapping_file,
+            ),
+            after=(python.Locked,),
+            gives=container.SystemChecked,
+            target=target,
+        ),
+        Step(
+            "build",
+            partial(
+                container.build_step,
+                package=package,
+                access=access,
+                settings=settings,
+                timeout=options.timeout,
+                keep=options.keep,
+                isolated=options.build_isolated,
+                mapping_file=mapping_file,
+            ),
+            after=(python.Locked, container.SystemChecked),
+            gives=container.Image,
+            target=target,
+            essential=has_docker,
+        ),
+        Step(
+            "imports",
+            partial(
+                container.imports_step,
+                package=package,
+                access=access,
+                timeout=options.timeout,
+                lock_file=project.lock_file,
+                mapping_file=mapping_file,
+            ),
+            needs=(container.Image,),
+            after=(python.Locked,),
+            target=target,
+            essential=has_docker,
+        ),
+        Step(
+            "run",
+            partial(container.run_step, package=package, access=access, settings=run_settings),
+            needs=(container.Image,),
+            target=target,
+            essential=has_docker,
+        ),
+    ]
+    if not has_docker:
+        docker_steps = [
+            with_skip(step, SkipReason.NOT_APPLICABLE, "the project has no Dockerfile")
+            for step in docker_steps
+        ]
+    return steps + docker_steps
+
+
+def _requested(step: Step, options: ValidateOptions) -> Step:
+    if step.skip is None and not options.requested(step.kind):
+        return with_skip(step, SkipReason.REQUESTED, "not requested")
+    return step
+
+
+def validate_project(
+    path: Path,
+    options: ValidateOptions | None = None,
+    events: Events | None = None,
+) -> ValidationReport:
+    """Run every requested step on the project at ``path``; see the module docstring."""
+    options = options or ValidateOptions()
+    project = load_project(path, dockerfile=options.dockerfile, context=options.context)
+    steps = plan(project, options)
+    started = time.monotonic()
+    results = run_steps(
+        steps, jobs=options.jobs or default_jobs(), strict=options.strict, events=events
+    )
+    return ValidationReport(
+        str(path), results, strict=options.strict, wall_time=time.monotonic() - started
+    )
+
+
+__all__ = [
+    "STEPS",
+    "STEP_HELP",
+    "Events",
+    "StepResult",
+    "ValidateOptions",
+    "validate_project",
+]

@@ -1,0 +1,791 @@
+"""The container steps: system packages checked, the image built, what it ships imported, and its
+own command exercised.
+
+Every container and image made here is removed when validation ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scaffold import runner
+from scaffold.docker import BuildSettings, Docker, build_tail, failing_step, throwaway_name
+from scaffold.dockerfile import parse_dockerfile
+from scaffold.lockfile import Lock, LockedPackage, read_lock
+from scaffold.report import SkipReason, Status, StepResult
+from scaffold.runner import Completed
+from scaffold.spec import SystemMapping, load_system_mapping
+from scaffold.uvtool import uv_cause
+from scaffold.validate.engine import Context, Outcome
+from scaffold.validate.project import Package
+
+DEFAULT_HEALTH_PATH = "/health"
+STOP_GRACE = 10  # seconds docker stop waits for SIGTERM to end the container
+WRONG_PATH_WINDOW = 3.0  # a server that answers 404/405 this long will not start answering 200
+_SLIM_PYTHON = re.compile(r"(^|/)python:[^\s]*(slim|alpine)|astral-sh/uv:python[^\s]*(slim|alpine)")
+_PYTHON_IN_TAG = re.compile(r"python:?(\d+\.\d+)|:(\d+\.\d+)")
+
+
+@dataclass(frozen=True)
+class SystemChecked:
+    """The Dockerfile's stages install the Debian packages the locked dependencies need."""
+
+
+@dataclass(frozen=True)
+class Image:
+    tag: str
+    size: int | None
+    config: dict[str, Any]
+
+
+@dataclass
+class DockerAccess:
+    """The docker client, found once for all steps (they may ask at the same time)."""
+
+    explicit: str | None
+    _docker: Docker | None = None
+    _problem: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> tuple[Docker | None, str]:
+        with self._lock:
+            if self._docker is None and self._problem is None:
+                binary = runner.docker_binary(self.explicit)
+                if binary is None:
+                    self._problem = (
+                        "no docker client found (give --docker PATH or set SCAFFOLD_DOCKER)"
+                    )
+                else:
+                    docker = Docker(binary)
+                    self._problem = docker.daemon_problem()
+                    self._docker = docker if self._problem is None else None
+            return self._docker, self._problem or ""
+
+
+def unavailable(name: str, detail: str) -> Outcome:
+    return Outcome(
+        StepResult(name, Status.SKIPPED, detail=detail, skip_reason=SkipReason.UNAVAILABLE)
+    )
+
+
+# --- system packages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemNeeds:
+    build: dict[str, list[str]]  # Debian package -> the dependencies that need it
+    runtime: dict[str, list[str]]
+    unknown_sources: list[str]  # built from sdist, not in the data: maybe fine, maybe not
+
+
+def system_needs(lock: Lock, roots: list[str], mapping: SystemMapping) -> SystemNeeds:
+    closure = _closure(lock, roots)
+    names = {pkg.name for pkg in closure}
+    build: dict[str, list[str]] = {}
+    runtime: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for pkg in closure:
+        if pkg.is_local:
+            continue
+        entry = mapping.projects.get(pkg.name)
+        if entry is None:
+            if not pkg.has_linux_wheel and pkg.has_sdist:
+                unknown.append(pkg.name)
+            continue
+        if f"{pkg.name}-binary" in names:  # e.g. psycopg[binary] brings its own libpq
+            continue
+        dep_build, dep_runtime, compiles = entry
+        if not pkg.has_linux_wheel:
+            for apt in [*(mapping.compilers if compiles else ()), *dep_build]:
+                build.setdefault(apt, []).append(pkg.name)
+        for apt in dep_runtime:
+            runtime.setdefault(apt, []).append(pkg.name)
+    return SystemNeeds(build, runtime, sorted(set(unknown)))
+
+
+def _closure(lock: Lock, roots: list[str]) -> list[LockedPackage]:
+    seen: dict[tuple[str, str], LockedPackage] = {}
+    for root in roots:
+        for pkg in lock.runtime_closure(root):
+            seen.setdefault((pkg.name, pkg.version), pkg)
+    return list(seen.values())
+
+
+def roots_of(package: Package, lock: Lock) -> list[str]:
+    """The distributions whose runtime closure the image holds."""
+    if package.is_project:
+        return [package.name]
+    return [pkg.name for pkg in lock.packages if pkg.is_local]
+
+
+def _dockerfile(package: Package) -> Path:
+    if package.dockerfile is None:  # pragma: no cover - planned only where there is one
+        raise ValueError(f"{package.path} has no Dockerfile")
+    return package.dockerfile
+
+
+def sysdeps_step(
+    context: Context, package: Package, lock_file: Path, mapping_file: Path | None
+) -> Outcome:
+    del context
+    if not lock_file.is_file():
+        return unavailable("sysdeps", "no uv.lock to read the dependencies from")
+    lock = read_lock(lock_file)
+    dockerfile = parse_dockerfile(_dockerfile(package))
+    needs = system_needs(lock, roots_of(package, lock), load_system_mapping(mapping_file))
+    notes = (
+        [
+            f"{', '.join(needs.unknown_sources)} build from source (no Linux wheel in uv.lock); "
+            "if they compile C code the builder stage needs gcc and their headers"
+        ]
+        if needs.unknown_sources
+        else []
+    )
+    if not needs.build and not needs.runtime:
+        result = StepResult("sysdeps", Status.OK, detail="no dependency needs Debian packages")
+        result.notes = notes
+        return Outcome(result, SystemChecked())
+    builder = dockerfile.build_stage()
+    checks = [(builder, needs.build, "builder"), (dockerfile.final, needs.runtime, "runtime")]
+    missing: list[str] = []
+    fixes: list[str] = []
+    for stage, wanted, role in checks:
+        if not wanted:
+            continue
+        base = dockerfile.root_image(stage)
+        have, unknown = dockerfile.apt_in(stage)
+        if unknown or not _SLIM_PYTHON.search(base):
+            why = (
+                "its apt-get install uses a variable"
+                if unknown
+                else f"{base} is not a slim Python image"
+            )
+            notes.append(f"cannot tell what the {role} stage '{stage.label}' has ({why})")
+            continue
+        absent = [apt for apt in wanted if apt not in have]
+        if absent:
+            users = sorted({user for apt in absent for user in wanted[apt]})
+            missing.append(
+                f"{role} stage '{stage.label}' lacks {' '.join(absent)} (for {', '.join(users)})"
+            )
+            fixes.append(
+                f"in stage '{stage.label}': RUN apt-get update && apt-get install -y "
+                f"--no-install-recommends {' '.join(absent)}"
+            )
+    if missing:
+        result = StepResult(
+            "sysdeps", Status.FAILED, detail="; ".join(missing), exit_code=1, notes=notes
+        )
+        result.data["fix"] = fixes
+        return Outcome(result)
+    needed = sorted({*needs.build, *needs.runtime})
+    result = StepResult("sysdeps", Status.OK, detail=f"installed: {' '.join(needed)}", notes=notes)
+    return Outcome(result, SystemChecked())
+
+
+# --- build ----------------------------------------------------------------------------------
+
+
+_CACHE_MOUNT = re.compile(r"--mount=(\S*type=cache\S*)")
+
+
+def isolated_dockerfile(text: str, token: str) -> str:
+    """The Dockerfile with every cache mount given an id of its own, so no earlier build's
+    cache (a wheel compiled where the headers were present) can stand in for this one's."""
+
+    def rename(match: re.Match[str]) -> str:
+        options = match.group(1).split(",")
+        target = next(
+            (
+                o.split("=", 1)[1]
+                for o in options
+                if o.startswith(("target=", "dst=", "destination="))
+            ),
+            "",
+        )
+        ident = next((o.split("=", 1)[1] for o in options if o.startswith("id=")), target)
+        kept = [o for o in options if not o.startswith("id=")]
+        return "--mount=" + ",".join([*kept, f"id=scaffold-isolated-{token}{ident}"])
+
+    return _CACHE_MOUNT.sub(rename, text)
+
+
+_CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"pg_config executable not found"), lambda m: "pg_config executable not found"),
+    (
+        re.compile(r"fatal error: (\S+\.h): No such file or directory"),
+        lambda m: f"missing header {m.group(1)}",
+    ),
+    (re.compile(r"error: command '([^']+)' failed"), lambda m: f"command '{m.group(1)}' failed"),
+    (
+        re.compile(r"(?:gcc|cc|x86_64-linux-gnu-gcc): (?:command )?not found"),
+        lambda m: "no C compiler (gcc) in the stage",
+    ),
+    (
+        re.compile(r"(invalid peer certificate: \w+|CERTIFICATE_VERIFY_FAILED)"),
+        lambda m: f"TLS: {m.group(1)} (pass the proxy's CA with --ca-bundle)",
+    ),
+    (
+        re.compile(r"No interpreter found for Python ([^\n]+?)(?: in |$)"),
+        lambda m: f"no interpreter found for Python {m.group(1)}",
+    ),
+    (
+        re.compile(r"failed to resolve source metadata for ([^\s:]+(?::[^\s:]+)?)"),
+        lambda m: (
+            f"cannot pull {m.group(1)} (no registry reachable? "
+            "give --python-image/--uv-image or a mirror)"
+        ),
+    ),
+    (re.compile(r"pull access denied for ([^\s,]+)"), lambda m: f"cannot pull {m.group(1)}"),
+)
+_FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==[^`]*)?`")
+
+
+def build_cause(output: str, mapping: SystemMapping) -> tuple[str, str]:
+    """The line that explains a failed build, and the fix where the system-package data knows."""
+    cause = ""
+    for pattern, describe in _CAUSES:
+        match = pattern.search(output)
+        if match:
+            cause = describe(match)
+            break
+    fix = ""
+    failed = _FAILED_BUILD.search(output)
+    if failed:
+        from scaffold.lockfile import canonical  # noqa: PLC0415
+
+        name = canonical(failed.group(1))
+        cause = f"{name} failed to build" + (f": {cause}" if cause else "")
+        entry = mapping.projects.get(name)
+        if entry:
+            build = [*mapping.compilers, *entry[0]] if entry[2] else list(entry[0])
+            fix = (
+                f"install {' '.join(build)} in the builder stage and {' '.join(entry[1])} in the "
+                "runtime stage"
+            ).replace("  ", " ")
+    return cause, fix
+
+
+def build_step(
+    context: Context,
+    package: Package,
+    access: DockerAccess,
+    settings: BuildSettings,
+    *,
+    timeout: float,
+    keep: bool,
+    isolated: bool,
+    mapping_file: Path | None,
+) -> Outcome:
+    source = _dockerfile(package)
+    build_context = package.context or source.parent
+    docker, problem = access.get()
+    if docker is None:
+        return unavailable("build", problem)
+    mismatch = python_mismatch(package, settings)
+    if mismatch:
+        return Outcome(StepResult("build", Status.FAILED, detail=mismatch, exit_code=1))
+    tag = f"{throwaway_name(package.name)}:validate"
+    if not keep:
+        context.on_cleanup(lambda: docker.remove_image(tag))
+    dockerfile = source
+    before: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="scaffold-build-") as scratch:
+        if isolated:
+            token = secrets.token_hex(4)
+            dockerfile = Path(scratch) / source.name
+            dockerfile.write_text(isolated_dockerfile(source.read_text("utf-8"), token))
+            ignore = source.with_name(source.name + ".dockerignore")
+            if ignore.is_file():
+                dockerfile.with_name(ignore.name).write_text(ignore.read_text("utf-8"))
+            before = docker.cache_mounts()
+        try:
+            done = docker.build(
+                build_context,
+                tag,
+                settings,
+                timeout,
+                label=True,
+                dockerfile=str(dockerfile.absolute()),
+                no_cache=isolated,
+            )
+        finally:
+            if isolated:
+                docker.prune_cache(docker.cache_mounts() - before)
+    if not done.ok:
+        return Outcome(_build_failure(done, docker, mapping_file))
+    config = json.loads(docker.inspect(tag, "{{json .Config}}") or "{}") or {}
+    size_text = docker.inspect(tag, "{{.Size}}")
+    size = int(size_text) if size_text and size_text.isdigit() else None
+    how = "isolated cache, " if isolated else ""
+    result = StepResult.from_completed("build", done, f"built {tag} ({how}{_mb(size)})")
+    result.data.update({"image": tag, "image_size": size, "isolated": isolated})
+    if keep:
+        result.data["image_id"] = docker.inspect(tag, "{{.Id}}")
+    if settings.python_image:
+        result.data["python_image"] = settings.python_image
+    return Outcome(result, Image(tag, size, config))
+
+
+def _build_failure(done: Completed, docker: Docker, mapping_file: Path | None) -> StepResult:
+    if done.timed_out or done.interrupted:
+        result = StepResult.from_completed("build", done)
+        result.output_tail = build_tail(done.output)
+        return result
+    step = failing_step(done.output)
+    cause, fix = build_cause(done.output, load_system_mapping(mapping_file))
+    if "buildx component is missing" in done.output:
+        cause = (
+            f"{docker.binary} cannot build with BuildKit (no buildx): install buildx, or choose "
+            "a client that can with --docker / SCAFFOLD_DOCKER"
+        )
+    if not cause:
+        # uv's own explanation inside the RUN output ("#11 0.41 error: ...", "Caused by: ...").
+        lines = [re.sub(r"^#\d+ [\d.]+ ", "", ln) for ln in done.output.splitlines()]
+        if any(ln.startswith(("error:", "  Caused by:", "  cause:")) for ln in lines):
+            cause = uv_cause("\n".join(ln for ln in lines if not ln.startswith("#")))
+    where = re.match(r"\[[^\]]+\]", step)
+    detail = (
+        f"{cause} (in {where.group(0) if where else step})" if cause and step else cause or step
+    )
+    result = StepResult.from_completed("build", done, detail)
+    result.output_tail = build_tail(done.output)
+    if fix:
+        result.data["fix"] = [fix]
+        result.detail += f"; fix: {fix}"
+    return result
+
+
+def _mb(size: int | None) -> str:
+    return f"{size / 1e6:.0f} MB" if size else "size unknown"
+
+
+def python_mismatch(package: Package, settings: BuildSettings) -> str:
+    """A base image whose Python the project does not accept, said before building."""
+    source = _dockerfile(package)
+    requires = package.pyproject.get("project", {}).get("requires-python")
+    text = source.read_text("utf-8", errors="replace")
+    if not requires or not re.search(r"UV_PYTHON_DOWNLOADS=[\"']?(0|never|manual)", text):
+        return ""  # uv may fetch a Python of its own: the image's does not decide
+    parsed = parse_dockerfile(source)
+    image = settings.python_image or parsed.root_image(parsed.build_stage())
+    match = _PYTHON_IN_TAG.search(image.rsplit("/", 1)[-1])
+    if not match:
+        return ""
+    version = match.group(1) or match.group(2)
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+
+    try:
+        accepted = SpecifierSet(requires).contains(f"{version}.0", prereleases=True)
+    except InvalidSpecifier:
+        return ""
+    if accepted:
+        return ""
+    return (
+        f"the base image {image} has Python {version}, but requires-python is '{requires}' "
+        "(choose another image with --python-image, or change requires-python)"
+    )
+
+
+# --- imports --------------------------------------------------------------------------------
+
+_SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+
+
+def imports_step(
+    context: Context,
+    package: Package,
+    access: DockerAccess,
+    timeout: float,
+    lock_file: Path,
+    mapping_file: Path | None,
+) -> Outcome:
+    docker, problem = access.get()
+    image = context.get(Image)
+    lock = read_lock(lock_file)
+    if docker is None:  # pragma: no cover - build ran, so docker answered
+        return unavailable("imports", problem)
+    roots = roots_of(package, lock)
+    by_version = {
+        version: {pkg.name for pkg in _closure_for(lock, roots, version)} for version in _SUPPORTED
+    }
+    candidates = sorted(set().union(*by_version.values()))
+    script = (resources.files("scaffold") / "data" / "import_probe.py").read_text("utf-8")
+    done = docker.command(
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--label",
+        "org.scaffold.validate=1",
+        "--entrypoint",
+        "python",
+        image.tag,
+        "-c",
+        script,
+        json.dumps(candidates),
+        timeout=timeout,
+    )
+    line = next((ln for ln in done.output.splitlines() if ln.startswith("SCAFFOLD-PROBE ")), "")
+    if not line:
+        detail = "python could not run in the image (is the runtime stage missing its interpreter?)"
+        return Outcome(
+            StepResult.from_completed("imports", done, detail)
+            if not done.ok
+            else StepResult(
+                "imports", Status.FAILED, done.duration, detail, done.command, 1, done.tail()
+            )
+        )
+    report = json.loads(line.removeprefix("SCAFFOLD-PROBE "))
+    version = ".".join(str(report.get("python", "")).split(".")[:2])
+    expected = by_version.get(version) or set(candidates)
+    mapping = load_system_mapping(mapping_file)
+    problems: list[str] = []
+    notes: list[str] = []
+    imported = 0
+    whole: list[str] = []
+    for entry in report["packages"]:
+        name = entry["name"]
+        if name not in expected:
+            continue
+        if not entry["installed"]:
+            problems.append(f"{name} is locked but not installed in the image")
+            continue
+        if not any(entry["modules"].values()):
+            whole.append(name)
+        for module, error in entry["modules"].items():
+            if not error:
+                imported += 1
+            elif error.startswith(("ImportError", "ModuleNotFoundError", "OSError")):
+                problems.append(_import_problem(name, module, error, mapping))
+            else:
+                notes.append(f"import {module} raised {error[:160]}")
+    result = StepResult(
+        "imports",
+        Status.OK,
+        done.duration,
+        command=f"{docker.binary} run ... {image.tag} python -c <import probe>",
+    )
+    result.notes = notes
+    result.data.update({"python": report.get("python"), "modules": imported, "imported": whole})
+    if problems:
+        result.status, result.exit_code = Status.FAILED, 1
+        result.detail = problems[0] + (
+            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        )
+        result.output_tail = "\n".join(problems)
+        return Outcome(result)
+    result.detail = (
+        f"{imported} modules of {len(expected)} distributions import as the image's user"
+    )
+    return Outcome(result)
+
+
+def _closure_for(lock: Lock, roots: list[str], version: str) -> list[LockedPackage]:
+    env = {"python_version": version, "python_full_version": f"{version}.0"}
+    found: dict[str, LockedPackage] = {}
+    for root in roots:
+        for pkg in lock.runtime_closure(root, env):
+            found.setdefault(pkg.name, pkg)
+    return list(found.values())
+
+
+_MISSING_LIBRARY = re.compile(r"(lib[\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
+
+
+def _import_problem(dist: str, module: str, error: str, mapping: SystemMapping) -> str:
+    library = _MISSING_LIBRARY.search(error)
+    if not library:
+        return f"import {module} ({dist}) failed in the image: {error}"
+    entry = mapping.projects.get(dist)
+    package = (
+        f" (Debian package: {' '.join(entry[1])} in the runtime stage)"
+        if entry and entry[1]
+        else ""
+    )
+    return f"import {module} ({dist}) failed in the image: {library.group(1)} is missing{package}"
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    port: int | None
+    health_path: str | None
+    health_timeout: float
+    grace: float
+    kind: str | None
+
+
+def run_step(
+    context: Context, package: Package, access: DockerAccess, settings: RunSettings
+) -> Outcome:
+    docker, problem = access.get()
+    if docker is None:  # pragma: no cover - build ran, so docker answered
+        return unavailable("run", problem)
+    image = context.get(Image)
+    port = settings.port or package.settings.port or _exposed_port(image.config)
+    name = throwaway_name(package.name)
+    # Registered before the start: an interrupt during `docker run` must not leave it behind.
+    context.on_cleanup(lambda: docker.remove_container(name))
+    started = time.monotonic()
+    done = docker.run_detached(image.tag, name, port)
+    if not done.ok:
+        return Outcome(StepResult.from_completed("run", done, "the container did not start"))
+    if port is not None:
+        result = _check_service(context, docker, name, port, package, image, settings, started)
+    else:
+        result = _check_process(context, docker, name, settings, started)
+    if result.status is Status.OK and result.data.get("running"):
+        result = _check_healthcheck(context, docker, name, image, settings, result)
+    if result.status is Status.OK:
+        result = _check_user(docker, name, image, result)
+    if result.status is Status.OK and result.data.get("running"):
+        result = _check_stop(docker, name, settings, result)
+    result.duration = time.monotonic() - started
+    return Outcome(result)
+
+
+def _exposed_port(config: dict[str, Any]) -> int | None:
+    ports = sorted(
+        int(key.split("/")[0])
+        for key in (config.get("ExposedPorts") or {})
+        if key.endswith("/tcp") and key.split("/")[0].isdigit()
+    )
+    return ports[0] if ports else None
+
+
+def _healthcheck_path(config: dict[str, Any]) -> str | None:
+    test = (config.get("Healthcheck") or {}).get("Test") or []
+    match = re.search(r"https?://[^/\s'\"]+(/[^\s'\")]*)", " ".join(test))
+    return match.group(1) if match else None
+
+
+def _exited(docker: Docker, name: str) -> tuple[bool, str]:
+    state = docker.inspect(name, "{{.State.Running}} {{.State.ExitCode}}") or "false ?"
+    return (not state.startswith("true"), state.split()[-1])
+
+
+def _check_service(
+    context: Context,
+    docker: Docker,
+    name: str,
+    port: int,
+    package: Package,
+    image: Image,
+    settings: RunSettings,
+    started: float,
+) -> StepResult:
+    path = (
+        settings.health_path
+        or package.settings.health_path
+        or _healthcheck_path(image.config)
+        or DEFAULT_HEALTH_PATH
+    )
+    host_port = docker.host_port(name, port)
+    if host_port is None:
+        stopped, code = _exited(docker, name)
+        detail = (
+            f"the container exited with code {code} before {path} answered"
+            if stopped
+            else f"the container does not publish port {port}"
+        )
+        return StepResult(
+            "run",
+            Status.FAILED,
+            detail=detail,
+            exit_code=_code(code),
+            output_tail=_tail(docker.logs(name)),
+        )
+    url = f"http://127.0.0.1:{host_port}{path}"
+    deadline = started + settings.health_timeout
+    last, first_answer = "no answer", None
+    while not context.cancelled:
+        stopped, code = _exited(docker, name)
+        if stopped:
+            return StepResult(
+                "run",
+                Status.FAILED,
+                detail=f"the container exited with code {code} before {path} answered",
+                exit_code=_code(code),
+                output_tail=_tail(docker.logs(name)),
+            )
+        status, body = _http_get(url)
+        if status == 200:
+            result = StepResult("run", Status.OK, detail=f"{path} answered 200")
+            result.data.update(
+                {"url_path": path, "port": port, "health_body": body, "running": True}
+            )
+            return result
+        now = time.monotonic()
+        if status is not None:
+            last = f"HTTP {status}"
+            first_answer = first_answer or now
+            if status in (404, 405) and now - first_answer > WRONG_PATH_WINDOW:
+                hint = _suggest_paths(f"http://127.0.0.1:{host_port}")
+                return StepResult(
+                    "run",
+                    Status.FAILED,
+                    exit_code=1,
+                    output_tail=_tail(docker.logs(name)),
+                    detail=f"the service answers on port {port} but GET {path} gives {status}: "
+                    f"give the right path with --health-path or [tool.scaffold] health-path{hint}",
+                )
+        else:
+            last = body
+        if now > deadline:
+            return StepResult(
+                "run",
+                Status.FAILED,
+                exit_code=1,
+                output_tail=_tail(docker.logs(name)),
+                detail=f"{path} did not answer 200 on port {port} within "
+                f"{settings.health_timeout:.0f} s (last: {last})",
+            )
+        context.sleep(0.2)
+    return StepResult("run", Status.FAILED, detail="stopped: validation was interrupted")
+
+
+def _suggest_paths(base: str) -> str:
+    status, body = _http_get(base + "/openapi.json", limit=200_000)
+    if status != 200:
+        return ""
+    try:
+        paths = [
+            p
+            for p in json.loads(body).get("paths", {})
+            if "health" in p.lower() or "ping" in p.lower()
+        ]
+    except (ValueError, AttributeError):
+        return ""
+    return f" (the service's OpenAPI lists {', '.join(paths[:3])})" if paths else ""
+
+
+def _check_process(
+    context: Context, docker: Docker, name: str, settings: RunSettings, started: float
+) -> StepResult:
+    """No port: the image's own command must stay up (a server, a worker) or exit 0 (a command)."""
+    while time.monotonic() - started < settings.grace and not context.cancelled:
+        stopped, code = _exited(docker, name)
+        if stopped:
+            logs = _tail(docker.logs(name))
+            if code == "0":
+                result = StepResult("run", Status.OK, detail="the image's command exited 0")
+                result.data["running"] = False
+                return result
+            return StepResult(
+                "run",
+                Status.FAILED,
+                exit_code=_code(code),
+                output_tail=logs,
+                detail=f"the image's command exited with code {code}" + _last_line(logs),
+            )
+        context.sleep(0.25)
+    result = StepResult(
+        "run", Status.OK, detail=f"the image's command stayed up for {settings.grace:.0f} s"
+    )
+    result.data["running"] = True
+    return result
+
+
+def _check_healthcheck(
+    context: Context,
+    docker: Docker,
+    name: str,
+    image: Image,
+    settings: RunSettings,
+    result: StepResult,
+) -> StepResult:
+    test = (image.config.get("Healthcheck") or {}).get("Test") or []
+    if not test or test[0] == "NONE":
+        return result
+    argv = test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", " ".join(test[1:])]
+    deadline = time.monotonic() + min(settings.health_timeout, 30.0)
+    while True:
+        done = docker.exec(name, *argv)
+        if done.ok:
+            result.detail += ", HEALTHCHECK passes"
+            return result
+        if time.monotonic() > deadline or context.cancelled:
+            result.status, result.exit_code = Status.FAILED, done.returncode or 1
+            result.detail = (
+                f"the image's HEALTHCHECK fails: {done.tail(1) or f'exit {done.returncode}'}"
+            )
+            result.output_tail = done.tail()
+            return result
+        context.sleep(0.5)
+
+
+def _check_user(docker: Docker, name: str, image: Image, result: StepResult) -> StepResult:
+    uid = None
+    if result.data.get("running"):
+        done = docker.exec(name, "id", "-u")
+        uid = done.output.strip() if done.ok else None
+    if uid is None:
+        user = str(image.config.get("User") or "").split(":")[0]
+        uid = "0" if user in ("", "0", "root") else user
+    result.data["uid"] = uid
+    if uid == "0":
+        result.status, result.exit_code = Status.FAILED, 1
+        result.detail = "the container runs as root (uid 0): add a USER to the final stage"
+        return result
+    result.detail += f", uid {uid}"
+    return result
+
+
+def _check_stop(docker: Docker, name: str, settings: RunSettings, result: StepResult) -> StepResult:
+    began = time.monotonic()
+    docker.stop(name, STOP_GRACE)
+    took = time.monotonic() - began
+    _, code = _exited(docker, name)
+    result.data["stop_seconds"] = round(took, 2)
+    if code == "137" or took >= STOP_GRACE:
+        message = (
+            f"docker stop had to kill it: SIGTERM did not end the container within {STOP_GRACE} s "
+            "(handle SIGTERM, or use an exec-form CMD so the process gets it)"
+        )
+        if settings.kind == "worker":
+            result.status, result.exit_code, result.detail = Status.FAILED, 137, message
+        else:
+            result.notes.append(message)
+        return result
+    result.detail += f", stops on SIGTERM in {took:.1f} s"
+    return result
+
+
+def _http_get(url: str, limit: int = 2048) -> tuple[int | None, str]:
+    # No proxy: the container is on this machine, whatever http_proxy says.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2) as response:
+            return int(response.status), response.read(limit).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))
+
+
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _last_line(logs: str) -> str:
+    lines = [ln.strip() for ln in logs.splitlines() if ln.strip()]
+    return f": {lines[-1]}" if lines else ""
+
+
+def _code(code: str) -> int:
+    return int(code) if code.lstrip("-").isdigit() and code != "0" else 1

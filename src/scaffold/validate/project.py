@@ -1,0 +1,241 @@
+"""What validation finds in a folder: a uv project, or a workspace and its members.
+
+For each package it reads the typed settings of ``[tool.scaffold]``, finds the Dockerfile and
+the build context, and where the lock lives (a member uses its workspace root's ``uv.lock``).
+Wrong types in the project's own files are one-line errors naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import NotAProjectError, UsageError
+from scaffold.lockfile import canonical
+
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+KINDS = ("service", "worker", "cli", "lib")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``[tool.scaffold]``: what a project tells validation about itself; all optional."""
+
+    port: int | None = None
+    health_path: str | None = None
+    dockerfile: str | None = None
+    context: str | None = None
+    kind: str | None = None  # service, worker, cli or lib: what its image is expected to do
+
+    @classmethod
+    def read(cls, table: object, source: Path) -> Settings:
+        if table is None:
+            return cls()
+        if not isinstance(table, dict):
+            raise UsageError(f"{source}: [tool.scaffold] must be a table")
+
+        def text(key: str) -> str | None:
+            value = table.get(key)
+            if value is not None and not (isinstance(value, str) and value):
+                raise UsageError(f"{source}: [tool.scaffold] {key} must be a non-empty string")
+            return value
+
+        port = table.get("port")
+        if port is not None and (
+            not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536
+        ):
+            raise UsageError(f"{source}: [tool.scaffold] port must be a TCP port (1-65535)")
+        health = text("health-path")
+        if health is not None and not health.startswith("/"):
+            raise UsageError(f"{source}: [tool.scaffold] health-path must start with '/'")
+        kind = text("kind")
+        if kind is not None and kind not in KINDS:
+            raise UsageError(f"{source}: [tool.scaffold] kind must be one of {', '.join(KINDS)}")
+        return cls(port, health, text("dockerfile"), text("context"), kind)
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package to validate: the folder given, or a member of the workspace it roots."""
+
+    path: Path
+    rel: str  # "" for the folder given, else the member's path relative to it
+    name: str  # the distribution name, normalized
+    pyproject: Mapping[str, Any]
+    settings: Settings
+    dockerfile: Path | None
+    context: Path | None
+    is_project: bool  # has a [project] table (a virtual workspace root has none)
+
+    @property
+    def tool(self) -> Mapping[str, Any]:
+        tool = self.pyproject.get("tool", {})
+        return tool if isinstance(tool, dict) else {}
+
+    @property
+    def has_tests(self) -> bool:
+        return (
+            (self.path / "tests").is_dir()
+            or (self.path / "test").is_dir()
+            or any(self.path.glob("test_*.py"))
+        )
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path  # the folder given
+    lock_root: Path  # where uv.lock is: the workspace root for a member
+    packages: tuple[Package, ...]
+    workspace_members: bool  # the root lists members: sync installs all of them
+    compose_file: Path | None
+
+    @property
+    def lock_file(self) -> Path:
+        return self.lock_root / "uv.lock"
+
+
+def read_pyproject(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise NotAProjectError(f"{path} is not valid TOML: {exc}") from None
+    project = data.get("project")
+    if project is not None and not isinstance(project, dict):
+        raise UsageError(f"{path}: [project] must be a table")
+    for key in ("name", "requires-python"):
+        value = (project or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{path}: [project] {key} must be a string")
+    return data
+
+
+def load_project(
+    path: Path, *, dockerfile: Path | None = None, context: Path | None = None
+) -> Project:
+    """Find the packages under ``path``; ``dockerfile``/``context`` override the root's."""
+    if not path.is_dir():
+        raise NotAProjectError(f"{path} is not a folder")
+    if not (path / "pyproject.toml").is_file():
+        raise NotAProjectError(
+            f"{path} has no pyproject.toml", hint="validate a uv project, e.g. one made by scaffold"
+        )
+    data = read_pyproject(path / "pyproject.toml")
+    lock_root = _workspace_root(path) or path
+    root = _package(path, "", data, lock_root, dockerfile, context)
+    members = _members(path, data)
+    packages = [
+        root,
+        *(
+            _package(p, rel, read_pyproject(p / "pyproject.toml"), lock_root, None, None)
+            for p, rel in members
+        ),
+    ]
+    compose = next(
+        (
+            folder / name
+            for folder in (path, lock_root)
+            for name in COMPOSE_FILES
+            if (folder / name).is_file()
+        ),
+        None,
+    )
+    return Project(path, lock_root, tuple(packages), bool(members), compose)
+
+
+def _package(
+    path: Path,
+    rel: str,
+    data: Mapping[str, Any],
+    lock_root: Path,
+    dockerfile: Path | None,
+    context: Path | None,
+) -> Package:
+    source = path / "pyproject.toml"
+    tool = data.get("tool", {})
+    settings = Settings.read(tool.get("scaffold") if isinstance(tool, dict) else None, source)
+    project = data.get("project")
+    name = canonical(str((project or {}).get("name") or path.resolve().name))
+    if dockerfile is None:
+        candidate = path / (settings.dockerfile or "Dockerfile")
+        if settings.dockerfile and not candidate.is_file():
+            raise UsageError(f"{source}: [tool.scaffold] dockerfile: {candidate} does not exist")
+        dockerfile = candidate if candidate.is_file() else None
+    elif not dockerfile.is_absolute():
+        dockerfile = path / dockerfile
+    if dockerfile is not None and not dockerfile.is_file():
+        raise UsageError(f"--dockerfile {dockerfile} does not exist")
+    if context is None and settings.context:
+        context = path / settings.context
+    elif context is not None and not context.is_absolute():
+        context = path / context
+    if context is not None and not context.is_dir():
+        raise UsageError(f"the build context {context} is not a folder")
+    if dockerfile is not None and context is None:
+        context = _default_context(dockerfile, lock_root)
+    return Package(
+        path=path,
+        rel=rel,
+        name=name,
+        pyproject=data,
+        settings=settings,
+        dockerfile=dockerfile,
+        context=context,
+        is_project=project is not None,
+    )
+
+
+def _default_context(dockerfile: Path, lock_root: Path) -> Path:
+    """The Dockerfile's folder; the workspace root when the lock it copies lives only there."""
+    folder = dockerfile.parent
+    if (folder / "uv.lock").is_file() or folder == lock_root:
+        return folder
+    text = dockerfile.read_text("utf-8", errors="replace")
+    return lock_root if "uv.lock" in text else folder
+
+
+def _workspace_root(path: Path) -> Path | None:
+    """The nearest folder above ``path`` whose workspace lists it (for a member given alone)."""
+    resolved = path.resolve()
+    for parent in resolved.parents:
+        pyproject = parent / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        members = {p.resolve() for p, _ in _members(parent, data)}
+        if resolved in members:
+            return parent
+    return None
+
+
+def _members(root: Path, data: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    tool = data.get("tool", {})
+    uv = tool.get("uv", {}) if isinstance(tool, dict) else {}
+    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    if not isinstance(workspace, dict):
+        return []
+    patterns = workspace.get("members", [])
+    excluded = workspace.get("exclude", [])
+    if not isinstance(patterns, list) or not isinstance(excluded, list):
+        raise UsageError(f"{root / 'pyproject.toml'}: [tool.uv.workspace] members must be a list")
+    skip = {
+        p.resolve() for pattern in excluded if isinstance(pattern, str) for p in root.glob(pattern)
+    }
+    found: dict[Path, str] = {}
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            continue
+        for candidate in sorted(root.glob(pattern)):
+            resolved = candidate.resolve()
+            if (
+                resolved != root.resolve()
+                and resolved not in skip
+                and (candidate / "pyproject.toml").is_file()
+            ):
+                found.setdefault(candidate, candidate.relative_to(root).as_posix())
+    return sorted(found.items(), key=lambda item: item[1])

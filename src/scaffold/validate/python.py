@@ -1,0 +1,231 @@
+"""The Python steps: the lock matches, the environment installs, tests pass, linters agree."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import ToolError
+from scaffold.report import SkipReason, Status, StepResult
+from scaffold.runner import Completed
+from scaffold.uvtool import Uv, cause_hint, uv_cause
+from scaffold.validate.engine import Outcome
+from scaffold.validate.project import Package, Project
+
+
+@dataclass(frozen=True)
+class Locked:
+    """The project's uv.lock matches its pyproject.toml."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The locked environment is installed (dev group included)."""
+
+
+def failed(name: str, done: Completed, detail: str) -> Outcome:
+    return Outcome(StepResult.from_completed(name, done, detail))
+
+
+def uv_failure(what: str, done: Completed) -> str:
+    cause = uv_cause(done.output)
+    hint = cause_hint(cause)
+    return f"{what}: {cause}" + (f" ({hint})" if hint else "")
+
+
+def lock_step(project: Project, uv: Uv) -> Outcome:
+    if not project.lock_file.is_file():
+        where = "" if project.lock_root == project.root else f" in {project.lock_root}"
+        return Outcome(
+            StepResult(
+                "lock", Status.FAILED, detail=f"no uv.lock{where}: run 'uv lock' and commit it"
+            )
+        )
+    try:
+        done = uv.run("lock", "--check", cwd=project.lock_root)
+    except ToolError as exc:
+        return Outcome(StepResult("lock", Status.FAILED, detail=exc.message))
+    if not done.ok:
+        stale = "needs to be updated" in done.output or "does not match" in done.output
+        detail = (
+            "uv.lock is stale: it does not match pyproject.toml (run 'uv lock')"
+            if stale
+            else uv_failure("uv lock --check failed", done)
+        )
+        return failed("lock", done, detail)
+    result = StepResult.from_completed("lock", done, "uv.lock matches pyproject.toml")
+    return Outcome(result, Locked())
+
+
+def sync_step(project: Project, uv: Uv) -> Outcome:
+    args = ["sync", "--locked"]
+    if project.workspace_members:
+        args.append("--all-packages")
+    done = uv.run(*args, cwd=project.root)
+    if not done.ok:
+        return failed("sync", done, uv_failure("uv sync --locked failed", done))
+    return Outcome(
+        StepResult.from_completed("sync", done, "installed the locked environment"), Environment()
+    )
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def tests_step(package: Package, uv: Uv) -> Outcome:
+    if not package.has_tests:
+        return Outcome(
+            StepResult(
+                "tests",
+                Status.SKIPPED,
+                detail="the project has no tests",
+                skip_reason=SkipReason.UNAVAILABLE,
+            )
+        )
+    done = uv.python("-m", "pytest", cwd=package.path)
+    if done.returncode == 5:
+        result = StepResult.from_completed("tests", done)
+        result.status, result.detail = Status.SKIPPED, "pytest collected no tests"
+        result.skip_reason = SkipReason.UNAVAILABLE
+        return Outcome(result)
+    summary = pytest_summary(done.output)
+    if done.ok:
+        return Outcome(StepResult.from_completed("tests", done, summary))
+    detail = not_installed(done, "pytest") or pytest_failure(done, summary)
+    return failed("tests", done, detail)
+
+
+def not_installed(done: Completed, tool: str) -> str:
+    """uv's "Failed to spawn" means the project's environment lacks the tool."""
+    if f"No module named {tool}" in done.output or "Failed to spawn" in done.output:
+        return f"{tool} is not installed in the project's environment (add it to the dev group)"
+    return ""
+
+
+def pytest_summary(output: str) -> str:
+    for line in reversed(output.splitlines()):
+        stripped = line.strip("= \t")
+        if " in " in stripped and any(
+            w in stripped for w in ("passed", "failed", "error", "skipped")
+        ):
+            return stripped
+    return ""
+
+
+def pytest_failure(done: Completed, summary: str) -> str:
+    """The line that explains a failed pytest run: a conftest or collection error's cause."""
+    lines = done.output.splitlines()
+    first_error = next((ln[1:].strip() for ln in lines if ln.startswith("E   ")), "")
+    if "ImportError while loading conftest" in done.output:
+        return f"tests could not start: conftest failed to import: {first_error}".rstrip(": ")
+    if done.returncode == 4:
+        usage = next((ln.strip() for ln in lines if ln.startswith(("ERROR:", "error:"))), "")
+        return f"pytest could not start (usage error): {usage or first_error}".rstrip(": ")
+    if done.returncode == 2 or "ERROR collecting" in done.output:
+        where = next((ln.strip("_ ").strip() for ln in lines if "ERROR collecting" in ln), "")
+        return f"tests could not be collected: {where}: {first_error}".strip(": ")
+    if summary:
+        return f"tests failed: {summary}"
+    if done.timed_out:
+        return ""
+    return f"pytest exited with {done.returncode}: {first_error}".rstrip(": ")
+
+
+# --- lint -------------------------------------------------------------------------------------
+
+_CONFIG_DIRS = ("config", ".config", "configs", "tools", "ci", ".github/linters")
+
+
+def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
+    """ruff, mypy and ty, each as the project configures it, with a config path found where
+    the tool would not look by itself."""
+    root, tool = package.path, package.tool
+    roots = [root] if project.lock_root == root else [root, project.lock_root]
+    commands: list[tuple[str, ...]] = []
+    ruff = _found(roots, ("ruff.toml", ".ruff.toml")) or ("ruff" in tool and "pyproject")
+    if not ruff and (found := _in_config_dir(root, ("ruff.toml", ".ruff.toml"))):
+        commands.append(("ruff", "check", "--config", str(found)))
+    elif ruff:
+        commands.append(("ruff", "check"))
+    mypy_ini = _found(roots, ("mypy.ini", ".mypy.ini"))
+    mypy_cfg = "mypy" in tool or mypy_ini or _setup_cfg_has(root, "mypy")
+    mypy: tuple[str, ...] = ()
+    if not mypy_cfg and (found := _in_config_dir(root, ("mypy.ini", ".mypy.ini"))):
+        mypy = ("mypy", "--config-file", str(found))
+    elif mypy_cfg:
+        mypy = ("mypy",)
+    if mypy:
+        mypy_table = tool.get("mypy")
+        files = mypy_table.get("files") if isinstance(mypy_table, dict) else None
+        if not files and not _ini_has_files(root, mypy_ini):
+            mypy += ("src",) if (root / "src").is_dir() else (".",)
+        commands.append(mypy)
+    if "ty" in tool or _found(roots, ("ty.toml",)):
+        commands.append(("ty", "check"))
+    return commands
+
+
+def _found(folders: list[Path], names: tuple[str, ...]) -> bool:
+    return any((folder / name).is_file() for folder in folders for name in names)
+
+
+def _in_config_dir(root: Path, names: tuple[str, ...]) -> Path | None:
+    return next(
+        (root / d / n for d in _CONFIG_DIRS for n in names if (root / d / n).is_file()), None
+    )
+
+
+def _setup_cfg_has(root: Path, section: str) -> bool:
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(root / "setup.cfg", encoding="utf-8")
+    except configparser.Error:
+        return False
+    return parser.has_section(section)
+
+
+def _ini_has_files(root: Path, present: bool) -> bool:
+    if not present:
+        return False
+    parser = configparser.ConfigParser()
+    for name in ("mypy.ini", ".mypy.ini"):
+        try:
+            parser.read(root / name, encoding="utf-8")
+        except configparser.Error:
+            continue
+    return parser.has_option("mypy", "files")
+
+
+def lint_step(
+    package: Package, project: Project, uv: Uv, commands: list[tuple[str, ...]]
+) -> Outcome:
+    # The linters run at the same time: mypy is the slow one, ruff and ty finish under it.
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        runs = list(pool.map(lambda cmd: uv.python("-m", *cmd, cwd=package.path), commands))
+    total = max((done.duration for done in runs), default=0.0)
+    for command, done in zip(commands, runs, strict=True):
+        if not done.ok:
+            detail = not_installed(done, command[0]) or _lint_problem(command, done)
+            result = StepResult.from_completed("lint", done, detail)
+            result.duration = total
+            return Outcome(result)
+    names = ", ".join(" ".join(cmd[:2]) for cmd in commands)
+    command_line = " && ".join(done.command for done in runs)
+    return Outcome(StepResult("lint", Status.OK, total, f"{names}: clean", command=command_line))
+
+
+def _lint_problem(command: tuple[str, ...], done: Completed) -> str:
+    lines = [ln.strip() for ln in done.output.splitlines() if ln.strip()]
+    summary = next(
+        (ln for ln in reversed(lines) if re.match(r"^(Found \d+ error|Found \d+ errors)", ln)), ""
+    )
+    first = next((ln for ln in lines if re.search(r":\d+(:\d+)?: ", ln)), "")
+    what = " ".join(command[:2])
+    return (
+        f"{what} found problems: {summary or first}".rstrip(": ")
+        if (summary or first)
+        else (f"{what} found problems")
+    )
