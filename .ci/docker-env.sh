@@ -8,7 +8,9 @@
 #   3. scaffold-local/python:3.11  - debootstrapped bookworm with python3 (only if missing)
 #   4. scaffold-local/uv:$UV_VERSION - FROM scratch with /uv and /uvx from the PyPI wheel
 #      (only if missing)
-#   5. scaffold's config file pointing at that client and those images
+#   5. scaffold-local/postgres:15 - PostgreSQL from Debian over that image, for projects whose
+#      compose file has a database (only if missing)
+#   6. scaffold's config file pointing at that client and those images
 #
 # Idempotent: on a machine where all of this exists it only checks, and takes ~1 s.
 # Run as root. Always uses /usr/bin/docker: /usr/local/bin/docker (if present) is a
@@ -29,6 +31,7 @@ template_uv_version() {
 UV_VERSION="${UV_VERSION:-$(template_uv_version)}"
 [[ -n "$UV_VERSION" ]] || { echo "cannot read uv_version from templates/service/copier.yml" >&2; exit 1; }
 PYTHON_IMAGE="${PYTHON_IMAGE:-scaffold-local/python:3.11}"
+POSTGRES_IMAGE="${POSTGRES_IMAGE:-scaffold-local/postgres:15}"
 UV_IMAGE="scaffold-local/uv:${UV_VERSION}"
 DEBIAN_SUITE="${DEBIAN_SUITE:-bookworm}"
 DOCKER=/usr/bin/docker
@@ -75,7 +78,7 @@ exec 9>/var/lock/scaffold-docker-env.lock
 flock 9
 
 # ---------------------------------------------------------------- 1. packages
-phase "1/5 packages: docker.io docker-compose debootstrap"
+phase "1/6 packages: docker.io docker-compose debootstrap"
 missing=()
 for bin in /usr/bin/docker /usr/sbin/dockerd /usr/bin/docker-compose /usr/sbin/debootstrap; do
     [[ -x "$bin" ]] || missing+=("$bin")
@@ -95,7 +98,7 @@ fi
 phase_done
 
 # ---------------------------------------------------------------- 2. dockerd
-phase "2/5 docker engine"
+phase "2/6 docker engine"
 if "$DOCKER" info >/dev/null 2>&1; then
     log "  dockerd already answering"
 else
@@ -164,7 +167,7 @@ check_no_host_ca() {
 }
 
 # ---------------------------------------------------------------- 3. python image
-phase "3/5 python image: $PYTHON_IMAGE"
+phase "3/6 python image: $PYTHON_IMAGE"
 if image_exists "$PYTHON_IMAGE"; then
     log "  already present"
 else
@@ -213,7 +216,7 @@ fi
 phase_done
 
 # ---------------------------------------------------------------- 4. uv image
-phase "4/5 uv image: $UV_IMAGE"
+phase "4/6 uv image: $UV_IMAGE"
 if image_exists "$UV_IMAGE"; then
     log "  already present"
 else
@@ -251,12 +254,25 @@ PY
 fi
 phase_done
 
-# ---------------------------------------------------------------- 5. scaffold's config
+# ---------------------------------------------------------------- 5. postgres image
+phase "5/6 postgres image: $POSTGRES_IMAGE"
+if image_exists "$POSTGRES_IMAGE"; then
+    log "  already present"
+else
+    build_postgres() {
+        DOCKER_BUILDKIT=1 "$DOCKER" build -q --build-arg "BASE_IMAGE=$PYTHON_IMAGE" \
+            -t "$POSTGRES_IMAGE" -f "$ROOT/.ci/postgres.Dockerfile" "$ROOT/.ci" >/dev/null
+    }
+    retry build_postgres
+fi
+phase_done
+
+# ---------------------------------------------------------------- 6. scaffold's config
 # Point scaffold at this client and these images, so `scaffold new` / `validate` build here
 # without a registry. A config the user wrote (without our marker) is left alone.
 CONFIG_FILE="${SCAFFOLD_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/scaffold/config.toml}"
 MARKER="# Written by scaffold's .ci/docker-env.sh"
-phase "5/5 scaffold config: $CONFIG_FILE"
+phase "6/6 scaffold config: $CONFIG_FILE"
 if [[ -f "$CONFIG_FILE" ]] && ! head -n 1 "$CONFIG_FILE" | grep -qF "$MARKER"; then
     log "  $CONFIG_FILE was written by someone else; leaving it as it is"
 else
@@ -277,3 +293,4 @@ phase_done
 python_size=$("$DOCKER" image ls --format '{{.Size}}' "$PYTHON_IMAGE" | head -n 1)
 echo "python image: $PYTHON_IMAGE (${python_size})"
 echo "uv image: $UV_IMAGE"
+echo "postgres image: $POSTGRES_IMAGE"

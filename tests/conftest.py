@@ -21,6 +21,7 @@ GOLDEN = Path(__file__).parent / "golden"
 _IMAGES = BuildSettings.resolve(None, None, None)
 LOCAL_PYTHON_IMAGE = _IMAGES.python_image or "scaffold-local/python:3.11"
 LOCAL_UV_IMAGE = _IMAGES.uv_image or f"scaffold-local/uv:{version('uv')}"
+LOCAL_POSTGRES_IMAGE = "scaffold-local/postgres:15"  # .ci/docker-env.sh builds it
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -87,7 +88,7 @@ def docker() -> Docker:
     problem = client.daemon_problem()
     if problem:
         pytest.skip(f"{problem} (start it with .ci/docker-env.sh)")
-    for image in (LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE):
+    for image in (LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, LOCAL_POSTGRES_IMAGE):
         if client.inspect(image, "{{.Id}}") is None:
             pytest.skip(f"local image {image} is missing: run .ci/docker-env.sh")
     return client

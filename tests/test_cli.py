@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -287,7 +288,7 @@ def test_failed_git_init_exits_3_and_keeps_the_project(cli: Cli, tmp_path: Path)
         runner.set_runner(None)
     assert result.code == 3, result
     assert (tmp_path / "my-api" / "pyproject.toml").is_file()
-    assert "git    failed" in result.stdout
+    assert re.search(r"git +failed", result.stdout)
     assert f"to finish by hand: cd {(tmp_path / 'my-api').absolute()} && git init" in result.stdout
 
 

@@ -7,6 +7,7 @@ help from it without importing the validation machinery.
 STEP_HELP: dict[str, str] = {
     "lock": "uv lock --check: uv.lock matches pyproject.toml",
     "sync": "uv sync --locked: the locked environment installs",
+    "services": "the compose file's backing services (databases) up for tests and the container",
     "tests": "the project's own pytest passes",
     "lint": "ruff, mypy and ty, as the project configures them",
     "sysdeps": "the Dockerfile installs the Debian packages the dependencies need",

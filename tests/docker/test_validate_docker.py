@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +25,13 @@ from scaffold import runner
 from scaffold.docker import Docker
 from scaffold.generate import NewOptions, new_project
 from scaffold.steplist import STEPS
-from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, Cli, scaffold_labelled
+from tests.conftest import (
+    LOCAL_POSTGRES_IMAGE,
+    LOCAL_PYTHON_IMAGE,
+    LOCAL_UV_IMAGE,
+    Cli,
+    scaffold_labelled,
+)
 from tests.docker.conftest import TOKEN, Measure, build_or_fail
 
 pytestmark = pytest.mark.docker
@@ -143,7 +150,12 @@ def test_new_validates_a_fresh_service(
     steps = steps_of(payload["validation"])
     assert list(steps) == list(STEPS)
     assert payload["validation"]["verdict"] == "passed"
-    not_ok = {name: (s["status"], s["detail"]) for name, s in steps.items() if s["status"] != "ok"}
+    not_ok = {
+        name: (s["status"], s["detail"])
+        for name, s in steps.items()
+        if s["status"] != "ok" and s["skip_reason"] != "not_applicable"
+    }
+    assert steps["services"]["detail"] == "no compose file with services"
     assert not not_ok, not_ok
     run = steps["run"]["data"]
     assert isinstance(run["uid"], str)
@@ -545,3 +557,68 @@ def test_a_workspace_member_service_is_built_and_run(
         assert steps[f"{name} (services/api)"]["status"] == "ok", steps[f"{name} (services/api)"]
     assert "/health answered 200" in steps["run (services/api)"]["detail"]
     assert leftovers(docker) == []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_compose_database_serves_the_tests_and_the_container(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    port = free_port()
+    add_dependency(copy, "psycopg[binary]>=3.2,<4")
+    (copy / "compose.yaml").write_text(
+        "services:\n"
+        "  db:\n"
+        f"    image: {LOCAL_POSTGRES_IMAGE}\n"
+        f'    ports: ["127.0.0.1:{port}:5432"]\n'
+        "  api:\n"
+        "    build: .\n"
+        "    env_file: [.env.docker]\n"
+        "    environment:\n"
+        "      DATABASE_URL: postgresql://postgres@db:5432/postgres\n"
+    )
+    (copy / ".env.docker").write_text("APP_GREETING=from-the-env-file\n")
+    main = copy / "src" / "probe_api" / "main.py"
+    main.write_text(
+        main.read_text()
+        + f'''
+
+@app.get("/ready")
+def ready() -> dict[str, str]:
+    """Ready when the database answers."""
+    import os
+
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:{port}/postgres")
+    with psycopg.connect(url) as conn:
+        conn.execute("select 1")
+    return {{"status": "ready", "greeting": os.environ.get("APP_GREETING", "")}}
+'''
+    )
+    (copy / "tests" / "test_db.py").write_text(
+        "import psycopg\n\n\n"
+        "def test_the_database_answers() -> None:\n"
+        f'    with psycopg.connect("postgresql://postgres@127.0.0.1:{port}/postgres") as conn:\n'
+        '        assert conn.execute("select 1").fetchone() == (1,)\n'
+    )
+
+    code, payload = validate_json(
+        cli, env, copy, "--skip", "lint", "--shared-cache", "--health-path", "/ready"
+    )
+
+    steps = steps_of(payload)
+    assert code == 0, [(k, v["detail"]) for k, v in steps.items() if v["status"] != "ok"]
+    assert "db up from compose.yaml" in steps["services"]["detail"]
+    assert "2 passed" in steps["tests"]["detail"]
+    run = steps["run"]
+    assert "/ready answered 200" in run["detail"], run
+    assert json.loads(run["data"]["health_body"])["greeting"] == "from-the-env-file"
+    assert leftovers(docker) == []
+    # The services are down again: no container of validate's compose project is left.
+    names = docker.command("ps", "-a", "--format", "{{.Names}}").output.split()
+    assert not [name for name in names if name.startswith("scaffoldvalidate")], names

@@ -5,6 +5,8 @@ The steps, in the order they are reported (each runs as soon as what it needs is
 
 - ``lock``: ``uv lock --check`` (at the workspace root for a member);
 - ``sync``: ``uv sync --locked`` (every member of a workspace);
+- ``services``: the compose file's backing services (a database) up for the tests and the
+  container, on its network with its environment, and down at the end;
 - ``tests``: the project's own pytest;
 - ``lint``: ruff, mypy and ty, wherever the project configures them;
 - ``sysdeps``: the Dockerfile's stages install the Debian packages the locked dependencies need;
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from scaffold.compose import Services, read_compose
 from scaffold.docker import BuildSettings
 from scaffold.errors import UsageError
 from scaffold.report import SkipReason, StepResult, ValidationReport
@@ -73,8 +76,10 @@ class ValidateOptions:
         unknown = sorted((self.skip | self.only) - set(STEPS))
         if unknown:
             raise UsageError(f"unknown step '{unknown[0]}'", hint=f"steps are: {', '.join(STEPS)}")
-        if self.timeout <= 0 or self.health_timeout <= 0 or self.grace <= 0:
-            raise UsageError("--timeout and --grace must be positive")
+        if self.timeout <= 0 or self.health_timeout <= 0:
+            raise UsageError("--timeout must be positive")
+        if self.grace <= 0:
+            raise UsageError("--grace must be positive")
         if self.port is not None and not 0 < self.port < 65536:
             raise UsageError(f"--port {self.port} is not a TCP port")
         if self.health_path is not None and not self.health_path.startswith("/"):
@@ -107,6 +112,19 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
             essential=True,
         ),
     ]
+    services = Step(
+        "services",
+        partial(
+            container.services_step,
+            compose_file=project.compose_file or project.root,
+            access=access,
+            timeout=options.timeout,
+        ),
+        gives=Services,
+    )
+    if project.compose_file is None or not read_compose(project.compose_file).backing:
+        services = with_skip(services, SkipReason.NOT_APPLICABLE, "no compose file with services")
+    steps.append(services)
     for package in project.packages:
         steps += _package_steps(project, package, options, uv, access, settings)
     return [_requested(step, options) for step in steps]
@@ -126,6 +144,7 @@ def _package_steps(
             "tests",
             lambda _: python.tests_step(package, uv),
             needs=(python.Environment,),
+            after=(Services,),
             target=target,
             essential=package.is_project,
         )
@@ -202,6 +221,7 @@ def _package_steps(
             "run",
             partial(container.run_step, package=package, access=access, settings=run_settings),
             needs=(container.Image,),
+            after=(Services,),
             target=target,
             essential=has_docker,
         ),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import runner
+from scaffold.compose import ComposeProject, Services, compose_command, read_compose, wait_ready
 from scaffold.docker import BuildSettings, Docker, build_tail, failing_step, throwaway_name
 from scaffold.dockerfile import parse_dockerfile
 from scaffold.lockfile import Lock, LockedPackage, read_lock
@@ -542,7 +543,11 @@ def run_step(
     # Registered before the start: an interrupt during `docker run` must not leave it behind.
     context.on_cleanup(lambda: docker.remove_container(name))
     started = time.monotonic()
-    done = docker.run_detached(image.tag, name, port)
+    services = context.find(Services)
+    options: tuple[str, ...] = ()
+    if services is not None and package.dockerfile is not None:
+        options = ("--network", services.network, *services.compose.run_options(package.dockerfile))
+    done = docker.run_detached(image.tag, name, port, options=options)
     if not done.ok:
         return Outcome(StepResult.from_completed("run", done, "the container did not start"))
     if port is not None:
@@ -789,3 +794,36 @@ def _last_line(logs: str) -> str:
 
 def _code(code: str) -> int:
     return int(code) if code.lstrip("-").isdigit() and code != "0" else 1
+
+
+# --- services from the project's compose file ------------------------------------------------
+
+
+def services_step(
+    context: Context, compose_file: Path, access: DockerAccess, timeout: float
+) -> Outcome:
+    docker, problem = access.get()
+    if docker is None:
+        return unavailable("services", problem)
+    compose = read_compose(compose_file)
+    command = compose_command(docker.binary)
+    if command is None:
+        return unavailable(
+            "services", "no compose client (docker compose or docker-compose; or SCAFFOLD_COMPOSE)"
+        )
+    project = ComposeProject(command, compose, timeout)
+    # Registered before `up`: an interrupt while services start must not leave them running.
+    context.on_cleanup(project.down)
+    started = time.monotonic()
+    done = project.up(compose.backing)
+    if not done.ok:
+        detail = f"{' '.join(command)} up failed: {done.tail(1)}"
+        return Outcome(StepResult.from_completed("services", done, detail))
+    problem = wait_ready(project, docker.inspect, started + min(timeout, 120.0), context.sleep)
+    if problem:
+        result = StepResult("services", Status.FAILED, detail=problem, command=done.command)
+        result.exit_code = 1
+        return Outcome(result)
+    names = ", ".join(compose.backing)
+    result = StepResult.from_completed("services", done, f"{names} up from {compose_file.name}")
+    return Outcome(result, Services(project.network, compose))

@@ -70,6 +70,11 @@ class Context:
             raise TypeError(f"no {kind.__name__} was handed to this step")
         return value
 
+    def find(self, kind: type[T]) -> T | None:
+        """A value from a step this one only waits for: there when that step succeeded."""
+        value = self._values.get(kind)
+        return value if isinstance(value, kind) else None
+
     @property
     def cancelled(self) -> bool:
         return self._run.cancelled.is_set()
@@ -170,10 +175,11 @@ class _Engine:
 
     def _record(self, step: Step, result: StepResult) -> None:
         result.name, result.target, result.essential = step.kind, step.target, step.essential
+        # --strict: a step that applies to the project but could not run fails, essential or not.
         if (
             self.strict
             and result.status is Status.SKIPPED
-            and result.skip_reason in (SkipReason.UNAVAILABLE, SkipReason.NOT_APPLICABLE)
+            and result.skip_reason is SkipReason.UNAVAILABLE
         ):
             result.status = Status.FAILED
             result.detail = f"skipped, which --strict does not allow: {result.detail}"
@@ -204,7 +210,11 @@ class _Engine:
                 self._record(step, _blocked(blocker, self.results[blocker.key]))
                 changed = True
             elif len(self.running) < self.jobs and not self.state.cancelled.is_set():
-                given = {p.gives: self.values[p.key] for p in before if p.gives is not None}
+                given = {
+                    p.gives: self.values[p.key]
+                    for p in (*before, *waits)
+                    if p.gives is not None and p.key in self.values
+                }
                 future = pool.submit(step.run, Context(given, self.state))
                 self.running[future] = (step, time.monotonic())
                 if self.events:
