@@ -1,0 +1,179 @@
+"""The readers validation relies on, without uv or Docker: Dockerfiles, uv.lock, causes, names."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scaffold.docker import BuildSettings, throwaway_name
+from scaffold.dockerfile import parse_dockerfile
+from scaffold.lockfile import read_lock
+from scaffold.spec import load_system_mapping
+from scaffold.validate.container import (
+    build_cause,
+    isolated_dockerfile,
+    python_mismatch,
+    system_needs,
+)
+from scaffold.validate.project import load_project
+
+GOLDEN = Path(__file__).parent / "golden"
+# Docker's grammar for a repository path component, and for a container name.
+_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_CONTAINER = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+
+LOCK = """
+version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [
+    { name = "psycopg2" },
+    { name = "uvicorn", extra = ["standard"] },
+    { name = "colorama", marker = "sys_platform == 'win32'" },
+    { name = "tomli", marker = "python_full_version < '3.11'" },
+]
+
+[[package]]
+name = "psycopg2"
+version = "2.9.10"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://x/psycopg2-2.9.10.tar.gz" }
+wheels = [{ url = "https://x/psycopg2-2.9.10-cp311-cp311-win_amd64.whl" }]
+
+[[package]]
+name = "uvicorn"
+version = "0.32.0"
+source = { registry = "https://pypi.org/simple" }
+wheels = [{ url = "https://x/uvicorn-0.32.0-py3-none-any.whl" }]
+
+[package.optional-dependencies]
+standard = [{ name = "httptools" }]
+
+[[package]]
+name = "httptools"
+version = "0.6.4"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://x/httptools-0.6.4.tar.gz" }
+wheels = [{ url = "https://x/httptools-0.6.4-cp311-cp311-manylinux_2_17_x86_64.whl" }]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "https://pypi.org/simple" }
+wheels = [{ url = "https://x/colorama-0.4.6-py2.py3-none-any.whl" }]
+
+[[package]]
+name = "tomli"
+version = "2.0.0"
+source = { registry = "https://pypi.org/simple" }
+wheels = [{ url = "https://x/tomli-2.0.0-py3-none-any.whl" }]
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@given(st.text(max_size=300))
+def test_throwaway_names_are_always_valid_docker_names(project: str) -> None:
+    name = throwaway_name(project)
+    assert _CONTAINER.match(name), name
+    assert _COMPONENT.match(name), name
+    assert len(f"{name}:validate") <= 128
+
+
+def test_the_runtime_closure_follows_extras_and_linux_markers(tmp_path: Path) -> None:
+    lock = read_lock(write(tmp_path / "uv.lock", LOCK))
+    names = [pkg.name for pkg in lock.runtime_closure("app")]
+    assert names == ["app", "psycopg2", "uvicorn", "httptools"]  # no colorama, no tomli
+    old = [pkg.name for pkg in lock.runtime_closure("app", {"python_full_version": "3.10.0"})]
+    assert "tomli" in old
+    assert not lock.named("psycopg2")[0].has_linux_wheel
+    assert lock.named("httptools")[0].has_linux_wheel
+
+
+def test_system_needs_come_from_the_lock_and_the_data(tmp_path: Path) -> None:
+    lock = read_lock(write(tmp_path / "uv.lock", LOCK))
+    needs = system_needs(lock, ["app"], load_system_mapping())
+    assert set(needs.build) == {"gcc", "libc6-dev", "libpq-dev"}
+    assert set(needs.runtime) == {"libpq5"}
+    assert needs.build["libpq-dev"] == ["psycopg2"]
+
+
+def test_dockerfile_stages_and_their_packages() -> None:
+    dockerfile = parse_dockerfile(GOLDEN / "service-sysdeps" / "Dockerfile")
+    assert [stage.label for stage in dockerfile.stages] == ["uv", "builder", "runtime"]
+    assert dockerfile.build_stage().label == "builder"
+    builder, _ = dockerfile.apt_in(dockerfile.build_stage())
+    runtime, unknown = dockerfile.apt_in(dockerfile.final)
+    assert {"gcc", "libc6-dev", "libpq-dev"} <= builder
+    assert "libpq5" in runtime
+    assert "gcc" not in runtime
+    assert not unknown
+    assert dockerfile.root_image(dockerfile.final) == "python:3.12-slim-bookworm"
+
+
+def test_an_apt_list_from_a_variable_cannot_be_judged(tmp_path: Path) -> None:
+    dockerfile = parse_dockerfile(
+        write(
+            tmp_path / "Dockerfile",
+            "FROM python:3.12-slim AS base\nRUN apt-get install -y $PACKAGES\n"
+            "FROM base\nRUN uv sync --locked\n",
+        )
+    )
+    assert dockerfile.final.installs_python_deps
+    assert dockerfile.apt_in(dockerfile.final) == (set(), True)
+
+
+def test_isolated_dockerfiles_give_every_cache_mount_its_own_id() -> None:
+    text = (
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        "    --mount=type=cache,id=apt,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=bind,source=uv.lock,target=uv.lock true\n"
+    )
+    isolated = isolated_dockerfile(text, "t0k")
+    assert "type=cache,target=/root/.cache/uv,id=scaffold-isolated-t0k/root/.cache/uv" in isolated
+    assert "id=scaffold-isolated-t0kapt" in isolated
+    assert "id=apt," not in isolated
+    assert "--mount=type=bind,source=uv.lock,target=uv.lock" in isolated
+
+
+def test_build_causes_are_named_with_their_fix() -> None:
+    output = (
+        "#11 1.4 Error: pg_config executable not found.\n"
+        "#11 1.5 error: Failed to build `psycopg2==2.9.10`\n"
+        "#11 ERROR: executor failed running [/bin/sh -c uv sync]: exit code: 1\n"
+    )
+    cause, fix = build_cause(output, load_system_mapping())
+    assert cause == "psycopg2 failed to build: pg_config executable not found"
+    assert (
+        fix
+        == "install gcc libc6-dev libpq-dev in the builder stage and libpq5 in the runtime stage"
+    )
+    tls, _ = build_cause(
+        "  Caused by: invalid peer certificate: UnknownIssuer\n", load_system_mapping()
+    )
+    assert "UnknownIssuer" in tls
+    assert "--ca-bundle" in tls
+
+
+def test_a_base_image_with_another_python_is_named_before_building(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    write(project / "pyproject.toml", '[project]\nname = "p"\nrequires-python = ">=3.12"\n')
+    write(project / "Dockerfile", (GOLDEN / "service" / "Dockerfile").read_text())
+    package = load_project(project).packages[0]
+    mismatch = python_mismatch(package, BuildSettings(python_image="scaffold-local/python:3.11"))
+    assert mismatch == (
+        "the base image scaffold-local/python:3.11 has Python 3.11, but requires-python is "
+        "'>=3.12' (choose another image with --python-image, or change requires-python)"
+    )
+    assert python_mismatch(package, BuildSettings(python_image="python:3.13-slim")) == ""
