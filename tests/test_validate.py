@@ -258,3 +258,18 @@ def test_a_workspace_member_uses_the_roots_lock(tmp_path: Path, pristine: Path) 
     alone = validate_project(member, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
     assert {s.name: s.status for s in alone.steps}["lock"] is Status.OK
     assert alone.ok, [s.to_json() for s in alone.steps]
+
+
+def test_ty_configured_in_ty_toml_is_run(project: Path) -> None:
+    added = runner.run(
+        [runner.uv_binary(), "add", "--dev", "--no-sync", "ty>=0.0.1"], cwd=project, timeout=300
+    )
+    assert added.ok, added.output
+    (project / "ty.toml").write_text("[rules]\n")
+    main = project / "src" / "my_api" / "main.py"
+    main.write_text(main.read_text() + '\n\nWRONG: int = "not an int"\n')
+    report = validate_project(project, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    lint = next(s for s in report.steps if s.name == "lint")
+    assert lint.status is Status.FAILED, lint
+    assert "ty check" in (lint.command or "")
+    assert "ty check found problems" in lint.detail

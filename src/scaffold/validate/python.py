@@ -206,21 +206,27 @@ def lint_step(
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         runs = list(pool.map(lambda cmd: uv.python("-m", *cmd, cwd=package.path), commands))
     total = max((done.duration for done in runs), default=0.0)
-    for command, done in zip(commands, runs, strict=True):
-        if not done.ok:
-            detail = not_installed(done, command[0]) or _lint_problem(command, done)
-            result = StepResult.from_completed("lint", done, detail)
-            result.duration = total
-            return Outcome(result)
-    names = ", ".join(" ".join(cmd[:2]) for cmd in commands)
     command_line = " && ".join(done.command for done in runs)
+    failures = [
+        (command, done) for command, done in zip(commands, runs, strict=True) if not done.ok
+    ]
+    if failures:
+        details = [
+            not_installed(done, cmd[0]) or _lint_problem(cmd, done) for cmd, done in failures
+        ]
+        first = failures[0][1]
+        result = StepResult.from_completed("lint", first, "; ".join(details))
+        result.duration, result.command = total, command_line
+        result.output_tail = "\n".join(done.tail(12) for _, done in failures)
+        return Outcome(result)
+    names = ", ".join(" ".join(cmd[:2]) for cmd in commands)
     return Outcome(StepResult("lint", Status.OK, total, f"{names}: clean", command=command_line))
 
 
 def _lint_problem(command: tuple[str, ...], done: Completed) -> str:
     lines = [ln.strip() for ln in done.output.splitlines() if ln.strip()]
     summary = next(
-        (ln for ln in reversed(lines) if re.match(r"^(Found \d+ error|Found \d+ errors)", ln)), ""
+        (ln for ln in reversed(lines) if re.match(r"^Found \d+ (errors?|diagnostics?)", ln)), ""
     )
     first = next((ln for ln in lines if re.search(r":\d+(:\d+)?: ", ln)), "")
     what = " ".join(command[:2])
