@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.deps import bound_to_locked, next_breaking, parse_dependency, template_dependency
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
-from scaffold.spec import (
-    bound_to_locked,
-    load_system_mapping,
-    next_breaking,
-    parse_dependency,
-    template_dependency,
-)
+from scaffold.system import load_system_mapping
 from scaffold.templates import load_template
 
 

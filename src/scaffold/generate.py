@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scaffold import deps as deplib
 from scaffold import spec as specs
+from scaffold import system as systems
 from scaffold.errors import UsageError
 from scaffold.naming import derive_names
 from scaffold.render import ANSWERS_FILE, render
@@ -52,12 +54,12 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
         else str(template.default("description") or "")
     )
     author = specs.check_author(options.author)
-    defaults = [specs.template_dependency(d) for d in template.default("dependencies") or ()]
-    extra = [specs.parse_dependency(d) for d in options.deps]
-    deps = specs.merge_dependencies(defaults, extra)
+    defaults = [deplib.template_dependency(d) for d in template.default("dependencies") or ()]
+    extra = [deplib.parse_dependency(d) for d in options.deps]
+    deps = deplib.merge_dependencies(defaults, extra)
     specs.check_no_self_dependency(names, deps)
-    specs.check_apt_names([*options.apt_build, *options.apt_runtime])
-    mapping = specs.load_system_mapping(options.system_packages_file)
+    systems.check_apt_names([*options.apt_build, *options.apt_runtime])
+    mapping = systems.load_system_mapping(options.system_packages_file)
     system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
     spec = ProjectSpec(
         names=names,
@@ -120,7 +122,7 @@ def _bound_and_relock(
     """Give open dependencies ``>=locked,<next breaking`` and lock again."""
     versions = locked_versions(target)
     bounded = [
-        specs.bound_to_locked(dep, versions[dep.key])
+        deplib.bound_to_locked(dep, versions[dep.key])
         if not dep.bounded and dep.key in versions
         else dep
         for dep in spec.dependencies
