@@ -130,8 +130,8 @@ def test_unsupported_python_is_refused(python: str) -> None:
         build_spec(NewOptions(name="my-api", python=python))
 
 
-@pytest.mark.parametrize("text", ['say "hi"', "two\nlines", "back\\slash", "x" * 201])
-def test_descriptions_that_would_break_toml_are_refused(text: str) -> None:
+@pytest.mark.parametrize("text", ["two\nlines", "bell\x07", "x" * 201])
+def test_descriptions_that_no_file_format_takes_are_refused(text: str) -> None:
     with pytest.raises(UsageError, match="description"):
         build_spec(NewOptions(name="my-api", description=text))
 

@@ -55,7 +55,10 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     )
     author = specs.check_author(options.author)
     defaults = [deplib.template_dependency(d) for d in template.default("dependencies") or ()]
-    extra = [deplib.parse_dependency(d) for d in options.deps]
+    extra = [
+        deplib.parse_dependency(specs.check_text("dependency", d, specs.MAX_DEPENDENCY))
+        for d in options.deps
+    ]
     deps = deplib.merge_dependencies(defaults, extra)
     specs.check_no_self_dependency(names, deps)
     systems.check_apt_names([*options.apt_build, *options.apt_runtime])

@@ -7,6 +7,7 @@ dependencies in :mod:`scaffold.deps`, the Debian packages in :mod:`scaffold.syst
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,7 +19,15 @@ from scaffold.naming import Names
 from scaffold.system import SystemPackages
 
 SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
-_MAX_DESCRIPTION = 200
+MAX_DESCRIPTION = 200
+MAX_AUTHOR = 100
+MAX_DEPENDENCY = 300  # a URL requirement with a marker fits; a pasted file does not
+# Cc: control characters (tab, line breaks, escape, NEL...); Cs: lone surrogates; Zl, Zp:
+# line and paragraph separators, which Python and YAML treat as line breaks.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 
 @dataclass(frozen=True)
@@ -75,22 +84,40 @@ def check_python(version: str) -> str:
     return version
 
 
-def check_description(text: str) -> str:
+def check_text(label: str, text: str, limit: int) -> str:
+    """A free-text answer: one line of printable text, at most ``limit`` characters.
+
+    Quotes and backslashes are fine (the templates escape them); what no file format takes
+    safely is refused: control characters, line and paragraph separators, bidirectional
+    overrides (they make text read differently from what it is), and lone surrogates (what
+    Python makes of bytes that are not UTF-8).
+    """
     text = text.strip()
-    if "\n" in text or "\r" in text:
-        raise UsageError("the description must be a single line")
-    if '"' in text or "\\" in text:
-        raise UsageError('the description cannot contain " or \\', hint="use ' instead")
-    if len(text) > _MAX_DESCRIPTION:
-        raise UsageError(f"the description is too long (at most {_MAX_DESCRIPTION} characters)")
+    for ch in text:
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES or ch in _BIDI_CONTROLS:
+            raise UsageError(
+                f"the {label} contains {_describe(ch)}",
+                hint="give one line of plain text",
+            )
+    if len(text) > limit:
+        raise UsageError(f"the {label} is too long ({len(text)} characters, at most {limit})")
     return text
+
+
+def _describe(ch: str) -> str:
+    if unicodedata.category(ch) == "Cs":
+        return "bytes that are not UTF-8"
+    if ch in "\n\r":
+        return "a line break"
+    return f"the control character U+{ord(ch):04X}"
+
+
+def check_description(text: str) -> str:
+    return check_text("description", text, MAX_DESCRIPTION)
 
 
 def check_author(text: str) -> str:
-    text = text.strip()
-    if any(ch in text for ch in '"\\\n\r'):
-        raise UsageError("the author cannot contain quotes, backslashes or line breaks")
-    return text
+    return check_text("author", text, MAX_AUTHOR)
 
 
 def check_no_self_dependency(names: Names, deps: Iterable[Dependency]) -> None:
