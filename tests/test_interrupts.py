@@ -63,7 +63,7 @@ def test_the_cli_reports_a_signal_in_one_line_with_128_plus_its_number(
     def signalled(*args: object, **kwargs: object) -> None:
         os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr("scaffold.generate.write_plan", signalled)
+    monkeypatch.setattr("scaffold.generate.write_files", signalled)
     args = ["new", "my-api", "--path", str(tmp_path), "--no-lock", "--no-git", "--no-validate"]
     with pytest.raises(SystemExit) as exited:
         cli.main(args)
@@ -91,7 +91,7 @@ def test_signals_at_any_moment_leave_no_staging_and_no_partial_target(
     for attempt in range(attempts):
         parent = tmp_path / str(attempt)
         proc = _start(parent)
-        time.sleep(full_run * 1.2 * attempt / (attempts - 1))
+        time.sleep(full_run * 1.5 * attempt / (attempts - 1))
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
         assert sorted(p.name for p in parent.iterdir()) in ([], ["my-api"])
@@ -102,10 +102,11 @@ def test_signals_at_any_moment_leave_no_staging_and_no_partial_target(
         if proc.returncode == 0:
             outcomes.add("finished")
             continue
-        outcomes.add("interrupted")
         # Before scaffold's handlers exist (interpreter start-up) the signal ends the process
         # the default way; afterwards it is scaffold's one line and 128 + the signal's number.
         assert proc.returncode in (-signum, 128 + signum), err
         if proc.returncode == 128 + signum:
+            outcomes.add("handled")
             assert err.strip().splitlines()[-1] == "error: interrupted", err
-    assert outcomes == {"finished", "interrupted"}
+    # Some signals must have reached scaffold's own handling, or the test proved little.
+    assert "handled" in outcomes

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from scaffold.errors import UsageError
 
@@ -60,12 +59,14 @@ def next_breaking(version: str) -> str:
     """The first version that may break ``version``: next major, or next minor below 1.0."""
     from packaging.version import Version  # noqa: PLC0415 - keep `scaffold --help` lean
 
-    release = Version(version).release
+    parsed = Version(version)
+    release = parsed.release
+    epoch = f"{parsed.epoch}!" if parsed.epoch else ""
     major = release[0]
     if major > 0:
-        return str(major + 1)
+        return f"{epoch}{major + 1}"
     minor = release[1] if len(release) > 1 else 0
-    return f"0.{minor + 1}"
+    return f"{epoch}0.{minor + 1}"
 
 
 def _ordered(parts: Sequence[str]) -> str:
@@ -75,7 +76,7 @@ def _ordered(parts: Sequence[str]) -> str:
 
 
 def parse_dependency(text: str) -> Dependency:
-    """Parse a PEP 508 requirement; a lone lower bound gets the matching upper bound."""
+    """Parse a PEP 508 requirement as given; missing bounds come from the lock later."""
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
     from packaging.utils import canonicalize_name  # noqa: PLC0415
 
@@ -84,18 +85,11 @@ def parse_dependency(text: str) -> Dependency:
     except InvalidRequirement as exc:
         first_line = str(exc).splitlines()[0]
         raise UsageError(f"invalid dependency '{text}': {first_line}") from None
-    parts = [str(spec) for spec in req.specifier]
-    if _has_lower(",".join(parts)) and not _has_upper(",".join(parts)):
-        lowest = max(
-            (s.version for s in req.specifier if s.operator in (">=", ">")),
-            key=_version_key,
-        )
-        parts.append(f"<{next_breaking(lowest)}")
     return Dependency(
         name=req.name,
         key=canonicalize_name(req.name),
         extras=tuple(sorted(req.extras)),
-        specifier=_ordered(parts),
+        specifier=_ordered([str(spec) for spec in req.specifier]),
         marker=str(req.marker) if req.marker else "",
         url=req.url or "",
     )
@@ -119,27 +113,96 @@ def template_dependency(text: str) -> Dependency:
     return Dependency(name=name, key=canonical_name(name), specifier=match["spec"])
 
 
-def _version_key(version: str) -> Any:
+def bound_to_locked(dep: Dependency, locked: Sequence[str]) -> Dependency:
+    """Give a dependency the bounds it lacks from the versions ``uv lock`` chose for it.
+
+    The lock forks by Python version, so one package can be locked at several versions. The
+    lower bound is the lowest of them (every supported Python can install it), the upper bound
+    the next breaking version after the highest (see :func:`next_breaking`). A bound the user
+    gave is kept.
+    """
     from packaging.version import Version  # noqa: PLC0415
 
-    return Version(version)
-
-
-def bound_to_locked(dep: Dependency, locked_version: str) -> Dependency:
-    """Give an unbounded dependency the range ``>=locked,<next breaking``."""
+    versions = sorted((Version(v) for v in locked), key=lambda v: v)
+    if not versions:
+        raise ValueError(f"no locked version of {dep.name}")
     parts = _split(dep.specifier)
     if not _has_lower(dep.specifier):
-        parts.append(f">={locked_version}")
+        parts.append(f">={versions[0].public}")
     if not _has_upper(dep.specifier):
-        parts.append(f"<{next_breaking(locked_version)}")
+        parts.append(f"<{next_breaking(versions[-1].public)}")
     return replace(dep, specifier=_ordered(parts))
 
 
 def merge_dependencies(
     defaults: Iterable[Dependency], extra: Iterable[Dependency]
 ) -> tuple[Dependency, ...]:
-    """Template defaults, overridden by name by the user's, in a stable order."""
+    """Template defaults and the user's, in a stable order; a name given by both gets the
+    intersection of both ranges, since the template's own code needs its range."""
     merged: dict[str, Dependency] = {dep.key: dep for dep in defaults}
+    templates = dict(merged)
     for dep in extra:
-        merged[dep.key] = dep
+        base = templates.get(dep.key)
+        merged[dep.key] = dep if base is None or dep.url else _narrowed(base, dep)
     return tuple(merged.values())
+
+
+def _narrowed(template: Dependency, user: Dependency) -> Dependency:
+    if user.marker:
+        raise UsageError(
+            f"'{user}' would make the template's dependency '{template}' conditional",
+            hint=f"drop the marker; the template's code imports {template.name} everywhere",
+        )
+    try:
+        specifier = intersect(template.specifier, user.specifier)
+    except ValueError:
+        raise UsageError(
+            f"'{user}' excludes every version the template allows ('{template}')",
+            hint=f"give a range that overlaps {template.specifier}, or leave {user.name} out",
+        ) from None
+    extras = tuple(sorted({*template.extras, *user.extras}))
+    return replace(template, name=user.name, extras=extras, specifier=specifier)
+
+
+def intersect(first: str, second: str) -> str:
+    """The versions both specifiers allow, written with one lower and one upper bound.
+
+    Raises :class:`ValueError` when no version can satisfy both. Exclusions (``!=``), wildcards
+    and arbitrary equality are kept as given.
+    """
+    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+    from packaging.version import Version  # noqa: PLC0415
+
+    lower: tuple[Version, bool] | None = None  # (version, inclusive)
+    upper: tuple[Version, bool] | None = None
+    rest: list[str] = []
+    for spec in SpecifierSet(f"{first},{second}".strip(",")):
+        op, text = spec.operator, spec.version
+        if op in ("!=", "===") or text.endswith(".*"):
+            rest.append(str(spec))
+            continue
+        version = Version(text)
+        lows: list[tuple[Version, bool]] = []
+        highs: list[tuple[Version, bool]] = []
+        if op in (">=", ">", "==", "~="):
+            lows.append((version, op != ">"))
+        if op in ("<=", "<", "=="):
+            highs.append((version, op != "<"))
+        if op == "~=":
+            release = version.release[:-1]
+            highs.append((Version(".".join(map(str, (*release[:-1], release[-1] + 1)))), False))
+        for low in lows:
+            if lower is None or (low[0], not low[1]) > (lower[0], not lower[1]):
+                lower = low
+        for high in highs:
+            if upper is None or (high[0], high[1]) < (upper[0], upper[1]):
+                upper = high
+    if lower is not None and upper is not None:
+        if lower[0] > upper[0] or (lower[0] == upper[0] and not (lower[1] and upper[1])):
+            raise ValueError("empty range")
+        if lower[0] == upper[0]:
+            return ",".join([f"=={lower[0]}", *rest])
+    parts = [f"{'>=' if lower[1] else '>'}{lower[0]}"] if lower else []
+    parts += rest
+    parts += [f"{'<=' if upper[1] else '<'}{upper[0]}"] if upper else []
+    return ",".join(parts)

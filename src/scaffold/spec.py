@@ -18,7 +18,7 @@ from scaffold.errors import UsageError
 from scaffold.naming import Names
 from scaffold.system import SystemPackages
 
-SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")  # the template's python_version choices
 MAX_DESCRIPTION = 200
 MAX_AUTHOR = 100
 MAX_DEPENDENCY = 300  # a URL requirement with a marker fits; a pasted file does not
@@ -120,7 +120,15 @@ def check_author(text: str) -> str:
     return check_text("author", text, MAX_AUTHOR)
 
 
-def check_no_self_dependency(names: Names, deps: Iterable[Dependency]) -> None:
+def check_not_shadowing(names: Names, reserved: Iterable[str], deps: Iterable[Dependency]) -> None:
+    """Refuse a name the template's dependencies (``reserved``, normalized) or a direct
+    dependency already use: the project's package would shadow theirs, or uv could not lock."""
+    if names.dist in reserved:
+        raise UsageError(
+            f"the package '{names.package}' would shadow '{names.dist}', which the template's "
+            "dependencies install",
+            hint=f"try '{names.dist}-service'",
+        )
     for dep in deps:
         if dep.key == names.dist:
             raise UsageError(
