@@ -35,10 +35,10 @@ def uv_lock(
     result = StepResult.from_completed("lock", done)
     if not done.ok:
         result.detail = _lock_failure(done.output, offline) or result.detail
-        if not unsolvable(done.output):  # uv lock again can only help when nothing is wrong
-            result.data["fix"] = f"cd {shown_as or project} && uv lock" + (
-                " --offline" if offline else ""
-            )
+        # Running uv lock again helps after a network or cache problem (then online), never
+        # when the requirements cannot be met.
+        if not unsolvable(done.output):
+            result.data["fix"] = f"cd {shown_as or project} && uv lock"
     return result
 
 
