@@ -9,6 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from scaffold import runner
@@ -23,6 +24,13 @@ LOCAL_PYTHON_IMAGE = _IMAGES.python_image or "scaffold-local/python:3.11"
 LOCAL_UV_IMAGE = _IMAGES.uv_image or f"scaffold-local/uv:{version('uv')}"
 LOCAL_POSTGRES_IMAGE = "scaffold-local/postgres:15"  # .ci/docker-env.sh builds it
 IN_CI = bool(os.environ.get("CI"))
+
+# Property tests: a quick pass while working, hundreds of examples per property in CI.
+settings.register_profile("dev", max_examples=40, deadline=None)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci" if IN_CI else "dev")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tomlkit
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from scaffold import config as config_file
 from scaffold import runner
 from scaffold.docker import BuildSettings
 from scaffold.errors import UsageError
@@ -68,3 +72,46 @@ def test_broken_config_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("SCAFFOLD_CONFIG", str(path2))
     with pytest.raises(UsageError, match="cannot read the scaffold config"):
         runner.docker_binary()
+
+
+_SCALARS = st.one_of(
+    st.text(max_size=8),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.datetimes(),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+_DOCKER = st.one_of(
+    _VALUES,
+    st.dictionaries(st.sampled_from(["binary", "python-image", "uv-image", "other"]), _VALUES),
+)
+
+
+@given(table=st.dictionaries(st.sampled_from(["docker", "other"]), _DOCKER))
+@example(table={"docker": "not a table"})
+@example(table={"docker": {"binary": 3}})
+@example(table={"docker": {"python-image": ["a", "b"]}})
+def test_any_config_file_loads_or_is_one_line_naming_file_and_key(
+    table: dict[str, object], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("config") / "config.toml"
+    path.write_text(tomlkit.dumps(table))
+    config_file._load.cache_clear()
+    try:
+        loaded: config_file.DockerConfig | UsageError = config_file._load(path)
+    except UsageError as exc:
+        loaded = exc
+    finally:
+        config_file._load.cache_clear()
+    if isinstance(loaded, UsageError):
+        assert "\n" not in loaded.message
+        assert loaded.message.startswith(f"{path}: ")
+        assert "docker" in loaded.message
+    else:
+        for value in (loaded.binary, loaded.python_image, loaded.uv_image):
+            assert value is None or (isinstance(value, str) and value.strip())

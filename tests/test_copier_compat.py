@@ -19,8 +19,9 @@ def test_copier_copy_gives_the_same_files(tmp_path: Path) -> None:
         name="my-api",
         parent=tmp_path / "scaffold",
         python="3.11",
-        author="Ada",
-        deps=("psycopg2>=2.9,<3",),
+        author='Ada "Countess" \\ Lovelace',
+        description='Quotes " and backslashes \\ are escaped the same way by both',
+        deps=("psycopg2>=2.9,<3", 'tomli>=2,<3; python_version < "3.11"'),
         lock=False,
         git=False,
     )

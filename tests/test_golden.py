@@ -23,7 +23,7 @@ CASES: dict[str, NewOptions] = {
         python="3.12",
         description="Bills customers, nightly.",
         author="Ada Lovelace",
-        deps=("numpy>=1.24,<2", "psycopg2>=2.9,<3", "httpx>=0.27"),
+        deps=("numpy>=1.24,<2", "psycopg2>=2.9,<3", "httpx>=0.27,<1"),
         apt_runtime=("tini",),
         lock=False,
         git=False,

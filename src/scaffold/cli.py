@@ -7,9 +7,12 @@ Imports of the core, Jinja and rich happen inside the commands, so ``--help`` an
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -17,6 +20,8 @@ from scaffold import __version__
 from scaffold.steplist import STEPS
 
 if TYPE_CHECKING:
+    from typer._click.exceptions import ClickException
+
     from scaffold.validate import ValidateOptions
 
 app = typer.Typer(
@@ -91,7 +96,7 @@ def _root(
 @contextlib.contextmanager
 def _errors(json_output: bool, debug: bool) -> Iterator[None]:
     """One line on stderr and a fixed exit code for every error; a traceback only with --debug."""
-    from scaffold.errors import ExitCode, ScaffoldError  # noqa: PLC0415
+    from scaffold.errors import ExitCode, ScaffoldError  # noqa: PLC0415 - not on --help
 
     try:
         yield
@@ -102,11 +107,8 @@ def _errors(json_output: bool, debug: bool) -> Iterator[None]:
 
         ui.error(exc.message, exc.hint, int(exc.exit_code), json_output)
         raise typer.Exit(int(exc.exit_code)) from None
-    except KeyboardInterrupt:
-        from scaffold import ui  # noqa: PLC0415
-
-        ui.error("interrupted", None, int(ExitCode.INTERRUPTED), json_output)
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except KeyboardInterrupt as exc:
+        _report_interrupt(exc, json_output)
     except typer.Exit:
         raise
     except Exception as exc:  # a bug in scaffold: still one line, unless --debug
@@ -345,6 +347,100 @@ def validate(
         raise typer.Exit(out.validation_done(report))
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def _report_interrupt(exc: KeyboardInterrupt, json_output: bool) -> NoReturn:
+    from scaffold import ui  # noqa: PLC0415
+    from scaffold.errors import interrupt_exit_code  # noqa: PLC0415
+
+    code = interrupt_exit_code(exc)
+    _signals.reported = True
+    ui.error("interrupted", None, code, json_output)
+    raise typer.Exit(code) from None
+
+
+class _Signals:
+    """SIGTERM and SIGHUP raise :class:`~scaffold.errors.Interrupted`, like Ctrl-C raises
+    KeyboardInterrupt, so every ``finally`` and cleanup runs for them too."""
+
+    received: int | None = None
+    reported = False
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        from scaffold.errors import Interrupted  # noqa: PLC0415
+
+        # One is enough: a second SIGTERM must not cut the cleanup the first one started.
+        for other in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(other, signal.SIG_IGN)
+        self.received = signum
+        raise Interrupted(signum)
+
+
+_signals = _Signals()
+
+
+def _not_utf8(args: list[str]) -> str | None:
+    """The first argument holding bytes that are not UTF-8 (lone surrogates in Python)."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return repr(os.fsencode(arg))
+    return None
+
+
+def _fail(message: str, hint: str | None, code: int, json_output: bool) -> int:
+    from scaffold import ui  # noqa: PLC0415
+
+    ui.error(message, hint, code, json_output)
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: scaffold's own one-line errors for every way a run can end."""
+    _signals.install()
+    code = _main(sys.argv[1:] if argv is None else argv)
+    # The work is done or reported: a signal now must not turn the outcome into another.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
+
+
+def _click_error(exc: ClickException, json_output: bool) -> int:
+    """A usage mistake click found (unknown option, missing value) as scaffold's one line."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed
+        return 2
+    ctx = getattr(exc, "ctx", None)
+    hint = f"see '{ctx.command_path} --help'" if ctx is not None else None
+    message = exc.format_message().rstrip(".")
+    message = message[0].lower() + message[1:] if message else "invalid arguments"
+    return _fail(" ".join(message.split()), hint, exc.exit_code, json_output)
+
+
+def _main(args: list[str]) -> int:
+    from typer import Abort  # noqa: PLC0415
+    from typer._click.exceptions import ClickException  # noqa: PLC0415
+    from typer.main import get_command  # noqa: PLC0415
+
+    json_output = "--json" in args
+    try:
+        bad = _not_utf8(args)
+        if bad is not None:
+            return _fail(f"the argument {bad} is not valid UTF-8", None, 2, json_output)
+        code = get_command(app).main(args=args, prog_name="scaffold", standalone_mode=False)
+    except ClickException as exc:
+        return _click_error(exc, json_output)
+    except Abort:
+        return _fail("interrupted", None, 130, json_output)
+    except KeyboardInterrupt as exc:  # outside a command: while parsing, importing, exiting
+        from scaffold.errors import interrupt_exit_code  # noqa: PLC0415
+
+        return _fail("interrupted", None, interrupt_exit_code(exc), json_output)
+    if code == 130 and not _signals.reported:
+        # Typer turned an interrupt outside a command into a bare exit 130; say so, and give
+        # SIGTERM and SIGHUP their own codes.
+        signum = _signals.received or signal.SIGINT
+        return _fail("interrupted", None, 128 + signum, json_output)
+    return code if isinstance(code, int) else 0

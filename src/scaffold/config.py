@@ -47,12 +47,22 @@ def _load(path: Path) -> DockerConfig:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"cannot read the scaffold config {path}: {exc}") from None
     docker = data.get("docker", {})
+    if not isinstance(docker, dict):
+        raise UsageError(f"{path}: docker must be a table ([docker]), not {_kind(docker)}")
     values = {key: docker.get(key) for key in ("binary", "python-image", "uv-image")}
     for key, value in values.items():
-        if value is not None and not (isinstance(value, str) and value):
-            raise UsageError(f"{path}: [docker] {key} must be a non-empty string")
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            shown = "an empty string" if isinstance(value, str) else _kind(value)
+            raise UsageError(f"{path}: [docker] {key} must be a non-empty string, not {shown}")
     return DockerConfig(values["binary"], values["python-image"], values["uv-image"])
 
 
 def docker_config() -> DockerConfig:
     return _load(config_path())
+
+
+def _kind(value: object) -> str:
+    """How TOML would name the value's type, for messages."""
+    kinds = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    kinds |= {list: "an array", dict: "a table"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "a date")

@@ -15,7 +15,7 @@ class ExitCode(IntEnum):
     NOTHING_TO_RUN = 4  # validate found no project to check
     NOT_PROVEN = 5  # validate: nothing failed, but an essential step could not run
     INTERNAL = 70  # a bug in scaffold (EX_SOFTWARE)
-    INTERRUPTED = 130  # Ctrl-C
+    INTERRUPTED = 130  # Ctrl-C; other signals give 128 + their number (SIGTERM 143, SIGHUP 129)
 
 
 class ScaffoldError(Exception):
@@ -50,3 +50,22 @@ class NotAProjectError(ScaffoldError):
     """The folder given to validate holds no project."""
 
     exit_code = ExitCode.NOTHING_TO_RUN
+
+
+_SIGINT = 2  # signal.SIGINT on every POSIX system; not importing signal keeps this module bare
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal that ends scaffold (SIGTERM, SIGHUP; SIGINT is a plain KeyboardInterrupt).
+
+    A KeyboardInterrupt, so every cleanup that runs for Ctrl-C also runs for the others.
+    """
+
+    def __init__(self, signum: int = _SIGINT) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interrupt_exit_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal's number, as a shell reports a process ended by it (130 for Ctrl-C)."""
+    return 128 + (exc.signum if isinstance(exc, Interrupted) else _SIGINT)

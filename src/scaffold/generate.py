@@ -6,18 +6,21 @@ Nothing here prints; :func:`new_project` returns a :class:`~scaffold.report.NewR
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from scaffold import deps as deplib
 from scaffold import spec as specs
+from scaffold import system as systems
+from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
-from scaffold.naming import derive_names
+from scaffold.naming import Names, derive_names
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.report import NewReport, Status, StepResult
 from scaffold.spec import ProjectSpec
-from scaffold.steps import git_init, locked_versions, uv_lock
+from scaffold.steps import LockedPackages, git_init, uv_lock
 from scaffold.templates import Template, load_template
-from scaffold.write import check_target, replace_file, write_plan
+from scaffold.write import check_target, replace_file, staged, write_files
 
 DEFAULT_TEMPLATE = "service"
 
@@ -52,12 +55,15 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
         else str(template.default("description") or "")
     )
     author = specs.check_author(options.author)
-    defaults = [specs.template_dependency(d) for d in template.default("dependencies") or ()]
-    extra = [specs.parse_dependency(d) for d in options.deps]
-    deps = specs.merge_dependencies(defaults, extra)
-    specs.check_no_self_dependency(names, deps)
-    specs.check_apt_names([*options.apt_build, *options.apt_runtime])
-    mapping = specs.load_system_mapping(options.system_packages_file)
+    defaults = [deplib.template_dependency(d) for d in template.default("dependencies") or ()]
+    extra = [
+        deplib.parse_dependency(specs.check_text("dependency", d, specs.MAX_DEPENDENCY))
+        for d in options.deps
+    ]
+    deps = deplib.merge_dependencies(defaults, extra)
+    specs.check_not_shadowing(names, template.reserved_names, deps)
+    systems.check_apt_names([*options.apt_build, *options.apt_runtime])
+    mapping = systems.load_system_mapping(options.system_packages_file)
     system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
     spec = ProjectSpec(
         names=names,
@@ -83,13 +89,16 @@ StepCallback = Callable[[str], None]
 
 
 def new_project(options: NewOptions, on_step: StepCallback | None = None) -> NewReport:
-    """Create the project described by ``options``; see the module docstring."""
+    """Create the project described by ``options``; see the module docstring.
+
+    Everything up to the lock happens in a staging folder, so a project the lock shows to be
+    unworkable (its name shadows a dependency) is refused with nothing written.
+    """
     template = load_template(options.template)
     spec = build_spec(options, template)
     target = (options.parent / spec.names.dist).absolute()
     check_target(target)
     plan = render(template, spec.answers())
-    write_plan(plan, target)
     report = NewReport(
         path=str(target),
         name=spec.names.dist,
@@ -98,15 +107,15 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
         files=plan.paths(),
         notices=list(spec.notices),
     )
-    if options.lock:
-        if on_step:
-            on_step("lock")
-        lock = uv_lock(target, offline=options.offline)
-        if lock.status is Status.OK and spec.unbounded:
-            lock = _bound_and_relock(template, spec, target, lock, options.offline)
-        report.steps.append(lock)
-        if lock.status is Status.OK and "uv.lock" not in report.files:
-            report.files = sorted([*report.files, "uv.lock"])
+    with staged(target) as staging:
+        write_files(plan, staging)
+        if options.lock:
+            if on_step:
+                on_step("lock")
+            lock = _lock(template, spec, staging, target, options)
+            report.steps.append(lock)
+            if lock.status is Status.OK and "uv.lock" not in report.files:
+                report.files = sorted([*report.files, "uv.lock"])
     if options.git:
         if on_step:
             on_step("git")
@@ -114,24 +123,61 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
     return report
 
 
-def _bound_and_relock(
-    template: Template, spec: ProjectSpec, target: Path, first: StepResult, offline: bool
+# The first lock of a project with the user's dependencies runs under this name, so that uv
+# cannot quietly resolve around the project's own name (picking an ancient release of a
+# dependency that did not need a package of that name yet); the lock then shows whether the
+# real name is taken by anything the dependencies install.
+_PROBE = Names(raw="scaffold-lock-probe", dist="scaffold-lock-probe", package="scaffold_lock_probe")
+
+
+def _lock(
+    template: Template, spec: ProjectSpec, staging: Path, target: Path, options: NewOptions
 ) -> StepResult:
-    """Give open dependencies ``>=locked,<next breaking`` and lock again."""
-    versions = locked_versions(target)
-    bounded = [
-        specs.bound_to_locked(dep, versions[dep.key])
-        if not dep.bounded and dep.key in versions
+    """``uv lock``; a refusal if the name shadows a package the user's dependencies install;
+    bounds for open dependencies from the locked versions, and a second, offline lock."""
+    probing = bool(options.deps)
+    if probing:
+        _rewrite(template, replace(spec, names=_PROBE), staging, ("pyproject.toml",))
+    lock = uv_lock(staging, offline=options.offline, shown_as=target)
+    if lock.status is not Status.OK:
+        if probing:
+            _rewrite(template, spec, staging, ("pyproject.toml",))
+        return lock
+    locked = LockedPackages.read(staging)
+    if probing:
+        for name in (spec.names.dist, canonical_name(spec.names.package)):
+            if name in locked.versions:
+                needs = sorted(locked.dependents.get(name, set()) - {_PROBE.dist})
+                raise _shadows(spec, f"'{needs[0]}'" if needs else "a dependency")
+    if not (spec.unbounded or probing):
+        return lock
+    bounded = spec.with_dependencies(
+        deplib.bound_to_locked(dep, locked.versions[dep.key])
+        if not dep.bounded and dep.key in locked.versions
         else dep
         for dep in spec.dependencies
-    ]
-    new_spec = spec.with_dependencies(bounded)
-    plan = {item.path: item.content for item in render(template, new_spec.answers()).files}
-    for rel in ("pyproject.toml", ANSWERS_FILE):
-        replace_file(target / rel, plan[rel])
-    second = uv_lock(target, offline=True)
-    second.duration += first.duration
-    second.detail = "bounded " + ", ".join(
-        str(dep) for dep in bounded if dep not in spec.dependencies
     )
+    _rewrite(template, bounded, staging, ("pyproject.toml", ANSWERS_FILE))
+    second = uv_lock(staging, offline=True, shown_as=target)
+    second.duration += lock.duration
+    added = [str(dep) for dep in bounded.dependencies if dep not in spec.dependencies]
+    left = [str(dep) for dep in bounded.unbounded]
+    if second.status is Status.OK:
+        notes = ["bounded " + ", ".join(added)] if added else []
+        notes += ["not in the lock, left open: " + ", ".join(left)] if left else []
+        second.detail = "; ".join(notes)
     return second
+
+
+def _rewrite(template: Template, spec: ProjectSpec, root: Path, paths: Sequence[str]) -> None:
+    plan = {item.path: item.content for item in render(template, spec.answers()).files}
+    for rel in paths:
+        replace_file(root / rel, plan[rel])
+
+
+def _shadows(spec: ProjectSpec, user: str) -> UsageError:
+    dist = spec.names.dist
+    return UsageError(
+        f"the project '{dist}' would shadow the package '{dist}' that {user} needs",
+        hint=f"try '{dist}-service'",
+    )

@@ -6,8 +6,9 @@ They live in the repository's top-level ``templates/`` folder and are installed 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -26,9 +27,20 @@ class Template:
     name: str
     root: Traversable
     questions: Mapping[str, Mapping[str, Any]]
+    settings: Mapping[str, Any] = field(default_factory=dict)  # copier.yml's ``_`` keys
 
     def default(self, question: str) -> Any:
         return self.questions.get(question, {}).get("default")
+
+    def choices(self, question: str) -> list[str]:
+        return [str(choice) for choice in self.questions.get(question, {}).get("choices", ())]
+
+    @property
+    def reserved_names(self) -> frozenset[str]:
+        """Names a project of this template cannot take (PEP 503 normalized): every
+        distribution and import package the template's own dependencies install."""
+        names = self.settings.get("scaffold_reserved_names") or ()
+        return frozenset(re.sub(r"[-_.]+", "-", str(name)).lower() for name in names)
 
     def files(self) -> Iterator[tuple[str, Traversable]]:
         """Every file of the template as (posix path relative to the root, resource)."""
@@ -80,4 +92,5 @@ def load_template(name: str) -> Template:
         for key, value in data.items()
         if not key.startswith("_")
     }
-    return Template(name=name, root=root, questions=questions)
+    settings = {key[1:]: value for key, value in data.items() if key.startswith("_")}
+    return Template(name=name, root=root, questions=questions, settings=settings)

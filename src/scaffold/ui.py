@@ -87,7 +87,9 @@ class Output:
         for step in report.steps:
             if step.status is Status.FAILED and step.data.get("fix"):
                 self.console.print(f"[bold]to finish by hand:[/] {_escape(step.data['fix'])}")
-        self.console.print(_next_steps(report))
+        # The usual next steps start from a lock: after a failed one they would fail too.
+        if not any(s.name == "lock" and s.status is Status.FAILED for s in report.steps):
+            self.console.print(_next_steps(report))
         return code
 
     # --- validation ---------------------------------------------------------------------

@@ -1,21 +1,33 @@
 """Write a render plan atomically.
 
-The files go into a hidden temporary folder beside the target, which is renamed into place in
-one step: killed at any moment, scaffold leaves either no target folder or a complete one. An
-existing, non-empty target is never touched.
+The project is built in a hidden staging folder (files, lock, bounds) and moved into place in
+one step at the end: interrupted at any moment (Ctrl-C, SIGTERM, SIGHUP, a full disk), scaffold
+leaves either no target folder or a complete one, and no staging folder. An existing, non-empty
+target is never touched.
+
+An existing empty target folder is kept as it is, with its owner, permissions and whatever is
+mounted on it: the staging folder then lives inside it and its entries are renamed into it one
+by one, with SIGINT, SIGTERM and SIGHUP held back for those few renames. Only SIGKILL or a
+crash in that instant can leave part of the project there (never a staging folder's worth of
+half-written files: each entry is complete when it is renamed).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
+import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.render import RenderPlan
 
 TEMP_SUFFIX = ".scaffold-tmp"
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def check_target(target: Path) -> None:
@@ -36,35 +48,76 @@ def check_target(target: Path) -> None:
         )
 
 
-def write_plan(plan: RenderPlan, target: Path) -> None:
-    """Write ``plan`` to ``target`` atomically (see the module docstring)."""
+@contextlib.contextmanager
+def staged(target: Path) -> Iterator[Path]:
+    """A hidden folder to build the project in, moved to ``target`` when the block ends.
+
+    If the block raises (or a signal interrupts it), the staging folder is removed and nothing
+    is left at ``target``.
+    """
     check_target(target)
-    parent = target.parent
+    into_existing = target.is_dir()
+    base = target if into_existing else target.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=parent))
+        base.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=base))
     except OSError as exc:
         raise UsageError(f"cannot create {target}: {exc.strerror}") from None
     try:
-        for item in plan.files:
-            path = staging.joinpath(*item.path.split("/"))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(item.content)
-            if item.executable:
-                path.chmod(path.stat().st_mode | 0o111)
-        # mkdtemp makes the folder 0700; give it the mode a normal mkdir would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)
-        if target.is_dir():
-            target.rmdir()  # empty (checked above); rename cannot replace a folder otherwise
-        staging.rename(target)
+        yield staging
+        if into_existing:
+            _move_entries(staging, target)
+            staging.rmdir()
+        else:
+            # mkdtemp makes the folder 0700; give it the mode a normal mkdir would have.
+            umask = os.umask(0)
+            os.umask(umask)
+            staging.chmod(0o777 & ~umask)
+            staging.rename(target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise UsageError(f"cannot write {target}: {exc.strerror}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _move_entries(staging: Path, target: Path) -> None:
+    """Rename every entry of ``staging`` into ``target``; all of them or, on an error, none."""
+    entries = sorted(staging.iterdir())
+    for entry in entries:
+        clash = target / entry.name
+        if clash.exists() or clash.is_symlink():
+            raise FileExistsError(errno.EEXIST, "appeared while scaffold was writing", str(clash))
+    moved: list[Path] = []
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        for entry in entries:
+            destination = target / entry.name
+            entry.rename(destination)
+            moved.append(destination)
+    except BaseException:
+        for destination in reversed(moved):
+            with contextlib.suppress(OSError):
+                destination.rename(staging / destination.name)
+        raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def write_files(plan: RenderPlan, root: Path) -> None:
+    for item in plan.files:
+        path = root.joinpath(*item.path.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(item.content)
+        if item.executable:
+            path.chmod(path.stat().st_mode | 0o111)
+
+
+def write_plan(plan: RenderPlan, target: Path) -> None:
+    """Write ``plan`` to ``target`` atomically (see the module docstring)."""
+    with staged(target) as staging:
+        write_files(plan, staging)
 
 
 def replace_file(path: Path, content: bytes) -> None:

@@ -1,3 +1,3 @@
-"""billing-worker: Bills customers, nightly."""
+"""The billing-worker service; pyproject.toml and README.md describe it."""
 
 __version__ = "0.1.0"

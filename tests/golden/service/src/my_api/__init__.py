@@ -1,3 +1,3 @@
-"""my-api: An HTTP service."""
+"""The my-api service; pyproject.toml and README.md describe it."""
 
 __version__ = "0.1.0"

@@ -1,0 +1,208 @@
+"""Runtime dependencies as the user and the template give them, and the ranges they get.
+
+Every dependency ends up with a lower and an upper bound: a lone lower bound gets the next
+breaking version as its upper bound; a dependency with no lower bound is bounded from the
+version ``uv lock`` chose (see :func:`bound_to_locked`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from scaffold.errors import UsageError
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalization, without importing packaging for it."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A runtime dependency; ``specifier`` is empty until bounds are known."""
+
+    name: str  # as the user spelled it
+    key: str  # PEP 503 normalized, for comparisons
+    extras: tuple[str, ...] = ()
+    specifier: str = ""
+    marker: str = ""
+    url: str = ""
+
+    @property
+    def bounded(self) -> bool:
+        return bool(self.url) or (_has_upper(self.specifier) and _has_lower(self.specifier))
+
+    def __str__(self) -> str:
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        text = f"{self.name}{extras}"
+        text += f" @ {self.url}" if self.url else self.specifier
+        if self.marker:
+            text += f" ; {self.marker}"
+        return text
+
+
+def _split(specifier: str) -> list[str]:
+    return [part.strip() for part in specifier.split(",") if part.strip()]
+
+
+def _has_lower(specifier: str) -> bool:
+    return any(part.startswith((">", "==", "~=")) for part in _split(specifier))
+
+
+def _has_upper(specifier: str) -> bool:
+    return any(part.startswith(("<", "==", "~=")) for part in _split(specifier))
+
+
+def next_breaking(version: str) -> str:
+    """The first version that may break ``version``: next major, or next minor below 1.0."""
+    from packaging.version import Version  # noqa: PLC0415 - keep `scaffold --help` lean
+
+    parsed = Version(version)
+    release = parsed.release
+    epoch = f"{parsed.epoch}!" if parsed.epoch else ""
+    major = release[0]
+    if major > 0:
+        return f"{epoch}{major + 1}"
+    minor = release[1] if len(release) > 1 else 0
+    return f"{epoch}0.{minor + 1}"
+
+
+def _ordered(parts: Sequence[str]) -> str:
+    lower = [p for p in parts if p.startswith((">", "==", "~=", "!="))]
+    upper = [p for p in parts if p not in lower]
+    return ",".join(lower + upper)
+
+
+def parse_dependency(text: str) -> Dependency:
+    """Parse a PEP 508 requirement as given; missing bounds come from the lock later."""
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        first_line = str(exc).splitlines()[0]
+        raise UsageError(f"invalid dependency '{text}': {first_line}") from None
+    return Dependency(
+        name=req.name,
+        key=canonicalize_name(req.name),
+        extras=tuple(sorted(req.extras)),
+        specifier=_ordered([str(spec) for spec in req.specifier]),
+        marker=str(req.marker) if req.marker else "",
+        url=req.url or "",
+    )
+
+
+_SIMPLE_BOUNDED = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
+    r"(?P<spec>>=[0-9][0-9.]*,<[0-9][0-9.]*)$"
+)
+
+
+def template_dependency(text: str) -> Dependency:
+    """A template's own default (``name>=X,<Y``), without importing packaging for it.
+
+    Anything not of that simple, already bounded form goes through :func:`parse_dependency`.
+    """
+    match = _SIMPLE_BOUNDED.match(text)
+    if match is None:
+        return parse_dependency(text)
+    name = match["name"]
+    return Dependency(name=name, key=canonical_name(name), specifier=match["spec"])
+
+
+def bound_to_locked(dep: Dependency, locked: Sequence[str]) -> Dependency:
+    """Give a dependency the bounds it lacks from the versions ``uv lock`` chose for it.
+
+    The lock forks by Python version, so one package can be locked at several versions. The
+    lower bound is the lowest of them (every supported Python can install it), the upper bound
+    the next breaking version after the highest (see :func:`next_breaking`). A bound the user
+    gave is kept.
+    """
+    from packaging.version import Version  # noqa: PLC0415
+
+    versions = sorted((Version(v) for v in locked), key=lambda v: v)
+    if not versions:
+        raise ValueError(f"no locked version of {dep.name}")
+    parts = _split(dep.specifier)
+    if not _has_lower(dep.specifier):
+        parts.append(f">={versions[0].public}")
+    if not _has_upper(dep.specifier):
+        parts.append(f"<{next_breaking(versions[-1].public)}")
+    return replace(dep, specifier=_ordered(parts))
+
+
+def merge_dependencies(
+    defaults: Iterable[Dependency], extra: Iterable[Dependency]
+) -> tuple[Dependency, ...]:
+    """Template defaults and the user's, in a stable order; a name given by both gets the
+    intersection of both ranges, since the template's own code needs its range."""
+    merged: dict[str, Dependency] = {dep.key: dep for dep in defaults}
+    templates = dict(merged)
+    for dep in extra:
+        base = templates.get(dep.key)
+        merged[dep.key] = dep if base is None or dep.url else _narrowed(base, dep)
+    return tuple(merged.values())
+
+
+def _narrowed(template: Dependency, user: Dependency) -> Dependency:
+    if user.marker:
+        raise UsageError(
+            f"'{user}' would make the template's dependency '{template}' conditional",
+            hint=f"drop the marker; the template's code imports {template.name} everywhere",
+        )
+    try:
+        specifier = intersect(template.specifier, user.specifier)
+    except ValueError:
+        raise UsageError(
+            f"'{user}' excludes every version the template allows ('{template}')",
+            hint=f"give a range that overlaps {template.specifier}, or leave {user.name} out",
+        ) from None
+    extras = tuple(sorted({*template.extras, *user.extras}))
+    return replace(template, name=user.name, extras=extras, specifier=specifier)
+
+
+def intersect(first: str, second: str) -> str:
+    """The versions both specifiers allow, written with one lower and one upper bound.
+
+    Raises :class:`ValueError` when no version can satisfy both. Exclusions (``!=``), wildcards
+    and arbitrary equality are kept as given.
+    """
+    from packaging.specifiers import SpecifierSet  # noqa: PLC0415
+    from packaging.version import Version  # noqa: PLC0415
+
+    lower: tuple[Version, bool] | None = None  # (version, inclusive)
+    upper: tuple[Version, bool] | None = None
+    rest: list[str] = []
+    for spec in SpecifierSet(f"{first},{second}".strip(",")):
+        op, text = spec.operator, spec.version
+        if op in ("!=", "===") or text.endswith(".*"):
+            rest.append(str(spec))
+            continue
+        version = Version(text)
+        lows: list[tuple[Version, bool]] = []
+        highs: list[tuple[Version, bool]] = []
+        if op in (">=", ">", "==", "~="):
+            lows.append((version, op != ">"))
+        if op in ("<=", "<", "=="):
+            highs.append((version, op != "<"))
+        if op == "~=":
+            release = version.release[:-1]
+            highs.append((Version(".".join(map(str, (*release[:-1], release[-1] + 1)))), False))
+        for low in lows:
+            if lower is None or (low[0], not low[1]) > (lower[0], not lower[1]):
+                lower = low
+        for high in highs:
+            if upper is None or (high[0], high[1]) < (upper[0], upper[1]):
+                upper = high
+    if lower is not None and upper is not None:
+        if lower[0] > upper[0] or (lower[0] == upper[0] and not (lower[1] and upper[1])):
+            raise ValueError("empty range")
+        if lower[0] == upper[0]:
+            return ",".join([f"=={lower[0]}", *rest])
+    parts = [f"{'>=' if lower[1] else '>'}{lower[0]}"] if lower else []
+    parts += rest
+    parts += [f"{'<=' if upper[1] else '<'}{upper[0]}"] if upper else []
+    return ",".join(parts)

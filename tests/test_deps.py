@@ -1,0 +1,122 @@
+"""Properties of the dependency ranges, over generated versions and specifiers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from scaffold.deps import bound_to_locked, intersect, merge_dependencies, next_breaking
+from scaffold.deps import parse_dependency as dep
+from scaffold.errors import UsageError
+
+_RELEASE = st.lists(st.integers(0, 30), min_size=1, max_size=4)
+_PRE = st.sampled_from(["", "a1", "b2", "rc1", ".post1", ".dev3"])
+
+
+@st.composite
+def versions(draw: st.DrawFn) -> str:
+    epoch = draw(st.sampled_from(["", "", "", "1!"]))
+    return epoch + ".".join(map(str, draw(_RELEASE))) + draw(_PRE)
+
+
+@given(locked=st.lists(versions(), min_size=1, max_size=4), upper=st.sampled_from(["", "<99"]))
+@example(locked=["2.4.6", "2.5.5"], upper="")
+@example(locked=["0.0.3"], upper="")
+@example(locked=["1!2.0"], upper="")
+def test_bounds_from_the_lock_admit_every_locked_version_and_exclude_the_next_breaking(
+    locked: list[str], upper: str
+) -> None:
+    # The lock honours the user's own bound, so every locked version satisfies it.
+    assume(all(v in SpecifierSet(upper, prereleases=True) for v in locked))
+    bounded = bound_to_locked(dep(f"pkg{upper}"), locked)
+    assert bounded.bounded
+    spec = SpecifierSet(bounded.specifier, prereleases=True)
+    assert all(version in spec for version in locked), (locked, bounded.specifier)
+    lowest, highest = min(map(Version, locked)), max(map(Version, locked))
+    assert f">={lowest.public}" in bounded.specifier.split(",")
+    if upper:
+        assert upper in bounded.specifier.split(",")
+    else:
+        assert next_breaking(str(highest)) not in spec
+        assert f"<{next_breaking(str(highest))}" in bounded.specifier.split(",")
+
+
+@given(version=versions())
+def test_next_breaking_is_the_next_major_or_the_next_minor_below_1(version: str) -> None:
+    parsed, breaking = Version(version), Version(next_breaking(version))
+    assert breaking > parsed
+    assert breaking.epoch == parsed.epoch
+    if parsed.major > 0:
+        assert breaking.release == (parsed.major + 1,)
+    else:
+        assert breaking.release == (0, parsed.minor + 1)
+
+
+_OPS = st.sampled_from([">=", ">", "<", "<=", "==", "!=", "~="])
+
+
+@st.composite
+def specifiers(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 3))):
+        op = draw(_OPS)
+        release = draw(st.lists(st.integers(0, 6), min_size=2 if op == "~=" else 1, max_size=3))
+        parts.append(op + ".".join(map(str, release)))
+    return ",".join(parts)
+
+
+def _candidates(*specs: str) -> list[Version]:
+    """Every version a boundary could turn on, and its neighbours."""
+    found = {Version("0")}
+    for spec in SpecifierSet(",".join(s for s in specs if s)):
+        base = Version(spec.version)
+        rel = base.release
+        found |= {base, Version(f"{spec.version}.1"), Version(f"{spec.version}.post1")}
+        found |= {Version(".".join(map(str, (*rel[:-1], rel[-1] + 1))))}
+        if rel[-1] > 0:
+            found.add(Version(".".join(map(str, (*rel[:-1], rel[-1] - 1)))))
+    return sorted(found)
+
+
+@given(first=specifiers(), second=specifiers())
+@example(first=">=0.115,<1", second="<0.100")
+@example(first=">=0.115,<1", second="==0.115.2")
+@example(first=">=1,<=2", second=">=2")
+def test_intersection_admits_exactly_what_both_admit(first: str, second: str) -> None:
+    both = [SpecifierSet(first), SpecifierSet(second)]
+    admitted = [v for v in _candidates(first, second) if all(v in s for s in both)]
+    try:
+        result = SpecifierSet(intersect(first, second))
+    except ValueError:
+        assert admitted == []
+        return
+    for version in _candidates(first, second):
+        assert (version in result) == (version in admitted), (first, second, str(result))
+
+
+def test_a_users_range_narrows_the_templates() -> None:
+    (fastapi,) = merge_dependencies([dep("fastapi>=0.115,<1")], [dep("fastapi[standard]>=0.116")])
+    assert str(fastapi) == "fastapi[standard]>=0.116,<1"
+    (pinned,) = merge_dependencies([dep("fastapi>=0.115,<1")], [dep("fastapi==0.118.0")])
+    assert str(pinned) == "fastapi==0.118.0"
+    (bare,) = merge_dependencies([dep("fastapi>=0.115,<1")], [dep("FastAPI")])
+    assert str(bare) == "FastAPI>=0.115,<1"
+
+
+@pytest.mark.parametrize("given_dep", ["fastapi<0.100", "fastapi>=1", "fastapi==0.99"])
+def test_a_range_outside_the_templates_is_refused(given_dep: str) -> None:
+    with pytest.raises(UsageError, match="excludes every version the template allows"):
+        merge_dependencies([dep("fastapi>=0.115,<1")], [dep(given_dep)])
+
+
+def test_a_template_dependency_cannot_be_made_conditional() -> None:
+    with pytest.raises(UsageError, match="conditional"):
+        merge_dependencies([dep("fastapi>=0.115,<1")], [dep("fastapi; python_version<'3.13'")])
+
+
+def test_bounding_needs_a_locked_version() -> None:
+    with pytest.raises(ValueError, match="no locked version"):
+        bound_to_locked(dep("pkg"), [])

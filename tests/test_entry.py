@@ -1,0 +1,81 @@
+"""The console script itself (``scaffold.cli.main``), in a real process: what click or the
+operating system would report in their own words becomes scaffold's one line and exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
+
+
+def scaffold(*args: str | bytes, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scaffold", *args],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("new", "-my-api"), "error: no such option: -m (see 'scaffold new --help')"),
+        (("new", "--frobnicate", "x"), "error: no such option: --frobnicate"),
+        (("new",), "error: missing argument 'name' (see 'scaffold new --help')"),
+        (("new", "my-api", "--python"), "error: option '--python' requires an argument"),
+        (("frobnicate",), "error: no such command 'frobnicate' (see 'scaffold --help')"),
+        (("validate", "--timeout", "soon"), "error: invalid value for '--timeout'"),
+        (("new", b"caf\xe9"), "error: the argument b'caf\\xe9' is not valid UTF-8"),
+        (("new", "my-api", "--description", b"\xff\xfe"), "is not valid UTF-8"),
+        (("new", "my-api", "--path", b"/tmp/\x80"), "is not valid UTF-8"),
+        (("new", "my-api", "--description", "bell\x07", *FAST), "control character U+0007"),
+        (("new", "my-api", "--author", "a" * 101, *FAST), "the author is too long"),
+    ],
+)
+def test_usage_mistakes_are_one_line_and_exit_2(
+    args: tuple[str | bytes, ...], line: str, tmp_path: Path
+) -> None:
+    done = scaffold(*args, cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("error: ")
+    assert line in done.stderr
+    assert "╭" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_usage_mistakes_with_json_print_one_object(tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", "--json", "--bogus", cwd=tmp_path)
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["error"] == "no such option: --bogus"
+
+
+def test_no_arguments_shows_the_help(tmp_path: Path) -> None:
+    done = scaffold(cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Usage: scaffold" in done.stdout
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize("args", [("--help",), ("new", "--help"), ("--version",)])
+def test_help_and_version_exit_0(args: tuple[str, ...], tmp_path: Path) -> None:
+    done = scaffold(*args, cwd=tmp_path)
+    assert done.returncode == 0, done
+    assert done.stderr == ""
+
+
+def test_a_successful_run_exits_0(tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", *FAST, "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done
+    assert (tmp_path / "my-api" / "pyproject.toml").is_file()

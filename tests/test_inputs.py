@@ -1,0 +1,153 @@
+"""Every answer a user can type either is refused with a one-line usage error or gives files that
+parse back to what was typed: pyproject.toml, the copier answers file and every Python module."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import tomllib
+
+import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from scaffold.errors import UsageError
+from scaffold.generate import NewOptions, build_spec
+from scaffold.render import ANSWERS_FILE, RenderPlan, render
+from scaffold.spec import MAX_AUTHOR, MAX_DESCRIPTION, ProjectSpec, check_text
+from scaffold.templates import load_template
+
+TEMPLATE = load_template("service")
+
+# Text a person could type, weighted towards what breaks formats: quotes, backslashes, TOML and
+# YAML syntax, and every kind of Unicode character including the ones scaffold refuses.
+_TRICKY = st.sampled_from(['"', "'", "\\", '"""', "\\u0041", "#", ": ", "- ", "{{", "%", "\t"])
+_TEXT = st.lists(st.one_of(st.text(max_size=12), _TRICKY), max_size=12).map("".join)
+
+_NAME = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,8}([-_.][A-Za-z0-9]{1,6}){0,2}", fullmatch=True)
+_VERSION = st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,2}", fullmatch=True)
+_MARKER_VALUE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="'"),
+    max_size=10,
+)
+
+
+@st.composite
+def _dependency(draw: st.DrawFn) -> str:
+    text = draw(_NAME).replace("_", "-")
+    extras = draw(st.lists(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True), max_size=2))
+    if extras:
+        text += "[" + ",".join(extras) + "]"
+    lower, upper = draw(_VERSION), draw(_VERSION)
+    text += draw(
+        st.sampled_from(
+            [f">={lower},<{upper}", f"=={lower}", f"~={lower}.0", f">{lower},<={upper}"]
+        )
+    )
+    marker = draw(
+        st.sampled_from(
+            [
+                "",
+                '; python_version < "3.13"',
+                "; sys_platform == 'linux' and python_version >= '3.11'",
+                "; platform_machine != '{}'",
+                '; extra == "{}"',
+            ]
+        )
+    )
+    if "{}" in marker:
+        marker = marker.replace("{}", draw(_MARKER_VALUE).replace('"', ""))
+    return text + marker
+
+
+def _files(plan: RenderPlan) -> dict[str, str]:
+    return {item.path: item.content.decode("utf-8") for item in plan.files}
+
+
+def _parses_back(spec: ProjectSpec) -> None:
+    files = _files(render(TEMPLATE, spec.answers()))
+    project = tomllib.loads(files["pyproject.toml"])["project"]
+    assert project["description"] == spec.description
+    assert project.get("authors", [{"name": ""}]) == [{"name": spec.author}]
+    assert project["dependencies"] == [str(dep) for dep in spec.dependencies]
+    assert yaml.safe_load(files[ANSWERS_FILE]) == spec.answers()
+    for path, text in files.items():
+        if path.endswith(".py"):
+            ast.parse(text, filename=path)
+
+
+def _spec_or_usage_error(**kwargs: object) -> ProjectSpec | None:
+    options = NewOptions(name="my-api", python="3.11", lock=False, **kwargs)  # type: ignore[arg-type]
+    try:
+        return build_spec(options, TEMPLATE)
+    except UsageError as exc:
+        assert "\n" not in exc.message  # noqa: PT017 - most examples are fine, some refused
+        return None
+
+
+@given(description=_TEXT, author=_TEXT)
+@example(description='say "hi" \\o/ """', author='Ada "the first" \\ Lovelace')
+@example(description="ends with a backslash \\", author="O'Brien")
+def test_answers_are_refused_or_parse_back(description: str, author: str) -> None:
+    spec = _spec_or_usage_error(description=description, author=author)
+    if spec is not None:
+        _parses_back(spec)
+
+
+@given(deps=st.lists(_dependency(), max_size=4))
+@example(deps=['requests>=2,<3; python_version<"3.13"'])
+@example(deps=["uvicorn[standard]>=0.30,<1 ; platform_machine != 'a\\\\b\"c'"])
+def test_dependencies_with_markers_and_extras_parse_back(deps: list[str]) -> None:
+    spec = _spec_or_usage_error(deps=tuple(deps))
+    if spec is not None:
+        _parses_back(spec)
+
+
+@given(deps=st.lists(_TEXT, max_size=3))
+def test_arbitrary_dependency_text_is_refused_or_parses_back(deps: list[str]) -> None:
+    spec = _spec_or_usage_error(deps=tuple(deps))
+    if spec is not None:
+        _parses_back(spec)
+
+
+def test_quotes_and_backslashes_are_accepted() -> None:
+    spec = build_spec(
+        NewOptions(name="my-api", description='a "quoted" C:\\path', author='A "B" \\ C'),
+        TEMPLATE,
+    )
+    assert spec.description == 'a "quoted" C:\\path'
+    _parses_back(spec)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("two\nlines", "a line break"),
+        ("bell\x07", "U+0007"),
+        ("tab\there", "U+0009"),
+        ("n\x85el", "U+0085"),
+        ("sep\u2028arator", "U+2028"),
+        ("evil\u202eoverride", "U+202E"),
+        ("bytes\udcff", "not UTF-8"),
+    ],
+)
+def test_unprintable_text_is_refused(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        check_text("description", text, MAX_DESCRIPTION)
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("description", MAX_DESCRIPTION), ("author", MAX_AUTHOR)]
+)
+def test_free_text_has_a_length_limit(field: str, limit: int) -> None:
+    assert _spec_or_usage_error(**{field: "x" * limit}) is not None
+    with pytest.raises(UsageError, match="too long"):
+        build_spec(NewOptions(name="my-api", **{field: "x" * (limit + 1)}))  # type: ignore[arg-type]
+
+
+def test_printable_ascii_is_accepted_everywhere() -> None:
+    text = string.printable.strip(string.whitespace) + " é ü 中文 🚀"
+    spec = build_spec(NewOptions(name="my-api", description=text[:200], author=text[:100]))
+    _parses_back(spec)

@@ -1,0 +1,126 @@
+"""What `scaffold new` leaves behind when something goes wrong: an empty target folder that is
+kept as it is, no half `.git`, and no next steps that cannot work."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scaffold import runner
+from scaffold.generate import NewOptions, new_project
+from scaffold.render import PlannedFile, RenderPlan
+from scaffold.report import Status
+from scaffold.write import TEMP_SUFFIX, write_plan
+from tests.conftest import GOLDEN, Cli, tree_bytes
+
+FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
+
+
+def test_an_empty_existing_target_keeps_its_inode_and_mode(tmp_path: Path) -> None:
+    """It may be a mount point or carry permissions someone chose: it is filled, not replaced."""
+    target = tmp_path / "my-api"
+    target.mkdir(mode=0o750)
+    target.chmod(0o750)
+    before = target.stat()
+    new_project(NewOptions(name="my-api", parent=tmp_path, python="3.11", lock=False, git=False))
+    after = target.stat()
+    assert (after.st_ino, after.st_dev, after.st_mode) == (before.st_ino, before.st_dev, 0o40750)
+    assert tree_bytes(target) == tree_bytes(GOLDEN / "service")
+    assert not any(p.name.endswith(TEMP_SUFFIX) for p in target.iterdir())
+
+
+def test_a_failure_filling_an_existing_target_leaves_it_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "proj"
+    target.mkdir()
+    plan = RenderPlan(tuple(PlannedFile(f"f{i}.txt", b"x") for i in range(5)))
+    real_rename = Path.rename
+    calls = []
+
+    def flaky(self: Path, dest: Path) -> Path:
+        calls.append(dest)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_rename(self, dest)
+
+    monkeypatch.setattr(Path, "rename", flaky)
+    with pytest.raises(Exception, match="No space left on device"):
+        write_plan(plan, target)
+    assert list(target.iterdir()) == []
+
+
+def _start(target: Path) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(target.parent)]
+    return subprocess.Popen([*argv, *FAST, "-q"], stderr=subprocess.PIPE, text=True)
+
+
+def test_signals_while_filling_an_existing_target_leave_it_empty_or_complete(
+    tmp_path: Path,
+) -> None:
+    expected = tree_bytes(GOLDEN / "service")
+    timing = tmp_path / "timing" / "my-api"
+    timing.mkdir(parents=True)
+    began = time.monotonic()
+    assert _start(timing).wait() == 0
+    full_run = time.monotonic() - began
+    attempts = 8
+    for attempt in range(attempts):
+        target = tmp_path / str(attempt) / "my-api"
+        target.mkdir(parents=True)
+        proc = _start(target)
+        time.sleep(full_run * 1.5 * attempt / (attempts - 1))
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+        assert target.is_dir()
+        assert list(target.iterdir()) == [] or tree_bytes(target) == expected
+        assert list(target.parent.iterdir()) == [target]
+
+
+def test_a_failed_git_init_leaves_no_partial_git(tmp_path: Path) -> None:
+    real_run = runner.run
+
+    def half_git(argv: list[str], **kwargs: object) -> runner.Completed:
+        if argv[1:2] == ["init"]:
+            cwd = kwargs["cwd"]
+            assert isinstance(cwd, Path)
+            (cwd / ".git" / "objects").mkdir(parents=True)
+            (cwd / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+            return runner.Completed(tuple(argv), 128, "fatal: No space left on device\n", 0.01)
+        return real_run(argv, **kwargs)
+
+    runner.set_runner(half_git)
+    try:
+        report = new_project(NewOptions(name="my-api", parent=tmp_path, lock=False))
+    finally:
+        runner.set_runner(None)
+    (git,) = report.steps
+    assert git.status is Status.FAILED
+    assert not (Path(report.path) / ".git").exists()
+    assert (Path(report.path) / "pyproject.toml").is_file()
+
+
+@pytest.mark.e2e
+def test_an_unsolvable_lock_names_no_command_that_cannot_finish_the_job(
+    cli: Cli, tmp_path: Path
+) -> None:
+    result = cli(
+        "new",
+        "my-api",
+        "--path",
+        tmp_path,
+        "--python",
+        "3.11",
+        "--no-git",
+        "--dep",
+        "scaffold-surely-not-on-pypi-4f2a>=1,<2",
+    )
+    assert result.code == 3, result
+    assert "uv lock failed" in result.stdout
+    assert "to finish by hand" not in result.stdout
+    assert "next:" not in result.stdout
