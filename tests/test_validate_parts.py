@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scaffold.docker import BuildSettings, throwaway_name
 from scaffold.dockerfile import parse_dockerfile
 from scaffold.lockfile import read_lock
-from scaffold.spec import load_system_mapping
+from scaffold.system import load_system_mapping
 from scaffold.validate.container import (
     build_cause,
     isolated_dockerfile,

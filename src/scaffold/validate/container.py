@@ -27,7 +27,7 @@ from scaffold.dockerfile import parse_dockerfile
 from scaffold.lockfile import Lock, LockedPackage, read_lock
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
-from scaffold.spec import SystemMapping, load_system_mapping
+from scaffold.system import SystemMapping, load_system_mapping
 from scaffold.uvtool import uv_cause
 from scaffold.validate.engine import Context, Outcome
 from scaffold.validate.project import Package
