@@ -58,7 +58,7 @@ def test_usage_mistakes_are_one_line_and_exit_2(
 def test_usage_mistakes_with_json_print_one_object(tmp_path: Path) -> None:
     done = scaffold("new", "my-api", "--json", "--bogus", cwd=tmp_path)
     assert done.returncode == 2
-    assert json.loads(done.stdout)["error"] == "no such option: --bogus"
+    assert json.loads(done.stdout)["error"].startswith("no such option: --bogus")
 
 
 def test_no_arguments_shows_the_help(tmp_path: Path) -> None:
