@@ -7,9 +7,12 @@ from difflib import SequenceMatcher
 from typing import Any
 
 import pytest
+import tomlkit
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from scaffold.merge import (
     Action,
@@ -20,6 +23,7 @@ from scaffold.merge import (
     merge_pyproject,
     merge_text,
 )
+from scaffold.merge.result import MISSING
 from tests.conftest import IN_CI
 
 LABELS = {"ours_label": "project", "theirs_label": "template v2", "base_label": "template v1"}
@@ -602,3 +606,85 @@ def test_law_conflict_lines_point_at_markers(three: tuple[str, str, str]) -> Non
         assert conflict.lines is not None
         assert numbered[conflict.lines[0] - 1].startswith("<<<<<<< ")
         assert numbered[conflict.lines[1] - 1].startswith(">>>>>>> ")
+
+
+# --- laws for pyproject.toml -------------------------------------------------------------------
+
+SCALARS = st.sampled_from([1, 2, "a", "b", True, ["x"], ["x", "y"]])
+LEAVES = st.dictionaries(st.sampled_from(["x", "y", "z"]), SCALARS, max_size=3)
+# name -> version bound: one entry per name, spelled in several ways that mean the same.
+REQUIREMENTS = st.dictionaries(
+    st.sampled_from(["fastapi", "requests", "uvicorn"]),
+    st.sampled_from([">=1", ">=2", ">= 2", "<3"]),
+    max_size=3,
+)
+_SPELLING = {"fastapi": "FastAPI", "requests": "requests", "uvicorn": "Uvicorn"}
+
+
+@st.composite
+def pyprojects(draw: st.DrawFn) -> str:
+    """A small pyproject.toml; its tables exist on every side, so each leaf merges on its own."""
+    requirements = draw(REQUIREMENTS)
+    document = {
+        "project": {
+            "name": "demo",
+            **draw(LEAVES),
+            "dependencies": [_SPELLING[name] + bound for name, bound in requirements.items()],
+        },
+        "tool": {"a": draw(LEAVES), "b": draw(LEAVES)},
+    }
+    return tomlkit.dumps(document)
+
+
+def three_way(base: Any, ours: Any, theirs: Any) -> tuple[Any, bool]:
+    """The expected value of one leaf, and whether it is a conflict (ours kept)."""
+    if theirs in (base, ours):
+        return ours, False
+    if ours == base:
+        return theirs, False
+    return ours, True
+
+
+def _requirements(entries: list[str]) -> dict[str, str]:
+    return {
+        canonicalize_name(req.name): str(req) for req in (Requirement(entry) for entry in entries)
+    }
+
+
+def _leaves(data: dict[str, Any]) -> dict[str, Any]:
+    project = {k: v for k, v in data["project"].items() if k != "dependencies"}
+    return {
+        **{f"project.{k}": v for k, v in project.items()},
+        **{f"tool.{t}.{k}": v for t in ("a", "b") for k, v in data["tool"].get(t, {}).items()},
+    }
+
+
+@LAWS
+@given(pyprojects(), pyprojects(), pyprojects())
+def test_law_pyproject_merges_each_key_and_dependency_three_way(
+    base: str, ours: str, theirs: str
+) -> None:
+    result = merge_pyproject(base, ours, theirs)
+    assert merge_pyproject(base, ours, theirs) == result
+    merged = parsed(result)  # always parses: no duplicate keys, no broken layout
+    sides = [tomllib.loads(side) for side in (base, ours, theirs)]
+    conflicts = {conflict.key for conflict in result.conflicts}
+    leaves = [_leaves(side) for side in sides]
+    for key in sorted(set().union(*leaves)):
+        expected, conflict = three_way(*(side.get(key, MISSING) for side in leaves))
+        assert _leaves(merged).get(key, MISSING) == expected, key
+        assert (key in conflicts) == conflict, key
+    requirements = [_requirements(side["project"]["dependencies"]) for side in sides]
+    got = _requirements(merged["project"]["dependencies"])
+    for name in sorted(set().union(*requirements)):
+        expected, conflict = three_way(*(side.get(name, MISSING) for side in requirements))
+        assert got.get(name, MISSING) == expected, name
+        assert (name in conflicts) == conflict, name
+
+
+@LAWS
+@given(pyprojects(), pyprojects(), pyprojects())
+def test_law_pyproject_update_twice_changes_nothing(base: str, ours: str, theirs: str) -> None:
+    once = merge_pyproject(base, ours, theirs).content
+    assert merge_pyproject(theirs, once, theirs).content == once
+    assert merge_pyproject(base, once, theirs).content == once

@@ -250,13 +250,17 @@ def _mark(anchor: _Anchor, text: str) -> str | None:
 
 
 def _collapse_marks(text: str) -> str:
-    """Drop a mark repeated on the next line: merging a merged file again marks it again."""
-    lines = text.split("\n")
-    kept = [
-        line
-        for index, line in enumerate(lines)
-        if not (line.startswith(MARK) and index > 0 and lines[index - 1] == line)
-    ]
+    """Drop a mark already in the block of marks it joins: merging a merged file marks it again."""
+    kept: list[str] = []
+    block: set[str] = set()  # the marks directly above the current line
+    for line in text.split("\n"):
+        if not line.startswith(MARK):
+            block.clear()
+        elif line in block:
+            continue
+        else:
+            block.add(line)
+        kept.append(line)
     return "\n".join(kept)
 
 
