@@ -350,6 +350,61 @@ def test_pyproject_conflict_merged_again_is_not_marked_twice() -> None:
     assert again.content == first.content
 
 
+def test_pyproject_new_tables_keep_the_blank_lines_around_them() -> None:
+    base = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n'
+    theirs = base + "\n[tool.mypy]\nstrict = true\n"
+    ours = base + '\n[project.urls]\nhome = "https://example.org"\n'
+    assert merge_pyproject(base, ours, theirs).content == (
+        '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[tool.mypy]\nstrict = true\n'
+        '\n[project.urls]\nhome = "https://example.org"\n'
+    )
+
+
+def test_pyproject_keeps_comments_in_tables_the_template_changed() -> None:
+    ours = edit(PYPROJECT, ("line-length = 100\n", "line-length = 100\n# keep me\n"))
+    theirs = edit(PYPROJECT, ("[tool.ruff]\n", "[tool.ruff]\ntarget-version = 'py312'\n"))
+    content = merge_pyproject(PYPROJECT, ours, theirs).content or ""
+    assert "line-length = 100\n# keep me\n" in content
+    assert "target-version = 'py312'" in content
+
+
+def test_pyproject_keeps_crlf_and_comments_inside_dependency_arrays() -> None:
+    ours = edit(PYPROJECT, (UVICORN, UVICORN.replace(",\n", ",  # the server\n"))).replace(
+        "\n", "\r\n"
+    )
+    theirs = edit(PYPROJECT, ('"fastapi>=0.115,<0.116"', '"fastapi>=0.116,<0.117"'))
+    content = merge_pyproject(PYPROJECT, ours, theirs).content or ""
+    assert (
+        '    "fastapi>=0.116,<0.117",\r\n    "uvicorn[standard]>=0.30,<1",  # the server\r\n'
+        in content
+    )
+    assert "\n" not in content.replace("\r\n", "")
+
+
+def test_pyproject_include_group_entries_merge_by_group() -> None:
+    theirs = edit(
+        PYPROJECT, ('    {include-group = "lint"},\n', '    {include-group = "types"},\n')
+    )
+    ours = edit(PYPROJECT, ('"pytest>=8,<9",', '"pytest>=8,<9",\n    "hypothesis>=6",'))
+    assert parsed(merge_pyproject(PYPROJECT, ours, theirs))["dependency-groups"]["dev"] == [
+        "pytest>=8,<9",
+        {"include-group": "types"},  # where theirs has it: after pytest
+        "hypothesis>=6",
+    ]
+
+
+def test_pyproject_added_by_both_merges_against_nothing() -> None:
+    ours = PYPROJECT + "\n[tool.coverage.run]\nbranch = true\n"
+    theirs = edit(PYPROJECT, ("line-length = 100", "line-length = 110"))
+    result = merge_pyproject(None, ours, theirs)
+    assert parsed(result)["tool"]["coverage"] == {"run": {"branch": True}}
+    [conflict] = result.conflicts
+    assert conflict.reason == (
+        "tool.ruff.line-length: the project has 100, the template has 110 (was nothing);"
+        " the project's is kept"
+    )
+
+
 # --- answers file ------------------------------------------------------------------------------
 
 ANSWERS = """\

@@ -10,8 +10,10 @@ place under a comment that says what the template has, and the conflict is repor
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Final
 
 import tomlkit
@@ -30,7 +32,7 @@ from scaffold.merge.result import (
     merge_sides,
     merged,
 )
-from scaffold.merge.text import merge_text
+from scaffold.merge.text import merge_text, newline_of
 
 Path = tuple[str, ...]
 
@@ -48,7 +50,7 @@ def _merge(base: str | None, ours: str, theirs: str) -> FileMerge:
     base_doc, our_doc, their_doc = docs
     merger = _Merger()
     merger.table((), base_doc, our_doc, their_doc, None)
-    text = _collapse_marks(our_doc.as_string())
+    text = _layout(_collapse_marks(our_doc.as_string()), ours, theirs)
     return merged(text, ours, [_locate(conflict, text) for conflict in merger.conflicts])
 
 
@@ -92,25 +94,21 @@ class _Merger:
         if plain_theirs in (plain_base, plain_ours):
             return
         here = anchor if isinstance(ours_table, InlineTable) else (ours_table, name)
-        if plain_ours == plain_base:
-            _take(ours_table, name, theirs)
-        elif _is_table(ours) and _is_table(theirs) and (base is MISSING or _is_table(base)):
+        # Tables and dependency arrays merge inside even when ours equals base as data, so that
+        # ours' comments and layout in them stay.
+        if _is_table(ours) and _is_table(theirs) and (base is MISSING or _is_table(base)):
             self.table(path, {} if base is MISSING else base, ours, theirs, here)
         elif (
             _is_dependencies(path) and _arrays(ours, theirs) and (base is MISSING or _arrays(base))
         ):
             self.dependencies(path, [] if base is MISSING else base, ours, theirs, here)
+        elif plain_ours == plain_base:
+            _take(ours_table, name, theirs)
         else:
             key = ".".join(path)
-            mark = f"template has {_show(plain_theirs)} (was {_show(plain_base)})"
-            if ours is MISSING:
-                reason = (
-                    f"{key}: the project removed it, the template changed it ({mark}); left out"
-                )
-                self.conflicts.append(_Conflict(reason, key, None))
-            else:
-                reason = f"{key}: both changed it; the project's value is kept, {mark}"
-                self.conflicts.append(_Conflict(reason, key, _mark(here, mark)))
+            reason = _reason(key, plain_base, plain_ours, plain_theirs)
+            mark = None if ours is MISSING else _mark(here, plain_base, plain_theirs)
+            self.conflicts.append(_Conflict(reason, key, mark))
 
     def dependencies(
         self, path: Path, base: Any, ours: Array, theirs: Any, anchor: _Anchor
@@ -130,12 +128,12 @@ class _Merger:
             if norm_ours == norm_base:
                 _apply_entry(ours, key, entry_theirs, list(their_entries))
                 continue
-            mark = f"template has {_show(entry_theirs)} (was {_show(entry_base)})"
-            reason = (
-                f"{'.'.join(path)}: dependency {_entry_name(key)} changed on both sides;"
-                f" the project has {_show(entry_ours)}, {mark}"
+            name = _entry_name(key)
+            reason = _reason(
+                f"{'.'.join(path)}: dependency {name}", entry_base, entry_ours, entry_theirs
             )
-            self.conflicts.append(_Conflict(reason, _entry_name(key), _mark(anchor, mark)))
+            mark = _mark(anchor, entry_base, entry_theirs)
+            self.conflicts.append(_Conflict(reason, name, mark))
 
 
 def _take(table: Any, name: str, theirs: Any) -> None:
@@ -234,8 +232,17 @@ def _apply_entry(ours: Array, key: str, theirs: Any, their_order: list[str]) -> 
 # --- marking and values ---------------------------------------------------------------------
 
 
-def _mark(anchor: _Anchor, text: str) -> str | None:
-    """Put ``# scaffold update: conflict: TEXT`` on the line above the anchor's key."""
+def _reason(what: str, base: Any, ours: Any, theirs: Any) -> str:
+    theirs_text = f"the template has {_show(theirs)} (was {_show(base)})"
+    if ours is MISSING:
+        return f"{what}: the project removed it, {theirs_text}; it stays out"
+    return f"{what}: the project has {_show(ours)}, {theirs_text}; the project's is kept"
+
+
+def _mark(anchor: _Anchor, base: Any, theirs: Any) -> str | None:
+    """Say on the line above the anchor's key what the template has; the mark, or None if the
+    key cannot carry one."""
+    text = f"template has {_show(theirs)} (was {_show(base)})"
     if anchor is None:
         return None
     table, name = anchor
@@ -262,6 +269,32 @@ def _collapse_marks(text: str) -> str:
             block.add(line)
         kept.append(line)
     return "\n".join(kept)
+
+
+# A table header line: [name] or [[name]], perhaps with a comment.
+_HEADER: Final = re.compile(r"\[\[?[^\[\]=\"']*(\"[^\"]*\"[^\[\]=\"']*)*\]\]?\s*(#.*)?")
+
+
+def _layout(text: str, ours: str, theirs: str) -> str:
+    """What tomlkit does not keep: ours' newlines, and the blank line above a table that had one
+    in ours (or, for a new table, in theirs) when a table from theirs now ends right above it."""
+    ours_spaced, ours_headers = _headers(ours)
+    theirs_spaced, _ = _headers(theirs)
+    spaced = ours_spaced | (theirs_spaced - ours_headers)
+    lines: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line in spaced and lines and lines[-1].strip() and not lines[-1].startswith("#"):
+            lines.append("")
+        lines.append(line)
+    return newline_of(ours).join(lines)
+
+
+def _headers(source: str) -> tuple[set[str], set[str]]:
+    """The table header lines with a blank line above them, and all of them."""
+    lines = source.replace("\r\n", "\n").split("\n")
+    headers = {line for line in lines if _HEADER.fullmatch(line)}
+    spaced = {line for above, line in pairwise(lines) if line in headers and not above.strip()}
+    return spaced, headers
 
 
 def _locate(conflict: _Conflict, text: str) -> Conflict:

@@ -31,7 +31,7 @@ def merge_text(
 
     The result uses ours' newline convention; whether it ends with a newline is merged too.
     """
-    labels = Labels(ours_label, base_label, theirs_label)
+    labels = Labels(ours=ours_label, base=base_label, theirs=theirs_label)
 
     def merge(b: str | None, o: str, t: str) -> FileMerge:
         return _merge_text(b or "", o, t, labels)
@@ -70,8 +70,9 @@ def _merge_text(base: str, ours: str, theirs: str, labels: Labels) -> FileMerge:
             where = f"line {first}" if first == last else f"lines {first}-{last}"
             reason = f"{labels.ours} and {labels.theirs} both changed {where} of {labels.base}"
             _conflict(chunk.ours, chunk.base, chunk.theirs, reason, out, conflicts, labels)
-    final_newline = their_eol if our_eol == base_eol else our_eol
-    newline = _newline(ours)
+    # A last line that is empty exists only through its newline.
+    final_newline = (their_eol if our_eol == base_eol else our_eol) or out[-1:] == [""]
+    newline = newline_of(ours)
     text = newline.join(out) + (newline if final_newline and out else "")
     return merged(text, ours, conflicts)
 
@@ -84,9 +85,9 @@ def _two_way(chunk: _Chunk, out: list[str], conflicts: list[Conflict], labels: L
         if tag == "equal":
             out.extend(chunk.ours[o1:o2])
             continue
+        where = f"after line {chunk.base_start}" if chunk.base_start else "at the start"
         reason = (
-            f"{labels.ours} and {labels.theirs} both added different lines"
-            f" after line {chunk.base_start} of {labels.base}"
+            f"{labels.ours} and {labels.theirs} both added different lines {where} of {labels.base}"
         )
         _conflict(chunk.ours[o1:o2], [], chunk.theirs[t1:t2], reason, out, conflicts, labels)
 
@@ -126,13 +127,11 @@ def _diff3(base: list[str], ours: list[str], theirs: list[str]) -> Iterator[_Chu
     anchors = sorted(set(in_ours) & set(in_theirs))
     i = o = t = 0
     while i < len(base) or o < len(ours) or t < len(theirs):
-        start = i
+        start, o_start, t_start = i, o, t
         while i < len(base) and in_ours.get(i) == o and in_theirs.get(i) == t:
             i, o, t = i + 1, o + 1, t + 1
         if i > start:
-            yield _Chunk(
-                base[start:i], ours[o - (i - start) : o], theirs[t - (i - start) : t], start, True
-            )
+            yield _Chunk(base[start:i], ours[o_start:o], theirs[t_start:t], start, True)
             continue
         # difflib's matches increase on both sides, so the next anchor lies ahead on all three.
         k = bisect_left(anchors, i)
@@ -164,7 +163,7 @@ def _split(text: str) -> tuple[list[str], bool]:
     return lines, final_newline
 
 
-def _newline(text: str) -> str:
+def newline_of(text: str) -> str:
     """The file's newline convention: CRLF when most of its lines end so."""
     return "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
 
