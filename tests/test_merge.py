@@ -350,6 +350,14 @@ def test_pyproject_conflict_merged_again_is_not_marked_twice() -> None:
     assert again.content == first.content
 
 
+def test_pyproject_unparsable_requirements_merge_by_their_text() -> None:
+    base = '[project]\ndependencies = ["fastapi", "not a requirement!"]\n'
+    ours = '[project]\ndependencies = ["fastapi", "not   a requirement!", "requests"]\n'
+    theirs = '[project]\ndependencies = ["fastapi>=1"]\n'
+    result = merge_pyproject(base, ours, theirs)
+    assert parsed(result)["project"]["dependencies"] == ["fastapi>=1", "requests"]
+
+
 def test_pyproject_new_tables_keep_the_blank_lines_around_them() -> None:
     base = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n'
     theirs = base + "\n[tool.mypy]\nstrict = true\n"
@@ -565,7 +573,10 @@ def test_story_update_applies_the_template_keeps_the_project_and_marks_one_confl
 
 # A few lines from a small alphabet, so that generated sides share lines and collide often.
 LINES = st.lists(st.sampled_from(["a", "b", "c", "d", "", "x = 1"]), max_size=8)
+# CI runs a few hundred examples per law in well under 20 s in all; the TOML laws parse three
+# documents per example with tomlkit, which is slow, so they run fewer.
 LAWS = settings(max_examples=300 if IN_CI else 100, deadline=None, database=None)
+TOML_LAWS = settings(LAWS, max_examples=150 if IN_CI else 50)
 
 
 @st.composite
@@ -714,7 +725,7 @@ def _leaves(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@LAWS
+@TOML_LAWS
 @given(pyprojects(), pyprojects(), pyprojects())
 def test_law_pyproject_merges_each_key_and_dependency_three_way(
     base: str, ours: str, theirs: str
@@ -737,9 +748,56 @@ def test_law_pyproject_merges_each_key_and_dependency_three_way(
         assert (name in conflicts) == conflict, name
 
 
-@LAWS
+@TOML_LAWS
 @given(pyprojects(), pyprojects(), pyprojects())
 def test_law_pyproject_update_twice_changes_nothing(base: str, ours: str, theirs: str) -> None:
     once = merge_pyproject(base, ours, theirs).content
     assert merge_pyproject(theirs, once, theirs).content == once
     assert merge_pyproject(base, once, theirs).content == once
+
+
+@st.composite
+def commented(draw: st.DrawFn, source: str) -> str:
+    """The source with comment lines the project wrote between its lines."""
+    lines = source.splitlines()
+    positions = draw(st.sets(st.integers(1, len(lines)), max_size=3))
+    for number, at in enumerate(sorted(positions, reverse=True)):
+        lines.insert(at, f"# note {number}")
+    return "\n".join(lines) + "\n"
+
+
+@TOML_LAWS
+@given(pyprojects(), pyprojects(), pyprojects(), st.data())
+def test_law_pyproject_keeps_the_projects_comments(
+    base: str, ours: str, theirs: str, data: st.DataObject
+) -> None:
+    ours = data.draw(commented(ours))
+    result = merge_pyproject(base, ours, theirs).content or ""
+    notes = [line for line in ours.splitlines() if line.startswith("# note")]
+    assert [line for line in result.splitlines() if line.startswith("# note")] == notes
+
+
+ANSWER_MAPS = st.dictionaries(
+    st.sampled_from(["_commit", "name", "python", "ci"]),
+    st.sampled_from(["v1", "v2", "3.12", True, None, 1]),
+    max_size=4,
+)
+
+
+@LAWS
+@given(ANSWER_MAPS, ANSWER_MAPS, ANSWER_MAPS)
+def test_law_answers_merge_each_answer_three_way(
+    base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+) -> None:
+    dumped = [f"# header\n{yaml.safe_dump(side, sort_keys=False)}" for side in (base, ours, theirs)]
+    result = merge_answers(*dumped)
+    assert result == merge_answers(*dumped)
+    merged = yaml.safe_load(result.content or "") or {}
+    conflicts = {conflict.key for conflict in result.conflicts}
+    for key in sorted(base.keys() | ours.keys() | theirs.keys()):
+        expected, conflict = three_way(*(side.get(key, MISSING) for side in (base, ours, theirs)))
+        assert merged.get(key, MISSING) == expected, key
+        assert (key in conflicts) == conflict, key
+    if dumped[2] not in dumped[:2]:  # a real merge (otherwise ours is kept as it is)
+        order = [*theirs, *(key for key in ours if key not in theirs)]
+        assert list(merged) == [key for key in order if key in merged]

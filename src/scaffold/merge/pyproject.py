@@ -203,8 +203,10 @@ def _entry_name(key: str) -> str:
 
 def _normalized(entry: Any) -> Any:
     """What decides whether two entries are the same: ``fastapi >= 1`` is ``fastapi>=1``."""
+    if not isinstance(entry, str):
+        return entry
     requirement = _requirement(entry)
-    return entry if requirement is None else str(requirement)
+    return " ".join(entry.split()) if requirement is None else str(requirement)
 
 
 def _requirement(entry: Any) -> Requirement | None:
