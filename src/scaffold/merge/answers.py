@@ -14,13 +14,13 @@ import yaml
 from scaffold.merge.result import (
     MARK,
     MISSING,
-    Action,
     Conflict,
     FileMerge,
+    data_conflict,
     merge_sides,
     merged,
 )
-from scaffold.merge.text import merge_text
+from scaffold.merge.text import merge_as_text
 
 _CONFLICT: Final = object()
 
@@ -34,32 +34,27 @@ def _merge(base: str | None, ours: str, theirs: str) -> FileMerge:
     try:
         base_map, our_map, their_map = (_load(text) for text in (base or "", ours, theirs))
     except ValueError as error:
-        result = merge_text(
-            base, ours, theirs, ours_label="project", theirs_label="template", base_label="base"
-        )
-        reason = f"{error}; merged as text"
-        return FileMerge(result.content, Action.CONFLICT, (Conflict(reason), *result.conflicts))
+        return merge_as_text(base, ours, theirs, str(error))
     answers: dict[str, Any] = {}
-    marks: list[tuple[str, str]] = []  # (key, comment)
+    conflicts: list[Conflict] = []
+    marks: list[str] = []
+    header = [line for line in theirs.splitlines()[:1] if line.startswith("#")]
     for key in [*their_map, *(key for key in our_map if key not in their_map)]:
-        value_base = base_map.get(key, MISSING)
-        value_ours = our_map.get(key, MISSING)
-        value_theirs = their_map.get(key, MISSING)
-        value = _resolve(value_base, value_ours, value_theirs)
+        sides = (base_map.get(key, MISSING), our_map.get(key, MISSING), their_map.get(key, MISSING))
+        value = _resolve(*sides)
         if value is _CONFLICT:  # the project's answer stays
-            value = value_ours
-            mark = f"{key}: template has {_show(value_theirs)} (was {_show(value_base)})"
-            marks.append((key, MARK + mark))
+            value_base, value, value_theirs = sides
+            marks.append(
+                f"{MARK}{key}: template has {_show(value_theirs)} (was {_show(value_base)})"
+            )
+            line = len(header) + len(marks)
+            shown = None if value is MISSING else _show(value)
+            reason = data_conflict(key, _show(value_base), shown, _show(value_theirs))
+            conflicts.append(Conflict(reason, (line, line), key))
         if value is not MISSING:
             answers[key] = value
-    header = [line for line in theirs.splitlines()[:1] if line.startswith("#")]
-    lines = [*header, *(comment for _, comment in marks)]
     body = yaml.safe_dump(answers, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    text = "".join(f"{line}\n" for line in lines) + body
-    conflicts = [
-        Conflict(f"{comment.removeprefix(MARK)}; the project's answer is kept", (n, n), key)
-        for n, (key, comment) in enumerate(marks, start=len(header) + 1)
-    ]
+    text = "".join(f"{line}\n" for line in [*header, *marks]) + body
     return merged(text, ours, conflicts)
 
 

@@ -26,13 +26,13 @@ from tomlkit.items import AoT, Array, InlineTable, Item
 from scaffold.merge.result import (
     MARK,
     MISSING,
-    Action,
     Conflict,
     FileMerge,
+    data_conflict,
     merge_sides,
     merged,
 )
-from scaffold.merge.text import merge_text, newline_of
+from scaffold.merge.text import merge_as_text, newline_of
 
 Path = tuple[str, ...]
 
@@ -46,21 +46,12 @@ def _merge(base: str | None, ours: str, theirs: str) -> FileMerge:
     try:
         docs = [tomlkit.parse(text) for text in (base or "", ours, theirs)]
     except TOMLKitError as error:
-        return _as_text(base, ours, theirs, str(error))
+        return merge_as_text(base, ours, theirs, f"not valid TOML on one side ({error})")
     base_doc, our_doc, their_doc = docs
     merger = _Merger()
     merger.table((), base_doc, our_doc, their_doc, None)
     text = _layout(_collapse_marks(our_doc.as_string()), ours, theirs)
     return merged(text, ours, [_locate(conflict, text) for conflict in merger.conflicts])
-
-
-def _as_text(base: str | None, ours: str, theirs: str, error: str) -> FileMerge:
-    """A side that is not TOML cannot merge as data: merge the lines, and say so."""
-    result = merge_text(
-        base, ours, theirs, ours_label="project", theirs_label="template", base_label="base"
-    )
-    reason = f"not valid TOML on one side ({error}); merged as text"
-    return FileMerge(result.content, Action.CONFLICT, (Conflict(reason), *result.conflicts))
 
 
 @dataclass
@@ -235,10 +226,7 @@ def _apply_entry(ours: Array, key: str, theirs: Any, their_order: list[str]) -> 
 
 
 def _reason(what: str, base: Any, ours: Any, theirs: Any) -> str:
-    theirs_text = f"the template has {_show(theirs)} (was {_show(base)})"
-    if ours is MISSING:
-        return f"{what}: the project removed it, {theirs_text}; it stays out"
-    return f"{what}: the project has {_show(ours)}, {theirs_text}; the project's is kept"
+    return data_conflict(what, _show(base), None if ours is MISSING else _show(ours), _show(theirs))
 
 
 def _mark(anchor: _Anchor, base: Any, theirs: Any) -> str | None:

@@ -121,3 +121,12 @@ def merged(content: Content, ours: Content, conflicts: list[Conflict]) -> FileMe
     if conflicts:
         return FileMerge(content, Action.CONFLICT, tuple(conflicts))
     return FileMerge(content, Action.UNCHANGED if content == ours else Action.UPDATED)
+
+
+def data_conflict(what: str, base: str, ours: str | None, theirs: str) -> str:
+    """How a conflict in a data file reads, with each side's value shown as the file writes it
+    (ours None: the project removed it)."""
+    template = f"the template has {theirs} (was {base})"
+    if ours is None:
+        return f"{what}: the project removed it, {template}; it stays out"
+    return f"{what}: the project has {ours}, {template}; the project's is kept"

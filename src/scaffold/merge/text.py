@@ -168,6 +168,16 @@ def newline_of(text: str) -> str:
     return "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
 
 
+def merge_as_text(base: str | None, ours: str, theirs: str, why: str) -> FileMerge:
+    """For a data file one side of which cannot be read as data: merge its lines, and report
+    ``why`` as a conflict so that a reviewer looks at it."""
+    result = merge_text(
+        base, ours, theirs, ours_label="project", theirs_label="template", base_label="base"
+    )
+    reason = f"{why}; merged as text"
+    return FileMerge(result.content, Action.CONFLICT, (Conflict(reason), *result.conflicts))
+
+
 def merge_binary(base: bytes | None, ours: bytes | None, theirs: bytes | None) -> FileMerge:
     """No merge inside a binary file: one side's bytes, or ours kept with a conflict."""
 
