@@ -641,20 +641,30 @@ def test_law_the_same_update_twice_changes_nothing(three: tuple[str, str, str]) 
 
 @LAWS
 @given(sides())
-def test_law_no_line_the_project_wrote_is_lost(three: tuple[str, str, str]) -> None:
-    base, ours, theirs = three
-    merged = (text(base, ours, theirs).content or "").splitlines()
-    assert _is_subsequence(_added(base, ours), merged)
-    assert _is_subsequence(_added(base, theirs), merged)
-
-
-def _added(base: str, side: str) -> list[str]:
-    """The lines side has that base does not (difflib's view), in order."""
-    old, new = base.splitlines(), side.splitlines()
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    return [
-        line for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" for line in new[j1:j2]
+def test_law_no_line_of_ours_the_template_did_not_touch_is_lost(
+    three: tuple[str, str, str],
+) -> None:
+    base, ours, theirs = (side.splitlines() for side in three)
+    merged = (text(*three).content or "").splitlines()
+    # A line of ours is the template's to change only where it is a base line theirs dropped.
+    kept_by_theirs = _pairs(base, theirs)
+    touched = {o for b, o in _pairs(base, ours).items() if b not in kept_by_theirs}
+    assert _is_subsequence([line for i, line in enumerate(ours) if i not in touched], merged)
+    # And symmetrically, every line the template added arrives.
+    added_by_theirs = [
+        line for i, line in enumerate(theirs) if i not in _pairs(base, theirs).values()
     ]
+    assert _is_subsequence(added_by_theirs, merged)
+
+
+def _pairs(old: list[str], new: list[str]) -> dict[int, int]:
+    """old index -> new index of the lines difflib pairs."""
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    return {
+        block.a + k: block.b + k
+        for block in matcher.get_matching_blocks()
+        for k in range(block.size)
+    }
 
 
 def _is_subsequence(needles: list[str], haystack: list[str]) -> bool:
