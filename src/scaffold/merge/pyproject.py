@@ -34,7 +34,7 @@ from scaffold.merge.result import (
 )
 from scaffold.merge.text import merge_as_text, newline_of
 
-Path = tuple[str, ...]
+KeyPath = tuple[str, ...]  # a key and the tables it is in, outermost first
 
 
 def merge_pyproject(base: str | None, ours: str | None, theirs: str | None) -> FileMerge:
@@ -72,13 +72,13 @@ _Anchor = tuple[Any, str] | None
 class _Merger:
     conflicts: list[_Conflict] = field(default_factory=list)
 
-    def table(self, path: Path, base: Any, ours: Any, theirs: Any, anchor: _Anchor) -> None:
+    def table(self, path: KeyPath, base: Any, ours: Any, theirs: Any, anchor: _Anchor) -> None:
         """Merge theirs' changes into the ours container, in place."""
         keys = [*theirs, *(key for key in base if key not in theirs)]
         for key in keys:
             self.key((*path, key), ours, base.get(key, MISSING), theirs.get(key, MISSING), anchor)
 
-    def key(self, path: Path, ours_table: Any, base: Any, theirs: Any, anchor: _Anchor) -> None:
+    def key(self, path: KeyPath, ours_table: Any, base: Any, theirs: Any, anchor: _Anchor) -> None:
         name = path[-1]
         ours = ours_table.get(name, MISSING)
         plain_base, plain_ours, plain_theirs = _plain(base), _plain(ours), _plain(theirs)
@@ -102,7 +102,7 @@ class _Merger:
             self.conflicts.append(_Conflict(reason, key, mark))
 
     def dependencies(
-        self, path: Path, base: Any, ours: Array, theirs: Any, anchor: _Anchor
+        self, path: KeyPath, base: Any, ours: Array, theirs: Any, anchor: _Anchor
     ) -> None:
         """Merge a list of requirements entry by entry, keyed by the normalized name."""
         base_entries, their_entries = _entries(base), _entries(theirs)
@@ -149,7 +149,7 @@ _DEPENDENCY_PATHS: Final = (
 )
 
 
-def _is_dependencies(path: Path) -> bool:
+def _is_dependencies(path: KeyPath) -> bool:
     return any(
         len(path) == len(pattern)
         and all(part is None or part == key for part, key in zip(pattern, path, strict=True))
