@@ -12,6 +12,7 @@ import pytest
 import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
+from validate_pyproject import api
 
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
@@ -20,6 +21,7 @@ from scaffold.spec import MAX_AUTHOR, MAX_DESCRIPTION, ProjectSpec, check_text
 from scaffold.templates import load_template
 
 TEMPLATE = load_template("service")
+VALIDATOR = api.Validator()  # validate-pyproject: PEP 621 and the tool tables it knows
 
 # Text a person could type, weighted towards what breaks formats: quotes, backslashes, TOML and
 # YAML syntax, and every kind of Unicode character including the ones scaffold refuses.
@@ -68,7 +70,9 @@ def _files(plan: RenderPlan) -> dict[str, str]:
 
 def _parses_back(spec: ProjectSpec) -> None:
     files = _files(render(TEMPLATE, spec.answers()))
-    project = tomllib.loads(files["pyproject.toml"])["project"]
+    pyproject = tomllib.loads(files["pyproject.toml"])
+    VALIDATOR(pyproject)
+    project = pyproject["project"]
     assert project["description"] == spec.description
     assert project.get("authors", [{"name": ""}]) == [{"name": spec.author}]
     assert project["dependencies"] == [str(dep) for dep in spec.dependencies]

