@@ -174,7 +174,13 @@ def new(
     path: Annotated[
         Path, typer.Option("--path", help="Parent folder of the new project.")
     ] = Path(),
-    template: Annotated[str, typer.Option("--template", help="Template to render.")] = "service",
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="A built-in template (see 'scaffold templates') [default: the preset's, service].",
+        ),
+    ] = None,
     python: Annotated[
         str | None,
         typer.Option("--python", help="Python version, e.g. 3.12 [default: the running one]."),
@@ -182,7 +188,27 @@ def new(
     description: Annotated[
         str | None, typer.Option("--description", help="One line describing the project.")
     ] = None,
-    author: Annotated[str, typer.Option("--author", help="Author name.")] = "",
+    author: Annotated[str | None, typer.Option("--author", help="Author name.")] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="An answer to a template question, key=value (repeatable)."),
+    ] = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option("--data-file", help="Answers in a YAML or TOML file (below --data)."),
+    ] = None,
+    preset: Annotated[
+        Path | None,
+        typer.Option(
+            "--preset",
+            help="A team's defaults (TOML) [default: $SCAFFOLD_PRESET, else preset.toml in the "
+            "config folder].",
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool,
+        typer.Option("--no-input", help="Never ask: take defaults for what is not given."),
+    ] = False,
     dep: Annotated[
         list[str] | None,
         typer.Option("--dep", help="Extra runtime dependency (repeatable); bounds are added."),
@@ -223,10 +249,17 @@ def new(
     """Create a new project, lock it, and validate it."""
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
+        from scaffold.answers import parse_data_args  # noqa: PLC0415
         from scaffold.generate import NewOptions, new_project  # noqa: PLC0415
+        from scaffold.presets import load_preset  # noqa: PLC0415
 
+        interactive = not (no_input or json_output or quiet) and sys.stdin.isatty()
         options = NewOptions(
             name=name,
+            data=parse_data_args(data or ()),
+            data_file=data_file,
+            preset=load_preset(preset),
+            ask=ui.ask if interactive and sys.stdout.isatty() else None,
             parent=path,
             template=template,
             python=python,
@@ -267,6 +300,16 @@ def new(
             report.notices.append("not validated: --no-lock leaves no lock to check")
         code = out.new_done(report)
         raise typer.Exit(code)
+
+
+@app.command()
+def templates(json_output: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """List the built-in templates, a line each."""
+    with _errors(json_output, debug):
+        from scaffold import ui  # noqa: PLC0415
+        from scaffold.templates import available, load_template  # noqa: PLC0415
+
+        ui.templates([load_template(name) for name in available()], json_output)
 
 
 @app.command()

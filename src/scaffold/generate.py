@@ -5,21 +5,24 @@ Nothing here prints; :func:`new_project` returns a :class:`~scaffold.report.NewR
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scaffold import deps as deplib
 from scaffold import spec as specs
 from scaffold import system as systems
+from scaffold.answers import Ask, check_keys, check_known, coerce, load_data_file, resolve
 from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
 from scaffold.naming import Names, derive_names
-from scaffold.render import ANSWERS_FILE, render
+from scaffold.presets import Preset, load_preset
+from scaffold.render import render
 from scaffold.report import NewReport, Status, StepResult
 from scaffold.spec import ProjectSpec
 from scaffold.steps import LockedPackages, git_init, uv_lock
-from scaffold.templates import Template, load_template
+from scaffold.templates import COMPUTED, Template, load_template
 from scaffold.write import check_target, replace_file, staged, write_files
 
 DEFAULT_TEMPLATE = "service"
@@ -27,14 +30,17 @@ DEFAULT_TEMPLATE = "service"
 
 @dataclass(frozen=True)
 class NewOptions:
-    """What a user can ask of ``scaffold new``; validated by :func:`build_spec`."""
+    """What a user can ask of ``scaffold new``; validated by :func:`build_spec`.
+
+    ``None`` means "not given": the data file, the preset or the template's default decides.
+    """
 
     name: str
     parent: Path = field(default_factory=Path.cwd)
-    template: str = DEFAULT_TEMPLATE
+    template: str | None = None
     python: str | None = None
     description: str | None = None
-    author: str = ""
+    author: str | None = None
     deps: Sequence[str] = ()
     apt_build: Sequence[str] = ()
     apt_runtime: Sequence[str] = ()
@@ -42,38 +48,50 @@ class NewOptions:
     lock: bool = True
     git: bool = True
     offline: bool = False
+    data: Mapping[str, str] = field(default_factory=dict)  # --data key=value
+    data_file: Path | None = None
+    preset: Preset | None = None  # None: --preset, $SCAFFOLD_PRESET or the config folder's
+    ask: Ask | None = None  # a prompt for the template's questions, in a terminal
+
+
+def template_name(options: NewOptions, preset: Preset) -> str:
+    return options.template or preset.template or DEFAULT_TEMPLATE
 
 
 def build_spec(options: NewOptions, template: Template | None = None) -> ProjectSpec:
     """Validate every option and derive the frozen project spec, or raise :class:`UsageError`."""
+    preset = options.preset or load_preset()
     names = derive_names(options.name)
-    template = template or load_template(options.template)
-    python = specs.check_python(options.python or specs.default_python())
-    description = specs.check_description(
-        options.description
-        if options.description is not None
-        else str(template.default("description") or "")
-    )
-    author = specs.check_author(options.author)
+    template = template or load_template(template_name(options, preset))
+    given = _given_answers(options, preset, template)
+    asks = template.questions
+    if options.deps and "dependencies" not in asks:
+        raise UsageError(f"template '{template.name}' takes no dependencies (--dep)")
+    if (options.apt_build or options.apt_runtime) and "apt_build" not in asks:
+        raise UsageError(f"template '{template.name}' installs no Debian packages (--apt-*)")
     defaults = [deplib.template_dependency(d) for d in template.default("dependencies") or ()]
     extra = [
         deplib.parse_dependency(specs.check_text("dependency", d, specs.MAX_DEPENDENCY))
-        for d in options.deps
+        for d in [*preset.dependencies, *options.deps]
     ]
     deps = deplib.merge_dependencies(defaults, extra)
     specs.check_not_shadowing(names, template.reserved_names, deps)
     systems.check_apt_names([*options.apt_build, *options.apt_runtime])
-    mapping = systems.load_system_mapping(options.system_packages_file)
-    system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
+    system = systems.SystemPackages()
+    if "apt_build" in asks or "apt_runtime" in asks:
+        mapping_file = options.system_packages_file or preset.system_packages
+        mapping = systems.load_system_mapping(mapping_file)
+        system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
+    computed = specs.computed_answers(names, template.name, deps, system)
+    # The running interpreter, as `uv init` does, rather than the template's fixed default.
+    ours = {"python_version": specs.default_python()}
+    resolved = resolve(template, computed, given, options.ask, ours)
     spec = ProjectSpec(
         names=names,
         template=template.name,
-        python=python,
-        description=description,
-        author=author,
         dependencies=deps,
         system=system,
-        uv_version=str(template.default("uv_version")),
+        resolved=resolved,
         notices=names.notices,
     )
     if spec.unbounded and not options.lock:
@@ -85,6 +103,41 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     return spec
 
 
+def _given_answers(options: NewOptions, preset: Preset, template: Template) -> dict[str, Any]:
+    """What the user gave, highest precedence last: preset, data file, --data, options."""
+    layers: list[tuple[str, Mapping[str, Any]]] = [
+        (f"preset {preset.path}", preset.answers()),
+        (str(options.data_file), load_data_file(options.data_file) if options.data_file else {}),
+        ("--data", options.data),
+    ]
+    given: dict[str, Any] = {}
+    for source, layer in layers:
+        check_keys(layer, source)
+        check_known(template, layer, source)
+        computed = sorted(set(layer) & COMPUTED)
+        if computed:
+            raise UsageError(
+                f"{source}: '{computed[0]}' is worked out by scaffold, not given",
+                hint="use the project NAME, --dep, --apt-build or --apt-runtime",
+            )
+        for key, value in layer.items():
+            given[key] = coerce(template, key, value, source)
+    options_given = {
+        "python_version": options.python,
+        "description": options.description,
+        "author": options.author,
+    }
+    for key, value in options_given.items():
+        if value is not None and key in template.questions:
+            given[key] = value
+    if "python_version" in given:
+        given["python_version"] = specs.check_python(str(given["python_version"]))
+    for key, check in (("description", specs.check_description), ("author", specs.check_author)):
+        if key in given:
+            given[key] = check(str(given[key]))
+    return given
+
+
 StepCallback = Callable[[str], None]
 
 
@@ -94,7 +147,9 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
     Everything up to the lock happens in a staging folder, so a project the lock shows to be
     unworkable (its name shadows a dependency) is refused with nothing written.
     """
-    template = load_template(options.template)
+    preset = options.preset or load_preset()
+    options = replace(options, preset=preset)
+    template = load_template(template_name(options, preset))
     spec = build_spec(options, template)
     target = (options.parent / spec.names.dist).absolute()
     check_target(target)
@@ -106,6 +161,7 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
         template=template.name,
         files=plan.paths(),
         notices=list(spec.notices),
+        next_steps=next_steps(template, spec.answers()),
     )
     with staged(target) as staging:
         write_files(plan, staging)
@@ -135,13 +191,13 @@ def _lock(
 ) -> StepResult:
     """``uv lock``; a refusal if the name shadows a package the user's dependencies install;
     bounds for open dependencies from the locked versions, and a second, offline lock."""
-    probing = bool(options.deps)
+    probing = bool(options.deps or (options.preset and options.preset.dependencies))
     if probing:
-        _rewrite(template, replace(spec, names=_PROBE), staging, ("pyproject.toml",))
+        _apply(template, replace(spec, names=_PROBE), staging)
     lock = uv_lock(staging, offline=options.offline, shown_as=target)
     if lock.status is not Status.OK:
         if probing:
-            _rewrite(template, spec, staging, ("pyproject.toml",))
+            _apply(template, spec, staging)
         return lock
     locked = LockedPackages.read(staging)
     if probing:
@@ -157,7 +213,7 @@ def _lock(
         else dep
         for dep in spec.dependencies
     )
-    _rewrite(template, bounded, staging, ("pyproject.toml", ANSWERS_FILE))
+    _apply(template, bounded, staging)
     second = uv_lock(staging, offline=True, shown_as=target)
     second.duration += lock.duration
     added = [str(dep) for dep in bounded.dependencies if dep not in spec.dependencies]
@@ -169,10 +225,20 @@ def _lock(
     return second
 
 
-def _rewrite(template: Template, spec: ProjectSpec, root: Path, paths: Sequence[str]) -> None:
-    plan = {item.path: item.content for item in render(template, spec.answers()).files}
-    for rel in paths:
-        replace_file(root / rel, plan[rel])
+def next_steps(template: Template, answers: Mapping[str, Any]) -> list[str]:
+    from scaffold.render import environment  # noqa: PLC0415
+
+    env = environment()
+    return [env.from_string(line).render(answers) for line in template.next_steps]
+
+
+def _apply(template: Template, spec: ProjectSpec, root: Path) -> None:
+    """Render again and rewrite the files whose bytes changed (the re-lock after bounding
+    dependencies is the first user of "re-render and apply what changed")."""
+    for item in render(template, spec.answers()).files:
+        path = root.joinpath(*item.path.split("/"))
+        if path.is_file() and path.read_bytes() != item.content:
+            replace_file(path, item.content)
 
 
 def _shadows(spec: ProjectSpec, user: str) -> UsageError:

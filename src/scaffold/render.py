@@ -40,7 +40,7 @@ def _to_nice_yaml(value: Any, indent: int = 4) -> str:
     return yaml.dump(value, indent=indent, allow_unicode=True, default_flow_style=False)
 
 
-def _environment() -> Any:
+def environment() -> Any:
     from jinja2 import StrictUndefined  # noqa: PLC0415 - jinja2 only on the rendering path
     from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415
 
@@ -48,14 +48,23 @@ def _environment() -> Any:
     # typo in a template fails here instead of rendering an empty string.
     env = SandboxedEnvironment(keep_trailing_newline=True, undefined=StrictUndefined)
     env.filters["to_nice_yaml"] = _to_nice_yaml
+    env.filters["regex_search"] = _regex_search
     return env
+
+
+def _regex_search(value: Any, pattern: str) -> str | None:
+    """The ``regex_search`` filter copier templates use in validators."""
+    import re  # noqa: PLC0415
+
+    match = re.search(pattern, str(value))
+    return match.group(0) if match else None
 
 
 def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
     """Render every file of ``template`` with ``answers`` into an in-memory plan."""
     from jinja2 import TemplateError  # noqa: PLC0415
 
-    env = _environment()
+    env = environment()
     context: dict[str, Any] = dict(answers)
     context["_copier_answers"] = dict(answers)
     context["_copier_conf"] = {"answers_file": ANSWERS_FILE}

@@ -99,6 +99,7 @@ class NewReport:
     notices: list[str] = field(default_factory=list)
     steps: list[StepResult] = field(default_factory=list)
     validation: ValidationReport | None = None
+    next_steps: list[str] = field(default_factory=list)  # the template's, with the answers
 
     @property
     def post_steps_ok(self) -> bool:
@@ -112,6 +113,7 @@ class NewReport:
             "template": self.template,
             "files": self.files,
             "notices": self.notices,
+            "next_steps": self.next_steps,
             "steps": [step.to_json() for step in self.steps],
             "validation": self.validation.to_json() if self.validation else None,
         }

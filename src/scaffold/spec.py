@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,14 +36,23 @@ class ProjectSpec:
 
     names: Names
     template: str
-    python: str
-    description: str
-    author: str
     dependencies: tuple[Dependency, ...]
     system: SystemPackages
-    uv_version: str
-    scaffold_version: str = __version__
+    # Every answer the template asks for, in the order of its questions (see scaffold.answers).
+    resolved: Mapping[str, Any] = field(default_factory=dict)
     notices: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def python(self) -> str:
+        return str(self.resolved.get("python_version", ""))
+
+    @property
+    def description(self) -> str:
+        return str(self.resolved.get("description", ""))
+
+    @property
+    def author(self) -> str:
+        return str(self.resolved.get("author", ""))
 
     @property
     def unbounded(self) -> tuple[Dependency, ...]:
@@ -53,20 +62,31 @@ class ProjectSpec:
         return replace(self, dependencies=tuple(deps))
 
     def answers(self) -> dict[str, Any]:
-        """The copier answers, in the order of the template's questions."""
-        return {
-            "template": self.template,
-            "scaffold_version": self.scaffold_version,
+        """The copier answers, in the order of the template's questions; the dependencies and
+        the Debian packages as they are now (bounded after the first lock)."""
+        current = {
             "project_name": self.names.dist,
             "package_name": self.names.package,
-            "description": self.description,
-            "author": self.author,
-            "python_version": self.python,
             "dependencies": [str(dep) for dep in self.dependencies],
             "apt_build": list(self.system.build),
             "apt_runtime": list(self.system.runtime),
-            "uv_version": self.uv_version,
         }
+        return {key: current.get(key, value) for key, value in self.resolved.items()}
+
+
+def computed_answers(
+    names: Names, template: str, deps: Iterable[Dependency], system: SystemPackages
+) -> dict[str, Any]:
+    """The answers scaffold works out itself (see :data:`scaffold.templates.COMPUTED`)."""
+    return {
+        "template": template,
+        "scaffold_version": __version__,
+        "project_name": names.dist,
+        "package_name": names.package,
+        "dependencies": [str(dep) for dep in deps],
+        "apt_build": list(system.build),
+        "apt_runtime": list(system.runtime),
+    }
 
 
 def default_python() -> str:

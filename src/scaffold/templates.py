@@ -6,6 +6,7 @@ They live in the repository's top-level ``templates/`` folder and are installed 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,9 +18,30 @@ from scaffold.errors import ExitCode, UsageError
 
 TEMPLATES_SUFFIX = ".jinja"
 CONFIG_FILES = ("copier.yml", "copier.yaml")
-# Copier's own default exclusions, so both tools render the same tree.
-_EXCLUDED_NAMES = {"copier.yml", "copier.yaml", "__pycache__", ".git", ".DS_Store", ".svn"}
-_EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+# Copier's default exclusions; a template's `_exclude` replaces them, as in copier.
+DEFAULT_EXCLUDE = (
+    "copier.yaml",
+    "copier.yml",
+    "~*",
+    "*.py[co]",
+    "__pycache__",
+    ".git",
+    ".DS_Store",
+    ".svn",
+)
+# Answers scaffold works out itself, never asked for: from the NAME argument, the options and
+# the dependencies.
+COMPUTED = frozenset(
+    {
+        "template",
+        "scaffold_version",
+        "project_name",
+        "package_name",
+        "dependencies",
+        "apt_build",
+        "apt_runtime",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,20 +64,70 @@ class Template:
         names = self.settings.get("scaffold_reserved_names") or ()
         return frozenset(re.sub(r"[-_.]+", "-", str(name)).lower() for name in names)
 
+    # --- what the template says about itself, next to its questions (copier ignores these) ---
+
+    def _listed(self, key: str) -> tuple[str, ...]:
+        value = self.settings.get(f"scaffold_{key}") or ()
+        return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+    @property
+    def summary(self) -> str:
+        return str(self.settings.get("scaffold_summary") or "")
+
+    @property
+    def kind(self) -> str:
+        """What the projects are: service, worker, cli or lib (``[tool.scaffold] kind``)."""
+        return str(self.settings.get("scaffold_kind") or "")
+
+    @property
+    def prompts(self) -> tuple[str, ...]:
+        """The questions a person is asked in a terminal (the others are worked out)."""
+        return tuple(q for q in self._listed("prompts") if q in self.questions)
+
+    @property
+    def next_steps(self) -> tuple[str, ...]:
+        """Lines to show after ``scaffold new``: Jinja with the answers."""
+        return self._listed("next")
+
+    @property
+    def owned(self) -> tuple[str, ...]:
+        """Globs of the files the template owns: a project's change to them is drift."""
+        return self._listed("owned")
+
+    @property
+    def seeded(self) -> tuple[str, ...]:
+        """Globs of the files the template only seeds: the project is expected to change them."""
+        return self._listed("seeded")
+
+    @property
+    def exclude(self) -> tuple[str, ...]:
+        value = self.settings.get("exclude")
+        return tuple(str(v) for v in value) if isinstance(value, list) else DEFAULT_EXCLUDE
+
     def files(self) -> Iterator[tuple[str, Traversable]]:
         """Every file of the template as (posix path relative to the root, resource)."""
-        yield from _walk(self.root, "")
+        yield from _walk(self.root, "", self.exclude)
 
 
-def _walk(node: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
+def excluded(rel: str, patterns: tuple[str, ...]) -> bool:
+    """Copier-style exclusion: a pattern matches the path or any of its names."""
+    parts = rel.split("/")
+    return any(
+        fnmatch.fnmatchcase(rel, pattern.rstrip("/"))
+        or any(fnmatch.fnmatchcase(part, pattern.rstrip("/")) for part in parts)
+        for pattern in patterns
+    )
+
+
+def _walk(
+    node: Traversable, prefix: str, patterns: tuple[str, ...]
+) -> Iterator[tuple[str, Traversable]]:
     for child in sorted(node.iterdir(), key=lambda item: item.name):
-        if child.name in _EXCLUDED_NAMES or child.name.endswith(_EXCLUDED_SUFFIXES):
-            continue
-        if child.name.startswith("~"):
-            continue
         rel = f"{prefix}{child.name}"
+        if excluded(rel, patterns):
+            continue
         if child.is_dir():
-            yield from _walk(child, rel + "/")
+            yield from _walk(child, rel + "/", patterns)
         else:
             yield rel, child
 

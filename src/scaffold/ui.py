@@ -9,7 +9,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rich.console import Console, Group
@@ -17,6 +17,7 @@ from rich.text import Text
 
 from scaffold.errors import ExitCode
 from scaffold.report import NewReport, SkipReason, Status, StepResult, ValidationReport, Verdict
+from scaffold.templates import Template
 
 _STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
 _MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "-"}
@@ -226,14 +227,35 @@ def _table(report: ValidationReport) -> Any:
 
 
 def _next_steps(report: NewReport) -> Text:
-    commands = [
-        f"cd {report.path}",
-        "uv sync",
-        "uv run pytest",
-        f"uv run uvicorn {report.package}.main:app --reload",
-        f"docker build -t {report.name} .",
-    ]
+    commands = [f"cd {report.path}", "uv sync", "uv run pytest", *report.next_steps]
     text = Text("next:\n", style="bold")
     for command in commands:
         text.append(f"  {command}\n", style="cyan")
     return text
+
+
+def templates(found: list[Template], json_output: bool) -> None:
+    if json_output:
+        rows = [{"name": t.name, "kind": t.kind, "summary": t.summary} for t in found]
+        sys.stdout.write(json.dumps({"templates": rows}, indent=2) + "\n")
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    width = max((len(t.name) for t in found), default=0)
+    for template in found:
+        console.print(f"[bold]{template.name:<{width}}[/]  {_escape(template.summary)}")
+
+
+def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None) -> Any:
+    """Ask one of a template's questions in a terminal: its help, its default, its choices;
+    after a refused answer, the reason first."""
+    from rich.prompt import Prompt  # noqa: PLC0415
+
+    console = Console(highlight=False)
+    if problem:
+        console.print(f"[red]{_escape(problem)}[/]")
+    label = str(question.get("help") or key)
+    choices = question.get("choices")
+    if choices:
+        values = [str(v) for v in (choices.values() if isinstance(choices, dict) else choices)]
+        return Prompt.ask(label, choices=values, default=str(default), console=console)
+    return Prompt.ask(label, default=str(default) if default is not None else None, console=console)
