@@ -10,6 +10,7 @@ STEP_HELP: dict[str, str] = {
     "services": "the compose file's backing services (databases) up for tests and the container",
     "tests": "the project's own pytest passes",
     "lint": "ruff, mypy and ty, as the project configures them",
+    "package": "a library's sdist and wheel build, and the wheel installs and imports alone",
     "sysdeps": "the Dockerfile installs the Debian packages the dependencies need",
     "build": "docker build with BuildKit",
     "imports": "the image imports every runtime dependency, as its own user",

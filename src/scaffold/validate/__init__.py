@@ -9,15 +9,17 @@ The steps, in the order they are reported (each runs as soon as what it needs is
   container, on its network with its environment, and down at the end;
 - ``tests``: the project's own pytest;
 - ``lint``: ruff, mypy and ty, wherever the project configures them;
+- ``package``: a library's sdist and wheel build, and the wheel installs alone and imports;
 - ``sysdeps``: the Dockerfile's stages install the Debian packages the locked dependencies need;
 - ``build``: a BuildKit ``docker build`` (with a cache no other build touched under ``--isolated``
   or ``CI``);
 - ``imports``: every runtime dependency's top-level modules import in the image, as its user;
 - ``run``: the image's own command: ``/health`` answers 200, or the process stays up / exits 0;
-  its HEALTHCHECK passes, it is not root, and ``docker stop`` ends it promptly.
+  its HEALTHCHECK passes, it is not root, and ``docker stop`` ends it promptly; a command-line
+  image (``kind = "cli"``) must answer ``--help``.
 
-A Python project needs ``lock``, ``sync`` and ``tests``; one with a Dockerfile also ``build``,
-``imports`` and ``run``. When one of those could not run, the verdict is "not proven", never
+A Python project needs ``lock``, ``sync`` and ``tests``; a library also ``package``; one with a
+Dockerfile also ``build``, ``imports`` and ``run``. When one of those could not run, the verdict is "not proven", never
 "passed". Nothing here prints: callers get events and a
 :class:`~scaffold.report.ValidationReport`.
 """
@@ -163,6 +165,17 @@ def _package_steps(
             lint, SkipReason.NOT_APPLICABLE, "the project configures none of ruff, mypy or ty"
         )
     steps.append(lint)
+    packaged = Step(
+        "package",
+        lambda _: python.package_step(package, uv),
+        after=(python.Locked,),
+        gives=python.Built,
+        target=target,
+        essential=python.package_applies(package),
+    )
+    if not python.package_applies(package):
+        packaged = with_skip(packaged, SkipReason.NOT_APPLICABLE, "not a library")
+    steps.append(packaged)
     has_docker = package.dockerfile is not None
     mapping_file = options.system_packages_file
     run_settings = container.RunSettings(

@@ -538,6 +538,8 @@ def run_step(
     if docker is None:  # pragma: no cover - build ran, so docker answered
         return unavailable("run", problem)
     image = context.get(Image)
+    if settings.kind == "cli":
+        return Outcome(_check_cli(docker, image, settings))
     port = settings.port or package.settings.port or _exposed_port(image.config)
     name = throwaway_name(package.name)
     # Registered before the start: an interrupt during `docker run` must not leave it behind.
@@ -677,6 +679,26 @@ def _suggest_paths(base: str) -> str:
     except (ValueError, AttributeError):
         return ""
     return f" (the service's OpenAPI lists {', '.join(paths[:3])})" if paths else ""
+
+
+def _check_cli(docker: Docker, image: Image, settings: RunSettings) -> StepResult:
+    """A command-line image: ``docker run IMAGE --help`` exits 0 and says something."""
+    done = docker.command(
+        "run", "--rm", "--network", "none", "--label", "org.scaffold.validate=1",
+        image.tag, "--help", timeout=max(settings.grace * 6, 60),
+    )  # fmt: skip
+    if not done.ok or not done.output.strip():
+        detail = f"'docker run IMAGE --help' exited with {done.returncode}" + _last_line(
+            done.output
+        )
+        result = StepResult.from_completed("run", done, detail)
+        if done.ok:  # exit 0 but silent
+            result.status, result.exit_code = Status.FAILED, 1
+            result.detail = "'docker run IMAGE --help' printed nothing"
+        return result
+    result = StepResult.from_completed("run", done, "'docker run IMAGE --help' exits 0")
+    result.data["help"] = done.tail(5)
+    return _check_user(docker, "", image, result)
 
 
 def _check_process(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import configparser
 import re
+import tempfile
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaffold import runner
 from scaffold.errors import ToolError
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
@@ -235,3 +238,77 @@ def _lint_problem(command: tuple[str, ...], done: Completed) -> str:
         if (summary or first)
         else (f"{what} found problems")
     )
+
+
+# --- the package a library ships -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """The sdist and wheel build, and the wheel installs and imports on its own."""
+
+
+def package_applies(package: Package) -> bool:
+    """A library: it says so, or it has a build system and no Dockerfile."""
+    if not package.is_project or "build-system" not in package.pyproject:
+        return False
+    return package.settings.kind == "lib" or package.dockerfile is None
+
+
+def package_step(package: Package, uv: Uv) -> Outcome:
+    """``uv build``, then the wheel alone in a fresh environment, and its modules imported."""
+    with tempfile.TemporaryDirectory(prefix="scaffold-package-") as scratch:
+        out, venv = Path(scratch) / "dist", Path(scratch) / "venv"
+        done = uv.run("build", "--out-dir", str(out), cwd=package.path)
+        if not done.ok:
+            return failed("package", done, uv_failure("uv build failed", done))
+        wheels, sdists = sorted(out.glob("*.whl")), sorted(out.glob("*.tar.gz"))
+        if not wheels or not sdists:
+            detail = "uv build made " + ("no wheel" if not wheels else "no sdist")
+            return Outcome(
+                StepResult("package", Status.FAILED, done.duration, detail, done.command, 1)
+            )
+        steps = [
+            uv.run("venv", "--quiet", str(venv), cwd=package.path),
+            uv.run(
+                "pip", "install", "--quiet", "--python", str(venv), str(wheels[0]), cwd=package.path
+            ),
+        ]
+        for step in steps:
+            if not step.ok:
+                return failed("package", step, uv_failure("the wheel did not install", step))
+        modules = wheel_modules(wheels[0])
+        if not modules:
+            return Outcome(
+                StepResult(
+                    "package",
+                    Status.FAILED,
+                    detail=f"{wheels[0].name} holds no importable module",
+                    exit_code=1,
+                )
+            )
+        check = runner.run(
+            [str(venv / "bin" / "python"), "-c", "; ".join(f"import {m}" for m in modules)],
+            cwd=Path(scratch),
+            timeout=uv.timeout,
+        )
+        if not check.ok:
+            return failed("package", check, f"the installed wheel does not import: {check.tail(1)}")
+    built = ", ".join(path.name for path in (*sdists, *wheels))
+    result = StepResult(
+        "package", Status.OK, detail=f"built {built}; the wheel imports {', '.join(modules)} alone"
+    )
+    result.command = done.command
+    return Outcome(result, Built())
+
+
+def wheel_modules(wheel: Path) -> list[str]:
+    """Top-level importable names in a wheel."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = {
+            name.split("/")[0].removesuffix(".py")
+            for name in archive.namelist()
+            if not name.split("/")[0].endswith((".dist-info", ".data"))
+            and (name.endswith(".py") or "/" in name)
+        }
+    return sorted(name for name in names if name.isidentifier())
