@@ -19,8 +19,8 @@ The steps, in the order they are reported (each runs as soon as what it needs is
   image (``kind = "cli"``) must answer ``--help``.
 
 A Python project needs ``lock``, ``sync`` and ``tests``; a library also ``package``; one with a
-Dockerfile also ``build``, ``imports`` and ``run``. When one of those could not run, the verdict is "not proven", never
-"passed". Nothing here prints: callers get events and a
+Dockerfile also ``build``, ``imports`` and ``run``. When one of those could not run, the verdict
+is "not proven", never "passed". Nothing here prints: callers get events and a
 :class:`~scaffold.report.ValidationReport`.
 """
 
