@@ -273,3 +273,50 @@ def test_ty_configured_in_ty_toml_is_run(project: Path) -> None:
     assert lint.status is Status.FAILED, lint
     assert "ty check" in (lint.command or "")
     assert "ty check found problems" in lint.detail
+
+
+def test_validation_changes_nothing_in_the_project(project: Path) -> None:
+    """ruff's `fix = true` must not let validation rewrite a file, and the environment lives
+    outside the project (a .venv there would end up in a Docker build context)."""
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace("[tool.ruff]\n", "[tool.ruff]\nfix = true\n")
+    )
+    main = project / "src" / "my_api" / "main.py"
+    main.write_text("import os\n" + main.read_text())  # F401, which ruff could fix
+    before = main.read_text()
+    report = validate_project(project, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    lint = next(s for s in report.steps if s.name == "lint")
+    assert lint.status is Status.FAILED, lint
+    assert main.read_text() == before
+    assert not (project / ".venv").exists()
+
+
+def test_ty_configured_in_a_config_folder_is_found(project: Path) -> None:
+    added = runner.run(
+        [runner.uv_binary(), "add", "--dev", "--no-sync", "ty>=0.0.1"], cwd=project, timeout=300
+    )
+    assert added.ok, added.output
+    (project / "config").mkdir()
+    (project / "config" / "ty.toml").write_text("[rules]\n")
+    report = validate_project(project, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    lint = next(s for s in report.steps if s.name == "lint")
+    assert "ty check --config-file" in (lint.command or ""), lint
+    assert lint.status is Status.OK, lint
+
+
+def test_a_member_alone_gets_the_workspace_roots_dev_group(tmp_path: Path, pristine: Path) -> None:
+    root = tmp_path / "ws"
+    member = root / "api"
+    shutil.copytree(pristine, member, ignore=shutil.ignore_patterns(".venv", "uv.lock"))
+    text = (member / "pyproject.toml").read_text()
+    start = text.index("[dependency-groups]")
+    end = text.index("[build-system]")
+    (member / "pyproject.toml").write_text(text[:start] + text[end:])
+    (root / "pyproject.toml").write_text(
+        '[tool.uv.workspace]\nmembers = ["api"]\n\n' + text[start:end]
+    )
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=root, timeout=300)
+    assert locked.ok, locked.output
+    alone = validate_project(member, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
+    assert alone.ok, [s.to_json() for s in alone.steps if s.status is not Status.OK]

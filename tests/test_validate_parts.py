@@ -12,8 +12,10 @@ from scaffold.docker import BuildSettings, throwaway_name
 from scaffold.dockerfile import parse_dockerfile
 from scaffold.lockfile import read_lock
 from scaffold.system import load_system_mapping
+from scaffold.uvtool import cause_hint, uv_cause
 from scaffold.validate.container import (
     build_cause,
+    interpreters,
     isolated_dockerfile,
     python_mismatch,
     system_needs,
@@ -177,3 +179,32 @@ def test_a_base_image_with_another_python_is_named_before_building(tmp_path: Pat
         "'>=3.12' (choose another image with --python-image, or change requires-python)"
     )
     assert python_mismatch(package, BuildSettings(python_image="python:3.13-slim")) == ""
+
+
+def test_the_import_check_uses_the_interpreter_of_the_images_command() -> None:
+    config = {
+        "Entrypoint": None,
+        "Cmd": ["/app/.venv/bin/fastapi", "run"],
+        "Env": ["PATH=/usr/bin", "VIRTUAL_ENV=/opt/env"],
+        "WorkingDir": "/srv",
+    }
+    assert interpreters(config) == [
+        "/app/.venv/bin/python",
+        "/opt/env/bin/python",
+        "/srv/.venv/bin/python",
+        "python",
+        "python3",
+    ]
+    assert interpreters({}) == ["python", "python3"]
+
+
+def test_uv_errors_say_what_failed_and_why() -> None:
+    output = (
+        "error: Failed to download `cpython-3.14.0-linux-x86_64-gnu`\n"
+        "  Caused by: Request failed after 3 retries\n"
+        "  Caused by: failed to lookup address information: Name or service not known\n"
+    )
+    cause = uv_cause(output)
+    assert cause.startswith("Failed to download `cpython-3.14.0-linux-x86_64-gnu`: ")
+    assert cause.endswith("failed to lookup address information: Name or service not known")
+    assert "install that Python" in cause_hint(cause)

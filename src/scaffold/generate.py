@@ -16,12 +16,13 @@ from scaffold import system as systems
 from scaffold.answers import Ask, check_keys, check_known, coerce, load_data_file, resolve
 from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
+from scaffold.lockfile import read_lock
 from scaffold.naming import Names, derive_names
 from scaffold.presets import Preset, load_preset
 from scaffold.render import render
 from scaffold.report import NewReport, Status, StepResult
 from scaffold.spec import ProjectSpec
-from scaffold.steps import LockedPackages, git_init, uv_lock
+from scaffold.steps import git_init, uv_lock
 from scaffold.templates import COMPUTED, Template, load_template
 from scaffold.write import check_target, replace_file, staged, write_files
 
@@ -199,17 +200,17 @@ def _lock(
         if probing:
             _apply(template, spec, staging)
         return lock
-    locked = LockedPackages.read(staging)
+    locked = read_lock(staging / "uv.lock")
     if probing:
         for name in (spec.names.dist, canonical_name(spec.names.package)):
-            if name in locked.versions:
-                needs = sorted(locked.dependents.get(name, set()) - {_PROBE.dist})
+            if locked.named(name):
+                needs = sorted(locked.dependents(name) - {_PROBE.dist})
                 raise _shadows(spec, f"'{needs[0]}'" if needs else "a dependency")
     if not (spec.unbounded or probing):
         return lock
     bounded = spec.with_dependencies(
-        deplib.bound_to_locked(dep, locked.versions[dep.key])
-        if not dep.bounded and dep.key in locked.versions
+        deplib.bound_to_locked(dep, locked.versions(dep.key))
+        if not dep.bounded and locked.named(dep.key)
         else dep
         for dep in spec.dependencies
     )

@@ -35,6 +35,7 @@ class LockedPackage:
     optional: Mapping[str, tuple[Mapping[str, Any], ...]]
     wheels: tuple[str, ...]  # file names
     has_sdist: bool
+    dev: tuple[Mapping[str, Any], ...] = ()  # the dependency groups' requirements
 
     @property
     def is_local(self) -> bool:
@@ -56,7 +57,22 @@ class Lock:
         return [pkg for pkg in self.packages if pkg.name == key]
 
     def versions(self, name: str) -> list[str]:
+        """Every locked version of ``name``: the lock forks by Python version."""
         return [pkg.version for pkg in self.named(name)]
+
+    def dependents(self, name: str) -> set[str]:
+        """The packages that require ``name`` (runtime, extras or dependency groups)."""
+        key = canonical(name)
+        return {
+            pkg.name
+            for pkg in self.packages
+            for dep in (
+                *pkg.dependencies,
+                *pkg.dev,
+                *(d for ds in pkg.optional.values() for d in ds),
+            )
+            if canonical(str(dep["name"])) == key
+        }
 
     def runtime_closure(
         self, root: str, environment: Mapping[str, str] | None = None
@@ -137,6 +153,11 @@ def _package(entry: Mapping[str, Any], path: Path) -> LockedPackage:
             if isinstance(wheel, dict)
         ),
         has_sdist="sdist" in entry,
+        dev=tuple(
+            dep for deps in (entry.get("dev-dependencies") or {}).values() for dep in _edges(deps)
+        )
+        if isinstance(entry.get("dev-dependencies"), dict)
+        else (),
     )
 
 

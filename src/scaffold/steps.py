@@ -7,29 +7,21 @@ to finish by hand.
 from __future__ import annotations
 
 import shutil
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import runner
 from scaffold.errors import ToolError
 from scaffold.report import Status, StepResult
+from scaffold.uvtool import Uv, uv_cause
 
 LOCK_TIMEOUT = 300.0
 
 
-def uv_lock(
-    project: Path, *, offline: bool = False, check: bool = False, shown_as: Path | None = None
-) -> StepResult:
+def uv_lock(project: Path, *, offline: bool = False, shown_as: Path | None = None) -> StepResult:
     """``uv lock`` in ``project``; ``shown_as`` is the folder a fix should name, when the lock
     runs in a staging folder that will be renamed."""
-    argv = [runner.uv_binary(), "lock"]
-    if check:
-        argv.append("--check")
-    if offline:
-        argv.append("--offline")
     try:
-        done = runner.run(argv, cwd=project, timeout=LOCK_TIMEOUT, env={"UV_NO_PROGRESS": "1"})
+        done = Uv(offline=offline, timeout=LOCK_TIMEOUT).run("lock", cwd=project)
     except ToolError as exc:
         return StepResult("lock", Status.FAILED, detail=exc.message)
     result = StepResult.from_completed("lock", done)
@@ -53,40 +45,10 @@ def unsolvable(output: str) -> bool:
 
 
 def _lock_failure(output: str, offline: bool) -> str:
-    """The most specific line of uv's error: its last ``cause:``, else its ``error:``."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    causes = [line.removeprefix("cause:").strip() for line in lines if line.startswith("cause:")]
-    errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
-    cause = (causes or errors or lines[-1:] or [""])[-1]
+    cause = uv_cause(output)
     if offline and "cache" in output.lower():
         return f"uv cannot resolve from its cache alone (--offline): {cause}"
     return f"uv lock failed: {cause}" if cause else ""
-
-
-@dataclass(frozen=True)
-class LockedPackages:
-    """What a ``uv.lock`` says: every version of each package (the lock forks by Python
-    version, so one package can have several) and who depends on whom."""
-
-    versions: dict[str, list[str]]
-    dependents: dict[str, set[str]]  # package -> the packages that depend on it
-
-    @classmethod
-    def read(cls, project: Path) -> LockedPackages:
-        data = tomllib.loads((project / "uv.lock").read_text("utf-8"))
-        versions: dict[str, list[str]] = {}
-        dependents: dict[str, set[str]] = {}
-        for pkg in data.get("package", []):
-            name = pkg["name"]
-            if "version" in pkg:
-                versions.setdefault(name, []).append(pkg["version"])
-            groups = [pkg.get("dependencies", [])]
-            groups += list(pkg.get("optional-dependencies", {}).values())
-            groups += list(pkg.get("dev-dependencies", {}).values())
-            for group in groups:
-                for dep in group:
-                    dependents.setdefault(dep["name"], set()).add(name)
-        return cls(versions, dependents)
 
 
 def git_init(project: Path) -> StepResult:

@@ -19,14 +19,16 @@ DEFAULT_TIMEOUT = 600.0
 class Uv:
     offline: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    environment: Path | None = None  # the project environment, where not the project's .venv
 
     def run(self, *args: str, cwd: Path, timeout: float | None = None) -> Completed:
         argv = [runner.uv_binary(), *args]
         if self.offline:
             argv.append("--offline")
-        return runner.run(
-            argv, cwd=cwd, timeout=timeout or self.timeout, env={"UV_NO_PROGRESS": "1"}
-        )
+        env = {"UV_NO_PROGRESS": "1"}
+        if self.environment is not None:
+            env["UV_PROJECT_ENVIRONMENT"] = str(self.environment)
+        return runner.run(argv, cwd=cwd, timeout=timeout or self.timeout, env=env)
 
     def python(self, *args: str, cwd: Path) -> Completed:
         """``python -m ...`` in the project's environment as it is (never a tool on PATH)."""
@@ -34,7 +36,8 @@ class Uv:
 
 
 def uv_cause(output: str) -> str:
-    """The most specific line of a uv error: its last cause, else its ``error:`` line."""
+    """uv's explanation in one line: what failed (its ``error:``) and the root cause (its last
+    ``Caused by:``), so a download that failed says what it was downloading."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     causes = [
         line.split(":", 1)[1].strip()
@@ -42,6 +45,8 @@ def uv_cause(output: str) -> str:
         if line.startswith(("Caused by:", "cause:")) and ":" in line
     ]
     errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    if errors and causes and causes[-1] not in errors[-1]:
+        return f"{errors[-1].rstrip(':')}: {causes[-1]}"
     return (causes or errors or lines[-1:] or [""])[-1]
 
 
@@ -50,6 +55,9 @@ def cause_hint(cause: str) -> str:
     lowered = cause.lower()
     if "unknownissuer" in lowered or "certificate" in lowered:
         return "behind a TLS-inspecting proxy, point SSL_CERT_FILE at its CA bundle"
-    if "no interpreter found" in lowered or "python downloads" in lowered:
+    if any(
+        text in lowered
+        for text in ("no interpreter found", "python downloads", "cpython-", "python install")
+    ):
         return "install that Python or change requires-python / .python-version"
     return ""

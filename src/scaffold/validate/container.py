@@ -424,31 +424,14 @@ def imports_step(
     }
     candidates = sorted(set().union(*by_version.values()))
     script = (resources.files("scaffold") / "data" / "import_probe.py").read_text("utf-8")
-    done = docker.command(
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--label",
-        "org.scaffold.validate=1",
-        "--entrypoint",
-        "python",
-        image.tag,
-        "-c",
-        script,
-        json.dumps(candidates),
-        timeout=timeout,
-    )
-    line = next((ln for ln in done.output.splitlines() if ln.startswith("SCAFFOLD-PROBE ")), "")
+    done, line = _probe(docker, image, script, json.dumps(candidates), timeout)
     if not line:
-        detail = "python could not run in the image (is the runtime stage missing its interpreter?)"
-        return Outcome(
-            StepResult.from_completed("imports", done, detail)
-            if not done.ok
-            else StepResult(
-                "imports", Status.FAILED, done.duration, detail, done.command, 1, done.tail()
-            )
+        detail = "no Python interpreter of the image could run the import check" + (
+            f": {done.tail(1)}" if done.output.strip() else ""
         )
+        result = StepResult.from_completed("imports", done, detail)
+        result.status, result.exit_code = Status.FAILED, done.returncode or 1
+        return Outcome(result)
     report = json.loads(line.removeprefix("SCAFFOLD-PROBE "))
     version = ".".join(str(report.get("python", "")).split(".")[:2])
     expected = by_version.get(version) or set(candidates)
@@ -492,6 +475,43 @@ def imports_step(
         f"{imported} modules of {len(expected)} distributions import as the image's user"
     )
     return Outcome(result)
+
+
+def interpreters(config: dict[str, Any]) -> list[str]:
+    """Where the image's own command finds Python, most likely first: the venv of its
+    entrypoint or command, the venv its environment names, the one in its working folder."""
+    found: list[str] = []
+    command = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
+    if command and command[0].startswith("/") and "/bin/" in command[0]:
+        found.append(command[0].rsplit("/", 1)[0] + "/python")
+    env = dict(item.partition("=")[::2] for item in config.get("Env") or [])
+    for key in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+        if env.get(key, "").startswith("/"):
+            found.append(env[key].rstrip("/") + "/bin/python")
+    workdir = str(config.get("WorkingDir") or "")
+    if workdir.startswith("/"):
+        found.append(workdir.rstrip("/") + "/.venv/bin/python")
+    found += ["python", "python3"]
+    return list(dict.fromkeys(found))
+
+
+def _probe(
+    docker: Docker, image: Image, script: str, names: str, timeout: float
+) -> tuple[Completed, str]:
+    """Run the import probe with the first interpreter of the image that exists."""
+    tried = interpreters(image.config)
+    done = Completed((), 127, "", 0.0)
+    for python in tried:
+        done = docker.command(
+            "run", "--rm", "--network", "none", "--label", "org.scaffold.validate=1",
+            "--entrypoint", python, image.tag, "-c", script, names, timeout=timeout,
+        )  # fmt: skip
+        line = next((ln for ln in done.output.splitlines() if ln.startswith("SCAFFOLD-PROBE ")), "")
+        if line:
+            return done, line
+        if done.returncode not in (126, 127) and "executable file not found" not in done.output:
+            return done, ""  # that interpreter ran and failed: its error is the answer
+    return done, ""
 
 
 def _closure_for(lock: Lock, roots: list[str], version: str) -> list[LockedPackage]:

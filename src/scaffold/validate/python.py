@@ -65,9 +65,12 @@ def lock_step(project: Project, uv: Uv) -> Outcome:
 
 def sync_step(project: Project, uv: Uv) -> Outcome:
     args = ["sync", "--locked"]
-    if project.workspace_members:
+    in_workspace = project.workspace_members or project.lock_root != project.root
+    if in_workspace:
+        # The whole workspace's environment, from its root: a member's tests and linters often
+        # come from the root's dev group.
         args.append("--all-packages")
-    done = uv.run(*args, cwd=project.root)
+    done = uv.run(*args, cwd=project.lock_root if in_workspace else project.root)
     if not done.ok:
         return failed("sync", done, uv_failure("uv sync --locked failed", done))
     return Outcome(
@@ -149,10 +152,11 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
     roots = [root] if project.lock_root == root else [root, project.lock_root]
     commands: list[tuple[str, ...]] = []
     ruff = _found(roots, ("ruff.toml", ".ruff.toml")) or ("ruff" in tool and "pyproject")
+    # --no-fix: a project's `fix = true` must not let validation rewrite its files.
     if not ruff and (found := _in_config_dir(root, ("ruff.toml", ".ruff.toml"))):
-        commands.append(("ruff", "check", "--config", str(found)))
+        commands.append(("ruff", "check", "--no-fix", "--config", str(found)))
     elif ruff:
-        commands.append(("ruff", "check"))
+        commands.append(("ruff", "check", "--no-fix"))
     mypy_ini = _found(roots, ("mypy.ini", ".mypy.ini"))
     mypy_cfg = "mypy" in tool or mypy_ini or _setup_cfg_has(root, "mypy")
     mypy: tuple[str, ...] = ()
@@ -168,6 +172,8 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
         commands.append(mypy)
     if "ty" in tool or _found(roots, ("ty.toml",)):
         commands.append(("ty", "check"))
+    elif found := _in_config_dir(root, ("ty.toml",)):
+        commands.append(("ty", "check", "--config-file", str(found)))
     return commands
 
 
