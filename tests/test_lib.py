@@ -18,6 +18,7 @@ from validate_pyproject import api
 
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec, new_project
+from scaffold.presets import load_preset
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.spec import ProjectSpec
 from scaffold.templates import load_template
@@ -207,3 +208,18 @@ def test_new_through_the_cli(cli: Cli, tmp_path: Path) -> None:
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
     assert answers["template"] == "lib"
     assert answers["python_version"] == "3.12"
+
+
+def test_a_teams_preset_with_base_images_serves_a_library_too(tmp_path: Path) -> None:
+    """The preset's base images are for templates with a Dockerfile; its [data] stays strict."""
+    preset = tmp_path / "acme.toml"
+    preset.write_text(
+        'python-image = "registry.acme.example/python:3.12-slim-bookworm"\n'
+        'uv-image = "registry.acme.example/astral-sh/uv:0.13.9"\nauthor = "Platform Team"\n'
+    )
+    spec = build_spec(replace(CASES["lib"], preset=load_preset(preset)), TEMPLATE)
+    assert spec.author == "Platform Team"
+    assert "python_image" not in spec.answers()
+    preset.write_text('author = "Platform Team"\n[data]\npython_image = "x"\n')
+    with pytest.raises(UsageError, match="template 'lib' asks no question 'python_image'"):
+        build_spec(replace(CASES["lib"], preset=load_preset(preset)), TEMPLATE)
