@@ -79,3 +79,11 @@ def test_a_successful_run_exits_0(tmp_path: Path) -> None:
     done = scaffold("new", "my-api", *FAST, "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done
     assert (tmp_path / "my-api" / "pyproject.toml").is_file()
+
+
+@pytest.mark.parametrize("name", ["../service", "service/../service", "", "-", "x" * 300])
+def test_a_template_is_a_name_never_a_path(name: str, tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", "--template", name, *FAST, cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert done.stderr.startswith("error: unknown template") or "--template" in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -74,8 +74,11 @@ def available() -> list[str]:
 
 
 def load_template(name: str) -> Template:
+    # A name, never a path: "../x" must not reach a folder outside the shipped templates.
+    plain = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name) is not None
     root = templates_root() / name
-    config = next((root / cfg for cfg in CONFIG_FILES if (root / cfg).is_file()), None)
+    configs = [root / cfg for cfg in CONFIG_FILES] if plain else []
+    config = next((cfg for cfg in configs if cfg.is_file()), None)
     if config is None:
         choices = ", ".join(available()) or "none installed"
         raise UsageError(f"unknown template '{name}'", hint=f"choose one of: {choices}")
