@@ -116,7 +116,7 @@ def test_user_mappings_from_options_and_file(tmp_path: Path) -> None:
     assert spec.system.runtime == ("libfoo1", "tini")
 
 
-@pytest.mark.parametrize("bad", ["lib foo", "-rf", "libfoo;rm", "Lib"])
+@pytest.mark.parametrize("bad", ["lib foo", "-rf", "libfoo;rm", "Lib", "gcc\n", "x" * 101])
 def test_apt_names_are_checked(bad: str) -> None:
     with pytest.raises(UsageError, match="not a valid Debian package name"):
         build_spec(NewOptions(name="my-api", apt_runtime=(bad,)))
