@@ -142,7 +142,7 @@ def _lock(
     if lock.status is not Status.OK:
         if probing:
             _rewrite(template, spec, staging, ("pyproject.toml",))
-        return lock
+        return _as_seen(lock, spec, staging, target)
     locked = LockedPackages.read(staging)
     if probing:
         for name in (spec.names.dist, canonical_name(spec.names.package)):
@@ -158,8 +158,10 @@ def _lock(
         for dep in spec.dependencies
     )
     _rewrite(template, bounded, staging, ("pyproject.toml", ANSWERS_FILE))
-    second = uv_lock(staging, offline=True, shown_as=target)
+    second = _as_seen(uv_lock(staging, offline=True, shown_as=target), spec, staging, target)
     second.duration += lock.duration
+    if second.status is not Status.OK and probing:
+        (staging / "uv.lock").unlink(missing_ok=True)  # the first lock's, under the probe name
     added = [str(dep) for dep in bounded.dependencies if dep not in spec.dependencies]
     left = [str(dep) for dep in bounded.unbounded]
     if second.status is Status.OK:
@@ -167,6 +169,18 @@ def _lock(
         notes += ["not in the lock, left open: " + ", ".join(left)] if left else []
         second.detail = "; ".join(notes)
     return second
+
+
+def _as_seen(result: StepResult, spec: ProjectSpec, staging: Path, target: Path) -> StepResult:
+    """uv's words about the staging folder and the probe name, about the project instead."""
+
+    def seen(text: str) -> str:
+        return text.replace(str(staging), str(target)).replace(_PROBE.dist, spec.names.dist)
+
+    result.detail = seen(result.detail)
+    if result.output_tail:
+        result.output_tail = seen(result.output_tail)
+    return result
 
 
 def _rewrite(template: Template, spec: ProjectSpec, root: Path, paths: Sequence[str]) -> None:
