@@ -87,3 +87,11 @@ def test_a_template_is_a_name_never_a_path(name: str, tmp_path: Path) -> None:
     assert done.returncode == 2, done
     assert done.stderr.startswith("error: unknown template") or "--template" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_option_with_control_characters_stays_one_line(tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", "--x\x1b[2J\ny", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: no such option: --x\\x1b[2J\\x0ay (see 'scaffold new --help')"
+    ]

@@ -142,7 +142,7 @@ def test_a_project_cannot_be_named_like_its_own_dependency() -> None:
 
 
 def test_open_dependency_with_no_lock_is_refused() -> None:
-    with pytest.raises(UsageError, match="no version range"):
+    with pytest.raises(UsageError, match="needs a lower and an upper bound"):
         build_spec(NewOptions(name="my-api", deps=("requests",), lock=False))
 
 

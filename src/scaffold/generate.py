@@ -79,7 +79,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     if spec.unbounded and not options.lock:
         shown = ", ".join(f"'{dep}'" for dep in spec.unbounded)
         raise UsageError(
-            f"{shown} has no version range and --no-lock leaves nothing to pick one from",
+            f"{shown} needs a lower and an upper bound: with --no-lock there is no lock to "
+            "take them from",
             hint="give a range such as 'requests>=2.32,<3', or drop --no-lock",
         )
     return spec
