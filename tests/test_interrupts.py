@@ -4,6 +4,7 @@ the target is absent or complete, and the exit code is 128 + the signal's number
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -142,3 +143,24 @@ def test_signals_during_the_lock_leave_no_staging_and_no_partial_target(tmp_path
             assert set(tree_bytes(target)) == expected
         handled += proc.returncode == 128 + signum
     assert handled, "no signal reached scaffold while it ran"
+
+
+def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write, real_rmtree = Path.write_bytes, shutil.rmtree
+
+    def first_interrupt(self: Path, data: bytes) -> int:
+        if self.name == "f3.txt":
+            raise KeyboardInterrupt
+        return real_write(self, data)
+
+    def impatient_rmtree(path: Path, **kwargs: bool) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C again
+        real_rmtree(path, **kwargs)
+
+    monkeypatch.setattr(Path, "write_bytes", first_interrupt)
+    monkeypatch.setattr("scaffold.write.shutil.rmtree", impatient_rmtree)
+    with pytest.raises(KeyboardInterrupt):
+        write_plan(PLAN, tmp_path / "proj")
+    assert list(tmp_path.iterdir()) == []

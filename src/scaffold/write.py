@@ -75,11 +75,26 @@ def staged(target: Path) -> Iterator[Path]:
             staging.chmod(0o777 & ~umask)
             staging.rename(target)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise UsageError(f"cannot write {target}: {exc.strerror}") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait until the block is done (a second Ctrl-C included)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove(staging: Path) -> None:
+    with _signals_held():
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _move_entries(staging: Path, target: Path) -> None:
@@ -90,19 +105,17 @@ def _move_entries(staging: Path, target: Path) -> None:
         if clash.exists() or clash.is_symlink():
             raise FileExistsError(errno.EEXIST, "appeared while scaffold was writing", str(clash))
     moved: list[Path] = []
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-    try:
-        for entry in entries:
-            destination = target / entry.name
-            entry.rename(destination)
-            moved.append(destination)
-    except BaseException:
-        for destination in reversed(moved):
-            with contextlib.suppress(OSError):
-                destination.rename(staging / destination.name)
-        raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    with _signals_held():
+        try:
+            for entry in entries:
+                destination = target / entry.name
+                entry.rename(destination)
+                moved.append(destination)
+        except BaseException:
+            for destination in reversed(moved):
+                with contextlib.suppress(OSError):
+                    destination.rename(staging / destination.name)
+            raise
 
 
 def write_files(plan: RenderPlan, root: Path) -> None:
