@@ -23,6 +23,13 @@ def one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else _escaped(ch) for ch in text)
 
 
+def quoted(text: str, limit: int = 60) -> str:
+    """What the user typed, in quotes, shortened when long: for messages."""
+    if len(text) > limit:
+        text = f"{text[: limit - 20]}...{text[-10:]}"
+    return f"'{text}'"
+
+
 def _escaped(ch: str) -> str:
     code = ord(ch)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

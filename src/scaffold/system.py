@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.deps import Dependency, canonical_name
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, quoted
 
 _APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}")  # Debian policy, and a sane length
 
@@ -96,7 +96,8 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 def check_apt_names(names: Iterable[str], source: str = "--apt-build/--apt-runtime") -> None:
     for name in names:
         if not isinstance(name, str) or not _APT_NAME.fullmatch(name):
-            raise UsageError(f"{source}: {name!r} is not a valid Debian package name")
+            shown = quoted(name) if isinstance(name, str) else repr(name)
+            raise UsageError(f"{source}: {shown} is not a valid Debian package name")
 
 
 def load_system_mapping(extra_file: Path | None = None) -> SystemMapping:
@@ -107,7 +108,8 @@ def load_system_mapping(extra_file: Path | None = None) -> SystemMapping:
         try:
             data = tomllib.loads(extra_file.read_text("utf-8"))
         except OSError as exc:
-            raise UsageError(f"cannot read {extra_file}: {exc.strerror}") from None
+            shown = str(extra_file) if len(str(extra_file)) <= 200 else "the --system-packages file"
+            raise UsageError(f"cannot read {shown}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise UsageError(f"{extra_file} is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:

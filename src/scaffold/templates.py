@@ -13,7 +13,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from scaffold.errors import ExitCode, UsageError
+from scaffold.errors import ExitCode, UsageError, quoted
 
 TEMPLATES_SUFFIX = ".jinja"
 CONFIG_FILES = ("copier.yml", "copier.yaml")
@@ -81,7 +81,7 @@ def load_template(name: str) -> Template:
     config = next((cfg for cfg in configs if cfg.is_file()), None)
     if config is None:
         choices = ", ".join(available()) or "none installed"
-        raise UsageError(f"unknown template '{name}'", hint=f"choose one of: {choices}")
+        raise UsageError(f"unknown template {quoted(name)}", hint=f"choose one of: {choices}")
     import yaml  # noqa: PLC0415 - only the commands that render pay for it
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it

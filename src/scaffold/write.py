@@ -32,6 +32,20 @@ _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 def check_target(target: Path) -> None:
     """Refuse a target that exists and is not an empty folder, or whose parent is a file."""
+    try:
+        _check_target(target)
+    except OSError as exc:  # a name too long, a folder that cannot be read...
+        raise UsageError(
+            f"cannot use {_shortened(target)}: {exc.strerror}", hint="choose another --path"
+        ) from None
+
+
+def _shortened(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-60:]}"
+
+
+def _check_target(target: Path) -> None:
     for parent in (target.parent, *target.parent.parents):
         if parent.exists():
             if not parent.is_dir():
@@ -62,7 +76,7 @@ def staged(target: Path) -> Iterator[Path]:
         base.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=base))
     except OSError as exc:
-        raise UsageError(f"cannot create {target}: {exc.strerror}") from None
+        raise UsageError(f"cannot create {_shortened(target)}: {exc.strerror}") from None
     try:
         yield staging
         if into_existing:
@@ -76,7 +90,7 @@ def staged(target: Path) -> Iterator[Path]:
             staging.rename(target)
     except OSError as exc:
         _remove(staging)
-        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        raise UsageError(f"cannot write {_shortened(target)}: {exc.strerror}") from None
     except BaseException:
         _remove(staging)
         raise
