@@ -140,7 +140,8 @@ def test_missing_parent_folders_are_created(cli: Cli, tmp_path: Path) -> None:
         (("--python", "2.7"), "unsupported Python version '2.7'"),
         (("--dep", "numpy>>1"), "invalid dependency 'numpy>>1'"),
         (("--apt-runtime", "rm -rf"), "'rm -rf' is not a valid Debian package name"),
-        (("--dep", "requests"), "has no version range and --no-lock"),
+        (("--dep", "requests"), "needs a lower and an upper bound: with --no-lock"),
+        (("--dep", "numpy>=1.24"), "'numpy>=1.24' needs a lower and an upper bound"),
         (("--system-packages", "/nonexistent.toml"), "cannot read /nonexistent.toml"),
     ],
 )
