@@ -249,7 +249,10 @@ def test_validate_outside_a_project_exits_4(cli: Cli, tmp_path: Path) -> None:
         (("--port", "70000"), "--port 70000 is not a TCP port"),
         (("--health-path", "health"), "--health-path must start with '/'"),
         (("--ca-bundle", "/no/such/ca.pem"), "--ca-bundle /no/such/ca.pem is not a file"),
-        (("--timeout", "0"), "--timeout must be positive"),
+        (("--timeout", "0"), "--timeout must be a positive number of seconds"),
+        (("--timeout", "nan"), "--timeout must be a positive number of seconds"),
+        (("--grace", "inf"), "--grace must be a positive number of seconds"),
+        (("--jobs", "0"), "--jobs must be at least 1"),
     ],
 )
 def test_validate_bad_options_exit_2(
