@@ -56,7 +56,9 @@ class NewOptions:
 
 
 def template_name(options: NewOptions, preset: Preset) -> str:
-    return options.template or preset.template or DEFAULT_TEMPLATE
+    if options.template is not None:
+        return options.template
+    return preset.template or DEFAULT_TEMPLATE
 
 
 def build_spec(options: NewOptions, template: Template | None = None) -> ProjectSpec:
