@@ -181,6 +181,6 @@ def test_validate_without_docker_passes_tests_and_lint(name: str, tmp_path: Path
 
     steps = {step.name: step for step in result.steps}
     assert steps["tests"].status.value == "ok", steps["tests"]
-    assert "8 passed" in steps["tests"].detail, steps["tests"]
+    assert "9 passed" in steps["tests"].detail, steps["tests"]
     assert steps["lint"].status.value == "ok", steps["lint"]
     assert result.verdict.value == "passed", [step.to_json() for step in result.steps]

@@ -74,6 +74,16 @@ def test_a_failing_job_is_set_aside_and_the_loop_goes_on(tmp_path: Path) -> None
     assert [p.name for p in source.failures.iterdir()] == ["bad"]
 
 
+def test_hidden_files_and_folders_are_never_taken(tmp_path: Path) -> None:
+    source = spool_with(tmp_path / "spool", ".half-written", "job")
+    (tmp_path / "spool" / "a-folder").mkdir()
+
+    taken = source.take()
+
+    assert taken == Job(id="job", body=b"body of job")
+    assert source.take() is None
+
+
 def test_a_stop_request_ends_a_long_job_within_the_deadline(tmp_path: Path) -> None:
     source = spool_with(tmp_path / "spool", "slow")
     stop = Stop()

@@ -1,4 +1,4 @@
-"""Run the worker until SIGTERM or SIGINT: ``python -m`` with this package's name."""
+"""The entry point of ``python -m``: run the worker until SIGTERM or SIGINT."""
 
 import sys
 

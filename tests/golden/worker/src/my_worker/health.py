@@ -1,5 +1,5 @@
-"""The heartbeat: the loop touches a file on every turn. Run as a module (``python -m`` this
-module, the container's HEALTHCHECK), this exits 0 while the file is fresh and 1 when not."""
+"""The heartbeat: the loop touches a file on every turn. The container's HEALTHCHECK runs this
+module, which exits 0 while the file is fresh and 1 when it is not."""
 
 from __future__ import annotations
 

@@ -48,7 +48,9 @@ class SpoolSource:
             path.mkdir(parents=True, exist_ok=True)
 
     def take(self) -> Job | None:
-        waiting = sorted(p.name for p in self.folder.iterdir() if not p.name.startswith("."))
+        waiting = sorted(
+            p.name for p in self.folder.iterdir() if p.is_file() and not p.name.startswith(".")
+        )
         for name in waiting:
             try:
                 (self.folder / name).rename(self.taken / name)
