@@ -1,10 +1,12 @@
 """The worker template in real containers: `scaffold new --template worker` validates in full,
 Docker's own health status turns healthy, a job dropped into the spool is handled, and
-`docker stop` ends it on SIGTERM (exit 0) well within its 10 s grace."""
+`docker stop` ends it on SIGTERM (exit 0) well within its 10 s grace; without its SIGTERM
+handler, validation fails."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -124,3 +126,30 @@ def test_the_container_turns_healthy_handles_a_job_and_stops_on_sigterm(
         docker.remove_image(tag)
     assert docker.inspect(name, "{{.Id}}") is None
     assert docker.inspect(tag, "{{.Id}}") is None
+
+
+def test_a_worker_that_ignores_sigterm_fails_run(
+    cli: Cli,
+    env: dict[str, str],
+    created: tuple[Path, dict[str, Any], set[str], set[str]],
+    tmp_path: Path,
+) -> None:
+    """Without its SIGTERM handler the worker, as PID 1, ignores SIGTERM: docker stop has to
+    kill it, and validation of a worker says so."""
+    project = tmp_path / "my-worker"
+    shutil.copytree(created[0], project, ignore=shutil.ignore_patterns(".venv"))
+    worker = project / "src" / "my_worker" / "worker.py"
+    handled = "(signal.SIGTERM, signal.SIGINT)"
+    assert worker.read_text().count(handled) == 1
+    worker.write_text(worker.read_text().replace(handled, "(signal.SIGINT,)"))
+
+    result = cli(
+        "validate", project, "--only", "build", "--only", "run", "--shared-cache", "--json",
+        env=env,
+    )  # fmt: skip
+
+    assert result.code == 1, result
+    run = {step["name"]: step for step in json.loads(result.stdout)["steps"]}["run"]
+    assert run["status"] == "failed", run
+    assert run["exit_code"] == 137, run
+    assert "docker stop had to kill it" in run["detail"], run
