@@ -809,6 +809,12 @@ def _check_stop(docker: Docker, name: str, settings: RunSettings, result: StepRe
         else:
             result.notes.append(message)
         return result
+    if code not in ("0", "143"):
+        message = f"the container exited with code {code} on SIGTERM (a clean stop exits 0)"
+        if settings.kind == "worker":
+            result.status, result.exit_code, result.detail = Status.FAILED, _code(code), message
+            return result
+        result.notes.append(message)
     result.detail += f", stops on SIGTERM in {took:.1f} s"
     return result
 
