@@ -121,7 +121,7 @@ def test_dockerfile_stages_and_their_packages() -> None:
     assert "libpq5" in runtime
     assert "gcc" not in runtime
     assert not unknown
-    assert dockerfile.root_image(dockerfile.final) == "python:3.12-slim-bookworm"
+    assert dockerfile.root_image(dockerfile.final) == "python:3.12-slim-trixie"
 
 
 def test_an_apt_list_from_a_variable_cannot_be_judged(tmp_path: Path) -> None:
