@@ -268,6 +268,13 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
             "give --python-image/--uv-image or a mirror)"
         ),
     ),
+    (
+        re.compile(r"load metadata for (\S+?): failed to (?:create LLB definition|do request)"),
+        lambda m: (
+            f"cannot pull {m.group(1)} (no registry reachable? "
+            "give --python-image/--uv-image or a mirror)"
+        ),
+    ),
     (re.compile(r"pull access denied for ([^\s,]+)"), lambda m: f"cannot pull {m.group(1)}"),
 )
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==[^`]*)?`")
