@@ -5,16 +5,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from scaffold import runner
 from scaffold.cli import app
 from scaffold.docker import BuildSettings, Docker
+from scaffold.generate import NewOptions, build_spec, new_project
+from scaffold.render import ANSWERS_FILE
 
 GOLDEN = Path(__file__).parent / "golden"
 # Images built by .ci/docker-env.sh (no registry is reachable on the test machines), unless
@@ -85,6 +90,30 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and ".git" not in path.relative_to(root).parts
     }
+
+
+def assert_copier_renders_the_same(options: NewOptions, tmp_path: Path) -> dict[str, Any]:
+    """`copier copy` of the options' built-in template with the answers scaffold used gives
+    byte-identical files (the answers file differs only by copier's own keys); returns the
+    answers for further checks."""
+    from copier import run_copy  # noqa: PLC0415 - only the parity tests need copier
+
+    options = replace(options, parent=tmp_path / "scaffold", lock=False, git=False)
+    report = new_project(options)
+    answers = build_spec(options).answers()
+    copied = tmp_path / "copier" / "project"
+    template = Path(__file__).parent.parent / "templates" / report.template
+    run_copy(str(template), copied, data=answers, defaults=True, quiet=True, unsafe=True)
+    ours, theirs = tree_bytes(Path(report.path)), tree_bytes(copied)
+    assert sorted(ours) == sorted(theirs)
+    for path in ours:
+        if path != ANSWERS_FILE:
+            assert ours[path] == theirs[path], path
+    their_answers = yaml.safe_load(theirs[ANSWERS_FILE])
+    assert their_answers.pop("_src_path")
+    their_answers.pop("_commit", None)
+    assert yaml.safe_load(ours[ANSWERS_FILE]) == their_answers == answers
+    return answers
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from copier import run_copy
 from hypothesis import example, given
 from hypothesis import strategies as st
 from validate_pyproject import api
@@ -22,7 +21,7 @@ from scaffold.presets import load_preset
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.spec import ProjectSpec
 from scaffold.templates import load_template
-from tests.conftest import GOLDEN, Cli, tree_bytes
+from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same, tree_bytes
 from tests.test_golden import compare_trees
 
 TEMPLATE = load_template("lib")
@@ -74,21 +73,7 @@ def test_a_library_has_no_container_files() -> None:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_copier_copy_gives_the_same_files(case: str, tmp_path: Path) -> None:
-    options = replace(CASES[case], parent=tmp_path / "scaffold")
-    report = new_project(options)
-    answers = build_spec(options).answers()
-    copied = tmp_path / "copier" / "project"
-    run_copy(str(TEMPLATE_DIR), copied, data=answers, defaults=True, quiet=True, unsafe=True)
-
-    ours, theirs = tree_bytes(Path(report.path)), tree_bytes(copied)
-    assert sorted(ours) == sorted(theirs)
-    for path in ours:
-        if path != ANSWERS_FILE:
-            assert ours[path] == theirs[path], path
-    their_answers = yaml.safe_load(theirs[ANSWERS_FILE])
-    assert their_answers.pop("_src_path")
-    their_answers.pop("_commit", None)
-    assert yaml.safe_load(ours[ANSWERS_FILE]) == their_answers == answers
+    assert_copier_renders_the_same(CASES[case], tmp_path)
 
 
 def _parses_back(spec: ProjectSpec) -> dict[str, object]:

@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
-from copier import run_copy
 from validate_pyproject import api
 
 from scaffold import runner
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec, new_project
 from scaffold.render import ANSWERS_FILE
-from tests.conftest import GOLDEN, Cli, tree_bytes
+from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same, tree_bytes
 from tests.test_golden import compare_trees
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "cli"
@@ -65,26 +64,11 @@ def test_rendered_tree_matches_golden(tmp_path: Path, request: pytest.FixtureReq
 def test_copier_copy_gives_the_same_files(tmp_path: Path) -> None:
     options = replace(
         OPTIONS,
-        parent=tmp_path / "scaffold",
         author=TRICKY_AUTHOR,
         description=TRICKY,
         deps=("psycopg2>=2.9,<3", 'tomli>=2,<3; python_version < "3.11"'),
     )
-    ours = tree_bytes(Path(new_project(options).path))
-    answers = build_spec(options).answers()
-    copied = tmp_path / "copier" / "my-tool"
-    run_copy(str(TEMPLATE), copied, data=answers, defaults=True, quiet=True, unsafe=True)
-
-    theirs = tree_bytes(copied)
-    assert sorted(ours) == sorted(theirs)
-    for path in ours:
-        if path != ANSWERS_FILE:
-            assert ours[path] == theirs[path], path
-    their_answers = yaml.safe_load(theirs[ANSWERS_FILE])
-    assert their_answers.pop("_src_path")
-    their_answers.pop("_commit", None)
-    assert yaml.safe_load(ours[ANSWERS_FILE]) == their_answers == answers
-    assert answers["template"] == "cli"
+    assert assert_copier_renders_the_same(options, tmp_path)["template"] == "cli"
 
 
 # --- each file, parsed back -----------------------------------------------------------------

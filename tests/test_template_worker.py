@@ -15,18 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from copier import run_copy
 from validate_pyproject import api
 
 from scaffold import runner
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec, new_project
-from scaffold.render import ANSWERS_FILE
+from scaffold.generate import NewOptions, new_project
 from scaffold.spec import SUPPORTED_PYTHONS
 from scaffold.templates import available, load_template
 from scaffold.validate import ValidateOptions, validate_project
-from tests.conftest import GOLDEN, Cli, tree_bytes
+from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same, tree_bytes
 from tests.test_generated_files import HADOLINT
 from tests.test_golden import compare_trees
 from tests.test_python_versions import _installed_names, uv
@@ -86,23 +83,11 @@ def test_copier_copy_gives_the_same_files(tmp_path: Path) -> None:
         lock=False,
         git=False,
     )
-    report = new_project(options)
-    answers = build_spec(options).answers()
-    copied = tmp_path / "copier" / "my-worker"
-    run_copy(str(TEMPLATE_DIR), copied, data=answers, defaults=True, quiet=True, unsafe=True)
-
-    ours, theirs = tree_bytes(Path(report.path)), tree_bytes(copied)
-    assert sorted(ours) == sorted(theirs)
-    for path in ours:
-        if path != ANSWERS_FILE:
-            assert ours[path] == theirs[path], path
-    their_answers = yaml.safe_load(theirs[ANSWERS_FILE])
-    assert their_answers.pop("_src_path")
-    their_answers.pop("_commit", None)
-    assert yaml.safe_load(ours[ANSWERS_FILE]) == their_answers == answers
+    answers = assert_copier_renders_the_same(options, tmp_path)
     assert answers["template"] == "worker"
     # The answers reach their formats escaped: TOML reads back what was given.
-    project = tomllib.loads(ours["pyproject.toml"].decode())["project"]
+    pyproject = tmp_path / "scaffold" / "my-worker" / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text())["project"]
     assert project["description"] == options.description
     assert project["authors"] == [{"name": options.author}]
 

@@ -78,6 +78,20 @@ def build_or_fail(
     return done
 
 
+def local_images(docker: Docker, python_image: str = LOCAL_PYTHON_IMAGE) -> dict[str, str]:
+    """The environment that points scaffold at this docker client and the local images."""
+    return {
+        "SCAFFOLD_DOCKER": docker.binary,
+        "SCAFFOLD_PYTHON_IMAGE": python_image,
+        "SCAFFOLD_UV_IMAGE": LOCAL_UV_IMAGE,
+    }
+
+
+@pytest.fixture(scope="session")
+def env(docker: Docker) -> dict[str, str]:
+    return local_images(docker)
+
+
 # --- measurements shown at the end of the run ----------------------------------------------
 
 

@@ -10,19 +10,10 @@ from typing import Any
 import pytest
 
 from scaffold.docker import Docker
-from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, Cli
+from tests.conftest import LOCAL_PYTHON_IMAGE, Cli
 from tests.docker.conftest import TOKEN, Measure, build_or_fail
 
 pytestmark = pytest.mark.docker
-
-
-@pytest.fixture(scope="module")
-def env(docker: Docker) -> dict[str, str]:
-    return {
-        "SCAFFOLD_DOCKER": docker.binary,
-        "SCAFFOLD_PYTHON_IMAGE": LOCAL_PYTHON_IMAGE,
-        "SCAFFOLD_UV_IMAGE": LOCAL_UV_IMAGE,
-    }
 
 
 @pytest.fixture(scope="module")

@@ -14,21 +14,12 @@ from typing import Any
 import pytest
 
 from scaffold.docker import Docker
-from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, Cli, scaffold_labelled
+from tests.conftest import Cli, scaffold_labelled
 from tests.docker.conftest import TOKEN, Measure, build_or_fail
 
 pytestmark = pytest.mark.docker
 
 STOP_GRACE = 10  # what docker stop waits for SIGTERM before SIGKILL
-
-
-@pytest.fixture(scope="module")
-def env(docker: Docker) -> dict[str, str]:
-    return {
-        "SCAFFOLD_DOCKER": docker.binary,
-        "SCAFFOLD_PYTHON_IMAGE": LOCAL_PYTHON_IMAGE,
-        "SCAFFOLD_UV_IMAGE": LOCAL_UV_IMAGE,
-    }
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from scaffold.docker import Docker
-from tests.conftest import LOCAL_TRIXIE_IMAGE, LOCAL_UV_IMAGE, Cli
+from tests.conftest import LOCAL_TRIXIE_IMAGE, Cli
+from tests.docker.conftest import local_images
 
 pytestmark = pytest.mark.docker
 CONTAINER_STEPS = ("--only", "sysdeps", "--only", "build", "--only", "imports", "--only", "run")
@@ -30,11 +31,7 @@ def new_magic_api(cli: Cli, parent: Path, env: dict[str, str], *extra: str) -> P
 
 @pytest.fixture
 def env(docker: Docker) -> dict[str, str]:
-    return {
-        "SCAFFOLD_DOCKER": docker.binary,
-        "SCAFFOLD_PYTHON_IMAGE": LOCAL_TRIXIE_IMAGE,
-        "SCAFFOLD_UV_IMAGE": LOCAL_UV_IMAGE,
-    }
+    return local_images(docker, LOCAL_TRIXIE_IMAGE)
 
 
 def test_a_trixie_service_installs_trixies_names_and_imports_them(

@@ -27,8 +27,6 @@ from scaffold.generate import NewOptions, new_project
 from scaffold.steplist import STEPS
 from tests.conftest import (
     LOCAL_POSTGRES_IMAGE,
-    LOCAL_PYTHON_IMAGE,
-    LOCAL_UV_IMAGE,
     Cli,
     scaffold_labelled,
 )
@@ -40,15 +38,6 @@ PROJECT = "probe-api"  # the name validate puts in its throwaway container and i
 # Shared BuildKit cache: these tests break the image, not its dependencies (the isolated build
 # has a test of its own).
 DOCKER_STEPS = ("--only", "build", "--only", "run", "--shared-cache")
-
-
-@pytest.fixture(scope="module")
-def env(docker: Docker) -> dict[str, str]:
-    return {
-        "SCAFFOLD_DOCKER": docker.binary,
-        "SCAFFOLD_PYTHON_IMAGE": LOCAL_PYTHON_IMAGE,
-        "SCAFFOLD_UV_IMAGE": LOCAL_UV_IMAGE,
-    }
 
 
 @pytest.fixture(scope="module")
