@@ -260,11 +260,10 @@ def render_section(runs: int) -> Section:
 
 # --- 2. time to a proven project --------------------------------------------------------------
 
+# warm: the second run and later, every cache hot; cold: an empty uv cache, --isolated builds
 WARM, WARM_1 = "new warm", "new warm --jobs 1"
 VALIDATE, VALIDATE_1 = "validate warm", "validate warm --jobs 1"
 COLD, COLD_1 = "new cold", "new cold --jobs 1"
-
-
 PROVEN_ORDER = (WARM, VALIDATE, VALIDATE_1, WARM_1, COLD, COLD_1)
 PROVEN_PEERS = {WARM: WARM_1, VALIDATE: VALIDATE_1, COLD: COLD_1}
 
@@ -310,7 +309,6 @@ class ProvenRuns:
                     "--path",
                     str(out),
                     *NEW_ARGS,
-                    "--no-git",
                     *cache,
                     "--json",
                     *jobs,
@@ -356,9 +354,8 @@ def proven_section(runs: int) -> Section:
         finally:
             proven.forget()
     for name in PROVEN_ORDER:
-        command = "scaffold validate" if name.startswith("validate") else "scaffold new my-api"
-        label = f"{command} ({name.split(' ', 1)[1]})"
         peer = PROVEN_PEERS.get(name)
+        label = _proven_label(name)
         section.figures.append(Figure(label, samples[name], peer=peer and _proven_label(peer)))
     for name in PROVEN_ORDER:
         for step, values in proven.steps.get(name, {}).items():
@@ -375,6 +372,7 @@ def proven_section(runs: int) -> Section:
 
 
 def _proven_label(name: str) -> str:
+    """``new warm --jobs 1`` -> ``scaffold new my-api (warm --jobs 1)``."""
     command = "scaffold validate" if name.startswith("validate") else "scaffold new my-api"
     return f"{command} ({name.split(' ', 1)[1]})"
 
@@ -384,7 +382,7 @@ def _proven_label(name: str) -> str:
 REBUILD, FULL = "docker build after editing main.py", "docker build --no-cache"
 DEPENDENCY_STEP = "--no-install-project"  # the generated Dockerfile's dependency layer
 UV_WORK = re.compile(r"\b(Downloading|Downloaded|Installed|Prepared|Building|Built)\b")
-INSTALLED = re.compile(r"^#\d+ [\d.]+ \+ (\S+)", re.MULTILINE)
+INSTALLED = re.compile(r"^#\d+ [\d.]+\s+\+ (\S+)", re.MULTILINE)
 
 
 def build_proof(output: str) -> dict[str, Any]:
@@ -552,14 +550,10 @@ def images_section(docker: Docker) -> Section:
         finally:
             for image in built:
                 docker.remove_image(image)
-    heavy = [fig for fig in section.figures if "numpy" in fig.name]
+    heavy = section.figure(f"{list(IMAGE_PROJECTS)[-1]}: multi stage, over base")
+    ratio = section.ratio(heavy) or 0.0
     section.targets.append(
-        Target(
-            "numpy+psycopg2 image over base: multi / single",
-            heavy[0].median / heavy[1].median,
-            1 / 3,
-            "x",
-        )
+        Target("numpy+psycopg2 over base: multi / single stage", ratio, 1 / 3, "x")
     )
     return section
 
