@@ -264,7 +264,8 @@ def render_section(runs: int) -> Section:
 WARM, WARM_1 = "new warm", "new warm --jobs 1"
 VALIDATE, VALIDATE_1 = "validate warm", "validate warm --jobs 1"
 COLD, COLD_1 = "new cold", "new cold --jobs 1"
-PROVEN_ORDER = (WARM, VALIDATE, VALIDATE_1, WARM_1, COLD, COLD_1)
+PROVEN_ORDER = (WARM, VALIDATE, VALIDATE_1, WARM_1, COLD, COLD_1)  # validate: on new warm's
+PROVEN_SHOWN = (WARM, WARM_1, VALIDATE, VALIDATE_1, COLD, COLD_1)  # each beside its peer
 PROVEN_PEERS = {WARM: WARM_1, VALIDATE: VALIDATE_1, COLD: COLD_1}
 
 
@@ -326,6 +327,7 @@ class ProvenRuns:
     def forget(self) -> None:
         if self.project is not None:
             forget_project(self.project)
+            self.project.parent.rmdir()
             self.project = None
 
     def _record(
@@ -353,11 +355,11 @@ def proven_section(runs: int) -> Section:
             samples = in_turns(PROVEN_ORDER, runs, proven.once, warmup=1)
         finally:
             proven.forget()
-    for name in PROVEN_ORDER:
+    for name in PROVEN_SHOWN:
         peer = PROVEN_PEERS.get(name)
         label = _proven_label(name)
         section.figures.append(Figure(label, samples[name], peer=peer and _proven_label(peer)))
-    for name in PROVEN_ORDER:
+    for name in PROVEN_SHOWN:
         for step, values in proven.steps.get(name, {}).items():
             peer = PROVEN_PEERS.get(name)
             has_peer = peer is not None and step in proven.steps.get(peer, {})

@@ -136,19 +136,23 @@ def text_tables(results: Results) -> str:
     lines = [machine_line(results.machine)]
     for section in results.sections:
         lines += ["", f"== {section.title} ({section.runs} runs, in turns) =="]
-        width = max((len(fig.name) for fig in section.figures), default=10) + 2
-        lines.append(f"{'figure':<{width}} {'median':>10} {'min':>10} {'max':>10}  vs peer")
-        for fig in section.figures:
+        figures = [fig for fig in section.figures if fig.group != STEPS_GROUP]
+        width = max((len(fig.name) for fig in figures), default=10) + 2
+        lines.append(f"{'figure':<{width}} {'median':>10} {'min-max':>16}  vs peer")
+        for fig in figures:
             lines.append(
                 f"{fig.name:<{width}} {_amount(fig.median, fig.unit):>10} "
-                f"{_amount(fig.low, fig.unit):>10} {_amount(fig.high, fig.unit):>10}  "
-                f"{_ratio_text(section, fig)}"
+                f"{_spread(fig):>16}  {_ratio_text(section, fig)}"
             )
-        for target in section.targets:
-            lines.append(f"target: {_target_text(target)}")
-        for key, value in section.facts.items():
-            lines.append(f"{key}: {json.dumps(value)}")
+        lines += _steps_text(section)
+        lines += [f"target: {_target_text(target)}" for target in section.targets]
+        lines += [f"{key}: {json.dumps(value)}" for key, value in section.facts.items()]
     return "\n".join(lines)
+
+
+def _spread(fig: Figure) -> str:
+    low, high = _amount(fig.low, fig.unit), _amount(fig.high, fig.unit)
+    return low if low == high else f"{low.split()[0]}-{high}"
 
 
 def _target_text(target: Target) -> str:
@@ -169,9 +173,9 @@ def markdown(results: Results) -> str:
         for fig in section.figures:
             if fig.group == STEPS_GROUP:
                 continue
-            spread = f"{_amount(fig.low, fig.unit)} to {_amount(fig.high, fig.unit)}"
+            median = _amount(fig.median, fig.unit)
             out.append(
-                f"| {section.title} | {fig.name} | {_amount(fig.median, fig.unit)} | {spread} "
+                f"| {section.title} | {fig.name} | {median} | {_spread(fig)} "
                 f"| {_ratio_text(section, fig)} |"
             )
     targets = [target for section in results.sections for target in section.targets]
@@ -184,8 +188,11 @@ def markdown(results: Results) -> str:
     return "\n".join(out) + "\n"
 
 
-def _steps_markdown(section: Section) -> list[str]:
-    """Step times pivoted: one row per step, one column per variant ("VARIANT: STEP" names)."""
+def _steps_rows(section: Section) -> list[list[str]]:
+    """Step times pivoted, header first: a row per step, a column per variant (medians, s).
+
+    Step figures are named "VARIANT: STEP".
+    """
     table: dict[str, dict[str, float]] = {}
     variants: list[str] = []
     for fig in section.figures:
@@ -197,9 +204,29 @@ def _steps_markdown(section: Section) -> list[str]:
         table.setdefault(step, {})[variant] = fig.median
     if not table:
         return []
-    rows = ["", f"| {section.title}: step (median s) | " + " | ".join(variants) + " |"]
-    rows.append("|---" * (len(variants) + 1) + "|")
+    rows = [[f"{section.title}: step (median s)", *variants]]
     for step, values in table.items():
-        cells = [f"{values[v]:.2f}" if v in values else "" for v in variants]
-        rows.append(f"| {step} | " + " | ".join(cells) + " |")
+        rows.append([step, *(f"{values[v]:.2f}" if v in values else "" for v in variants)])
     return rows
+
+
+def _steps_markdown(section: Section) -> list[str]:
+    rows = _steps_rows(section)
+    if not rows:
+        return []
+    lines = ["", "| " + " | ".join(rows[0]) + " |", "|---" * len(rows[0]) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows[1:]]
+
+
+def _steps_text(section: Section) -> list[str]:
+    rows = _steps_rows(section)
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [""] + [
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
