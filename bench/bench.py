@@ -59,6 +59,7 @@ RESULTS = ROOT / "bench-results" / "latest.json"
 SECTIONS = ("render", "proven", "rebuild", "images", "help")
 DEFAULT_RUNS = {"render": 15, "proven": 3, "rebuild": 5, "images": 1, "help": 15}
 NEW_ARGS = ("--python", "3.11", "--no-input")
+RENDER_ONLY = ("--no-lock", "--no-git", "--no-validate")
 IMAGE_PROJECTS = {
     "service": (),
     "service + numpy + psycopg2": ("numpy>=1.24,<3", "psycopg2>=2.9,<3"),
@@ -83,7 +84,7 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def timed(argv: Sequence[str], env: dict[str, str] | None = None, *, ok: int = 0) -> Timed:
+def timed(argv: Sequence[str], env: dict[str, str] | None = None) -> Timed:
     """Wall time of one whole command; its stdout kept (a file, never a full pipe)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
@@ -91,7 +92,7 @@ def timed(argv: Sequence[str], env: dict[str, str] | None = None, *, ok: int = 0
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        if code != ok:
+        if code != 0:
             raise SystemExit(f"{' '.join(argv)} failed ({code}):\n{err.read()[-3000:]}")
         return Timed(seconds, out.read())
 
@@ -189,22 +190,15 @@ def cookiecutter_template(rendered: Path, where: Path) -> int:
     return len(files)
 
 
+def scaffold_render(out: Path) -> list[str]:
+    return [SCAFFOLD, "new", "my-api", "--path", str(out), *NEW_ARGS, *RENDER_ONLY]
+
+
 def render_commands(cookie: Path, files: int) -> dict[str, Callable[[Path], list[str]]]:
     uv = shutil.which("uv", path=str(BIN)) or "uv"
     uv_init = [uv, "init", "--app", "--package", "--vcs", "none", "--no-workspace"]
     return {
-        "scaffold new --no-lock --no-git --no-validate": lambda out: [
-            SCAFFOLD,
-            "new",
-            "my-api",
-            "--path",
-            str(out),
-            *NEW_ARGS,
-            "--no-lock",
-            "--no-git",
-            "--no-validate",
-            "--quiet",
-        ],
+        "scaffold new --no-lock --no-git --no-validate": scaffold_render,
         "copier copy (same template)": lambda out: [
             str(BIN / "copier"),
             "copy",
@@ -239,7 +233,7 @@ def render_section(runs: int) -> Section:
     section = Section("render", "Render a project", runs)
     with scratch("render") as base:
         rendered = fresh_dir(base)
-        timed(render_commands(base, 0)["scaffold new --no-lock --no-git --no-validate"](rendered))
+        timed(scaffold_render(rendered))
         files = cookiecutter_template(rendered / "my-api", base / "cookie")
         commands = render_commands(base / "cookie", files)
 
@@ -646,7 +640,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.from_json:
         results = Results.from_dict(json.loads(args.from_json.read_text()))
     else:
-        sections = [key for key in SECTIONS if key in args.section] or list(SECTIONS)
+        chosen = set(SECTIONS) if args.all else set(args.section)
+        sections = [key for key in SECTIONS if key in chosen] or list(SECTIONS)
         count = 2 if args.quick else args.runs
         runs = {key: count or DEFAULT_RUNS[key] for key in sections}
         results = measure(sections, runs)
