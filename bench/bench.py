@@ -612,7 +612,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure(sections: Sequence[str], runs: dict[str, int]) -> Results:
+def measure(sections: Sequence[str], runs: dict[str, int], out: Path) -> Results:
+    """Every chosen section; the JSON is rewritten after each, so a failure keeps the rest."""
     docker = docker_or_none()
     results = Results(machine(docker))
     needs_docker = {"proven", "rebuild", "images"}
@@ -632,6 +633,8 @@ def measure(sections: Sequence[str], runs: dict[str, int]) -> Results:
         elif key == "help":
             results.sections.append(help_section(runs[key]))
         print(f"  {key}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(results.to_json())
     return results
 
 
@@ -644,9 +647,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sections = [key for key in SECTIONS if key in chosen] or list(SECTIONS)
         count = 2 if args.quick else args.runs
         runs = {key: count or DEFAULT_RUNS[key] for key in sections}
-        results = measure(sections, runs)
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(results.to_json())
+        results = measure(sections, runs, args.json)
         print(f"wrote {args.json}", file=sys.stderr)
     print(text_tables(results))
     if args.markdown:

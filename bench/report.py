@@ -135,7 +135,8 @@ def machine_line(machine: dict[str, str]) -> str:
 def text_tables(results: Results) -> str:
     lines = [machine_line(results.machine)]
     for section in results.sections:
-        lines += ["", f"== {section.title} ({section.runs} runs, in turns) =="]
+        runs = "once" if section.runs == 1 else f"{section.runs} runs, in turns"
+        lines += ["", f"== {section.title} ({runs}) =="]
         figures = [fig for fig in section.figures if fig.group != STEPS_GROUP]
         width = max((len(fig.name) for fig in figures), default=10) + 2
         lines.append(f"{'figure':<{width}} {'median':>10} {'min-max':>16}  vs peer")
