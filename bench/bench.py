@@ -10,7 +10,8 @@ Sections (``--section``, repeatable; ``--all`` or none given: every one):
   same template, cookiecutter with a template made from scaffold's own output, and ``uv init``;
 - ``proven``: ``scaffold new my-api`` with full validation, warm (caches hot) and cold (an empty
   uv cache, ``--isolated`` builds), each against ``--jobs 1``, every step's time from ``--json``,
-  and ``scaffold validate`` alone on the fresh project;
+  and ``scaffold validate`` alone on the fresh project. Warm runs make byte-identical projects,
+  so their image build is a layer-cache hit, as a second run on a user's machine would be;
 - ``rebuild``: ``docker build`` after an edit of ``main.py`` against a build without the layer
   cache, with the proof that the dependency layer was ``CACHED`` and uv installed only the project;
 - ``images``: runtime image size over the base image, multi-stage against
@@ -400,7 +401,7 @@ def rebuild_section(runs: int, docker: Docker) -> Section:
         project = base / "my-api"
         main = project / "src" / "my_api" / "main.py"
 
-        def once(name: str, round_no: int) -> float:
+        def once(name: str, _round: int) -> float:
             if name == REBUILD:
                 # never seen before: BuildKit must not find this source in any earlier build
                 main.write_text(main.read_text() + f"# edit {secrets.token_hex(8)}\n")
