@@ -1,4 +1,4 @@
-# For comparison only (bench/image_sizes.py): the same project in ONE stage, the way a
+# For comparison only (bench/bench.py, section images): the same project in ONE stage, the way a
 # hand-written Dockerfile often looks. The compilers, headers and uv stay in the image.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
