@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     POST_STEP_FAILED = 3  # the project was written but `uv lock` or `git init` failed
     NOTHING_TO_RUN = 4  # validate found no project to check
     NOT_PROVEN = 5  # validate: nothing failed, but an essential step could not run
+    CONFLICTS = 6  # update: both the template and the project changed the same lines
     INTERNAL = 70  # a bug in scaffold (EX_SOFTWARE)
     INTERRUPTED = 130  # Ctrl-C; other signals give 128 + their number (SIGTERM 143, SIGHUP 129)
 

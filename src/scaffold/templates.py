@@ -146,7 +146,11 @@ def available() -> list[str]:
 
 
 def load_template(name: str) -> Template:
-    root = templates_root() / name
+    return load_template_at(templates_root() / name, name)
+
+
+def load_template_at(root: Traversable, name: str) -> Template:
+    """The template in ``root`` (a built-in, or one an older scaffold shipped)."""
     config = next((root / cfg for cfg in CONFIG_FILES if (root / cfg).is_file()), None)
     if config is None:
         choices = ", ".join(available()) or "none installed"
