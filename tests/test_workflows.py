@@ -119,7 +119,7 @@ def test_ci_runs_what_validate_checks(template: str, projects: dict[str, Path]) 
         "uv run ruff format --check",
         "uv run mypy",
         "uv run pytest",
-        "uvx --from scaffold scaffold check .",
+        "uvx --from scaffold scaffold check --diff .",
     ):
         assert command in runs, command
     docker_builds = [run for run in runs if run.startswith("docker build")]
