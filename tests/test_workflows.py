@@ -152,3 +152,17 @@ def test_every_job_has_a_timeout_and_every_action_a_major_version(
             for step in job["steps"]:
                 if "uses" in step:
                     assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+
+
+def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## CI in generated projects", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    assert blocks, "the README's fleet example is gone"
+    files = []
+    for number, block in enumerate(blocks):
+        files.append(tmp_path / f"readme-{number}.yml")
+        files[-1].write_text(block)
+        assert "scaffold check" in block
+    done = actionlint(*files)
+    assert done.returncode == 0, done.stdout + done.stderr
