@@ -7,6 +7,7 @@ installs it into ``.ci/node``. A missing linter fails these tests, it never skip
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -166,3 +167,162 @@ def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
         assert "scaffold check" in block
     done = actionlint(*files)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- the update workflow's scripts, run as GitHub runs them, with stand-ins for uvx and gh ---
+
+FAKE_UVX = """#!/usr/bin/env bash
+# Stands in for `uvx --from scaffold scaffold update`: the test says what the update does.
+[ "$*" = "--from scaffold scaffold update --no-input" ] || { echo "unexpected: $*" >&2; exit 9; }
+if [ -n "$FAKE_NEW_VERSION" ]; then
+    sed -i "s/^scaffold_version: .*/scaffold_version: $FAKE_NEW_VERSION/" .copier-answers.yml
+fi
+if [ -n "$FAKE_CONFLICT" ]; then
+    printf '<<<<<<< project\\nmine\\n=======\\ntheirs\\n>>>>>>> template\\n' >> "$FAKE_CONFLICT"
+fi
+exit "${FAKE_STATUS:-0}"
+"""
+FAKE_GH = """#!/usr/bin/env bash
+# Stands in for the gh CLI: records each call; `gh pr list` answers FAKE_OPEN_PR.
+printf '%s\\n' "$*" >> "$GH_LOG"
+if [ "$1 $2" = "pr list" ]; then echo "${FAKE_OPEN_PR:-}"; fi
+for arg in "$@"; do [ -f "$arg" ] && cat "$arg" >> "$GH_LOG"; done
+exit 0
+"""
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed")
+    return path
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [tool("git"), *args], cwd=cwd, capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def update_run(tmp_path: Path, projects: dict[str, Path]) -> Any:
+    """A checkout of a project whose origin is a local bare repository, and a function that
+    runs the update workflow's steps in it as GitHub would; returns (exit code, gh calls)."""
+    workflow = load(projects["service"] / WORKFLOWS[1])
+    (job,) = workflow["jobs"].values()
+    scripts = [step["run"] for step in job["steps"] if "run" in step]
+    assert all("${{" not in script for script in scripts), "expressions belong in env"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("uvx", FAKE_UVX), ("gh", FAKE_GH)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    identity = {
+        "GIT_AUTHOR_NAME": "Someone",
+        "GIT_AUTHOR_EMAIL": "someone@example.com",
+        "GIT_COMMITTER_NAME": "Someone",
+        "GIT_COMMITTER_EMAIL": "someone@example.com",
+    }
+    origin, seed, checkout = tmp_path / "origin.git", tmp_path / "seed", tmp_path / "checkout"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    shutil.copytree(projects["service"], seed)
+    env = {**os.environ, **identity}
+    git(seed, "init", "--quiet", "--initial-branch=main")
+    git(seed, "add", "--all")
+    git(seed, "commit", "--quiet", "-m", "v1", env=env)
+    git(seed, "push", "--quiet", str(origin), "main")
+
+    def run(**fake: str) -> tuple[int, str]:
+        if checkout.exists():
+            shutil.rmtree(checkout)
+        git(tmp_path, "clone", "--quiet", str(origin), str(checkout))
+        log, output = tmp_path / "gh.log", tmp_path / "github-output"
+        log.write_text("")
+        output.write_text("")
+        env = {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "BRANCH": "scaffold/update",
+            "BASE": "main",
+            "GH_TOKEN": "not-a-token",
+            "GITHUB_OUTPUT": str(output),
+            "GH_LOG": str(log),
+            **fake,
+        }
+        code = 0
+        for script in scripts:
+            if "STATUS" in script:
+                env["STATUS"] = output.read_text().strip().removeprefix("status=")
+            # GitHub's default shell on Linux runners.
+            done = subprocess.run(
+                [tool("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                cwd=checkout,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            code = done.returncode
+        return code, log.read_text()
+
+    run.origin = origin  # type: ignore[attr-defined]
+    run.identity = identity  # type: ignore[attr-defined]
+    return run
+
+
+def test_update_in_step_opens_nothing(update_run: Any) -> None:
+    assert update_run() == (0, "")
+
+
+def test_update_that_fails_and_changes_nothing_fails_the_job(update_run: Any) -> None:
+    code, gh = update_run(FAKE_STATUS="1")
+    assert (code, gh) == (1, "")
+
+
+def test_update_opens_a_pull_request_titled_with_the_template_version(update_run: Any) -> None:
+    code, gh = update_run(FAKE_NEW_VERSION="0.2.0")
+    assert code == 0
+    assert "pr create --head scaffold/update --base main" in gh
+    assert "--title scaffold update: service template 0.2.0 " in gh
+    assert "needs attention" not in gh
+    pushed = git(update_run.origin, "show", "scaffold/update:.copier-answers.yml")
+    assert "scaffold_version: 0.2.0" in pushed
+
+
+def test_conflicts_still_open_it_marked_as_needing_attention(update_run: Any) -> None:
+    code, gh = update_run(FAKE_NEW_VERSION="0.2.0", FAKE_CONFLICT="Dockerfile", FAKE_STATUS="6")
+    assert code == 0
+    assert "--title [needs attention] scaffold update: service template 0.2.0 " in gh
+    assert "exited with status 6" in gh
+    assert "- `Dockerfile`" in gh
+    assert "<<<<<<< project" in git(update_run.origin, "show", "scaffold/update:Dockerfile")
+
+
+def test_an_open_pull_request_is_updated_not_duplicated(update_run: Any) -> None:
+    code, gh = update_run(FAKE_NEW_VERSION="0.3.0", FAKE_OPEN_PR="17")
+    assert code == 0
+    assert "pr edit 17 --title scaffold update: service template 0.3.0 " in gh
+    assert "pr create" not in gh
+
+
+def test_a_branch_someone_pushed_to_is_left_alone(update_run: Any, tmp_path: Path) -> None:
+    update_run(FAKE_NEW_VERSION="0.2.0")
+    person = tmp_path / "person"
+    git(
+        tmp_path,
+        "clone",
+        "--quiet",
+        "--branch",
+        "scaffold/update",
+        str(update_run.origin),
+        str(person),
+    )
+    (person / "Dockerfile").write_text("# resolved by hand\n")
+    env = {**os.environ, **update_run.identity}
+    git(person, "commit", "--quiet", "-am", "resolve", env=env)
+    git(person, "push", "--quiet")
+
+    code, gh = update_run(FAKE_NEW_VERSION="0.3.0", FAKE_OPEN_PR="17")
+    assert (code, gh) == (0, "")
+    assert git(update_run.origin, "log", "-1", "--format=%s", "scaffold/update") == "resolve\n"
