@@ -136,7 +136,7 @@ def test_missing_parent_folders_are_created(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--template", "nope"), "unknown template 'nope' (choose one of: service)"),
+        (("--template", "nope"), "unknown template 'nope' (choose one of: "),
         (("--python", "2.7"), "unsupported Python version '2.7'"),
         (("--dep", "numpy>>1"), "invalid dependency 'numpy>>1'"),
         (("--apt-runtime", "rm -rf"), "'rm -rf' is not a valid Debian package name"),

@@ -107,7 +107,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
 def _given_answers(options: NewOptions, preset: Preset, template: Template) -> dict[str, Any]:
     """What the user gave, highest precedence last: preset, data file, --data, options."""
     layers: list[tuple[str, Mapping[str, Any]]] = [
-        (f"preset {preset.path}", preset.answers()),
+        (f"preset {preset.path}", preset.answers(template.questions)),
         (str(options.data_file), load_data_file(options.data_file) if options.data_file else {}),
         ("--data", options.data),
     ]

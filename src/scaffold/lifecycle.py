@@ -25,6 +25,7 @@ from scaffold.memory import (
     Memory,
     builtin_template,
     latest_tag,
+    newest_scaffold,
     read_memory,
     render_builtin,
     render_copier,
@@ -185,7 +186,7 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
         result.message = f"{len(files)} owned files in step with {memory.at}"
     if latest:
         try:
-            newest = _newest(memory)
+            newest = _newest(memory, offline)
             if newest is not None and newest != rendered.version:
                 new = render_memory(memory, newest, offline=offline)
                 result.latest = newest
@@ -195,8 +196,10 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
     return result
 
 
-def _newest(memory: Memory) -> str | None:
-    return __version__ if memory.builtin else latest_tag(str(memory.source))
+def _newest(memory: Memory, offline: bool) -> str | None:
+    if memory.builtin:
+        return newest_scaffold(offline=offline)
+    return latest_tag(str(memory.source))
 
 
 def _template_changes(old: Rendered, new: Rendered) -> list[FileState]:
@@ -331,7 +334,7 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
     if not options.allow_dirty and not options.dry_run:
         _refuse_dirty(memory.project)
     base = render_memory(memory, offline=options.offline)
-    target = options.to or _newest(memory) or base.version
+    target = options.to or _newest(memory, options.offline) or base.version
     answers = _new_answers(memory, target, options)
     theirs = render_memory(memory, target, offline=options.offline, answers=answers)
     report = UpdateReport(str(path), base.version, theirs.version, dry_run=options.dry_run)
@@ -370,6 +373,11 @@ def _new_answers(memory: Memory, target: str, options: UpdateOptions) -> dict[st
     for key, value in options.data.items():
         answers[key] = coerce(template, key, value, "--data")
     answers["scaffold_version"] = target
+    if isinstance(answers.get("dependencies"), list) and memory.version is not None:
+        old = builtin_template(memory.template, memory.version, offline=options.offline)
+        answers["dependencies"] = _moved_defaults(
+            answers["dependencies"], old.default("dependencies"), template.default("dependencies")
+        )
     known = {k: v for k, v in answers.items() if k in template.questions}
     new_questions = replace(
         template,
@@ -379,6 +387,25 @@ def _new_answers(memory: Memory, target: str, options: UpdateOptions) -> dict[st
         },
     )
     return resolve(new_questions, {}, known, options.ask)
+
+
+def _moved_defaults(recorded: list[Any], old: Any, new: Any) -> list[Any]:
+    """The recorded dependencies with the template's own defaults moved to its new ones: a
+    requirement that is still the old default is the template's; any other is the user's."""
+    old_by_name = {_name(dep): dep for dep in old or ()}
+    new_by_name = {_name(dep): dep for dep in new or ()}
+    result = []
+    for dep in recorded:
+        name = _name(dep)
+        if old_by_name.get(name) == dep:
+            if name in new_by_name:
+                result.append(new_by_name[name])  # dropped by the new template: dropped here
+        else:
+            result.append(dep)
+    names = {_name(dep) for dep in result}
+    return result + [
+        dep for name, dep in new_by_name.items() if name not in names and name not in old_by_name
+    ]
 
 
 def _refuse_dirty(project: Path) -> None:

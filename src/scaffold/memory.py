@@ -111,6 +111,23 @@ def builtin_template(name: str, version: str, *, offline: bool = False) -> Templ
     return load_template_at(root / name, name)
 
 
+def newest_scaffold(*, offline: bool = False) -> str:
+    """The newest scaffold the configured index offers, or this one when that is older or
+    cannot be found (no index reachable, or a package of that name that is not ours)."""
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    done = Uv(offline=offline, timeout=300).run(
+        "tool", "run", "--from", "scaffold", "python", "-c",
+        "import scaffold.templates, scaffold; print(scaffold.__version__)",
+        cwd=Path(tempfile.gettempdir()),
+    )  # fmt: skip
+    found = done.output.strip().splitlines()[-1] if done.ok and done.output.strip() else ""
+    try:
+        return found if Version(found) > Version(__version__) else __version__
+    except InvalidVersion:
+        return __version__
+
+
 def render_builtin(template: Template, answers: Mapping[str, Any]) -> dict[str, bytes]:
     return {item.path: item.content for item in render(template, answers).files}
 
