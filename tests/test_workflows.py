@@ -180,6 +180,9 @@ fi
 if [ -n "$FAKE_CONFLICT" ]; then
     printf '<<<<<<< project\\nmine\\n=======\\ntheirs\\n>>>>>>> template\\n' >> "$FAKE_CONFLICT"
 fi
+if [ -n "$FAKE_PYPROJECT_CONFLICT" ]; then
+    printf '# scaffold update: conflict: ours kept\\n' >> pyproject.toml
+fi
 exit "${FAKE_STATUS:-0}"
 """
 FAKE_GH = """#!/usr/bin/env bash
@@ -291,11 +294,17 @@ def test_update_opens_a_pull_request_titled_with_the_template_version(update_run
 
 
 def test_conflicts_still_open_it_marked_as_needing_attention(update_run: Any) -> None:
-    code, gh = update_run(FAKE_NEW_VERSION="0.2.0", FAKE_CONFLICT="Dockerfile", FAKE_STATUS="6")
+    code, gh = update_run(
+        FAKE_NEW_VERSION="0.2.0",
+        FAKE_CONFLICT="Dockerfile",
+        FAKE_PYPROJECT_CONFLICT="1",
+        FAKE_STATUS="6",
+    )
     assert code == 0
     assert "--title [needs attention] scaffold update: service template 0.2.0 " in gh
     assert "exited with status 6" in gh
-    assert "- `Dockerfile`" in gh
+    listed = [line for line in gh.splitlines() if line.startswith("- ")]
+    assert listed == ["- `Dockerfile`", "- `pyproject.toml`"]
     assert "<<<<<<< project" in git(update_run.origin, "show", "scaffold/update:Dockerfile")
 
 
