@@ -519,8 +519,9 @@ def _not_utf8(args: list[str]) -> str | None:
 
 def _fail(message: str, hint: str | None, code: int, json_output: bool) -> int:
     from scaffold import ui  # noqa: PLC0415
+    from scaffold.errors import one_line  # noqa: PLC0415
 
-    ui.error(message, hint, code, json_output)
+    ui.error(one_line(message), one_line(hint) if hint else None, code, json_output)
     return code
 
 

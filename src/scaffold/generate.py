@@ -98,7 +98,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     if spec.unbounded and not options.lock:
         shown = ", ".join(f"'{dep}'" for dep in spec.unbounded)
         raise UsageError(
-            f"{shown} has no version range and --no-lock leaves nothing to pick one from",
+            f"{shown} needs a lower and an upper bound: with --no-lock there is no lock to "
+            "take them from",
             hint="give a range such as 'requests>=2.32,<3', or drop --no-lock",
         )
     return spec
@@ -199,7 +200,7 @@ def _lock(
     if lock.status is not Status.OK:
         if probing:
             _apply(template, spec, staging)
-        return lock
+        return _as_seen(lock, spec, staging, target)
     locked = read_lock(staging / "uv.lock")
     if probing:
         for name in (spec.names.dist, canonical_name(spec.names.package)):
@@ -215,8 +216,10 @@ def _lock(
         for dep in spec.dependencies
     )
     _apply(template, bounded, staging)
-    second = uv_lock(staging, offline=True, shown_as=target)
+    second = _as_seen(uv_lock(staging, offline=True, shown_as=target), spec, staging, target)
     second.duration += lock.duration
+    if second.status is not Status.OK and probing:
+        (staging / "uv.lock").unlink(missing_ok=True)  # the first lock's, under the probe name
     added = [str(dep) for dep in bounded.dependencies if dep not in spec.dependencies]
     left = [str(dep) for dep in bounded.unbounded]
     if second.status is Status.OK:
@@ -240,6 +243,18 @@ def _apply(template: Template, spec: ProjectSpec, root: Path) -> None:
         path = root.joinpath(*item.path.split("/"))
         if path.is_file() and path.read_bytes() != item.content:
             replace_file(path, item.content)
+
+
+def _as_seen(result: StepResult, spec: ProjectSpec, staging: Path, target: Path) -> StepResult:
+    """uv's words about the staging folder and the probe name, about the project instead."""
+
+    def seen(text: str) -> str:
+        return text.replace(str(staging), str(target)).replace(_PROBE.dist, spec.names.dist)
+
+    result.detail = seen(result.detail)
+    if result.output_tail:
+        result.output_tail = seen(result.output_tail)
+    return result
 
 
 def _shadows(spec: ProjectSpec, user: str) -> UsageError:

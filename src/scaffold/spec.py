@@ -14,7 +14,7 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.deps import Dependency
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, quoted
 from scaffold.naming import Names
 from scaffold.system import SystemPackages
 
@@ -98,7 +98,7 @@ def default_python() -> str:
 def check_python(version: str) -> str:
     if version not in SUPPORTED_PYTHONS:
         raise UsageError(
-            f"unsupported Python version '{version}'",
+            f"unsupported Python version {quoted(version)}",
             hint=f"choose one of {', '.join(SUPPORTED_PYTHONS)}",
         )
     return version
