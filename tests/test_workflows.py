@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from scaffold.generate import NewOptions, new_project
+from scaffold.lifecycle import check_project
 from scaffold.templates import available, load_template
 
 ROOT = Path(__file__).parent.parent
@@ -85,6 +86,20 @@ def test_actionlint_passes_on_the_rendered_workflows(
 ) -> None:
     done = actionlint(*(projects[template] / workflow for workflow in WORKFLOWS))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("template", available())
+def test_an_edited_workflow_is_drift(
+    template: str, projects: dict[str, Path], tmp_path: Path
+) -> None:
+    project = tmp_path / template
+    shutil.copytree(projects[template], project)
+    assert check_project(project).status == "in_step"
+    ci = project / WORKFLOWS[0]
+    ci.write_text(ci.read_text().replace("uv run mypy", "true"))
+    result = check_project(project)
+    assert result.status == "drifted"
+    assert [item.path for item in result.drifted] == [WORKFLOWS[0]]
 
 
 def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
