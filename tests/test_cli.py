@@ -14,6 +14,7 @@ from rich.console import Console
 
 from scaffold import __version__, runner, ui
 from scaffold.report import Status, StepResult, ValidationReport
+from scaffold.templates import available
 from tests.conftest import Cli
 
 FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
@@ -136,7 +137,10 @@ def test_missing_parent_folders_are_created(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--template", "nope"), "unknown template 'nope' (choose one of: "),
+        (
+            ("--template", "nope"),
+            f"unknown template 'nope' (choose one of: {', '.join(available())})",
+        ),
         (("--python", "2.7"), "unsupported Python version '2.7'"),
         (("--dep", "numpy>>1"), "invalid dependency 'numpy>>1'"),
         (("--apt-runtime", "rm -rf"), "'rm -rf' is not a valid Debian package name"),

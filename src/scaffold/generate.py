@@ -56,14 +56,16 @@ class NewOptions:
 
 
 def template_name(options: NewOptions, preset: Preset) -> str:
-    return options.template or preset.template or DEFAULT_TEMPLATE
+    if options.template is not None:
+        return options.template
+    return preset.template or DEFAULT_TEMPLATE
 
 
 def build_spec(options: NewOptions, template: Template | None = None) -> ProjectSpec:
     """Validate every option and derive the frozen project spec, or raise :class:`UsageError`."""
     preset = options.preset or load_preset()
-    names = derive_names(options.name)
     template = template or load_template(template_name(options, preset))
+    names = derive_names(options.name, suffix=template.kind or "project")
     given = _given_answers(options, preset, template)
     asks = template.questions
     if options.deps and "dependencies" not in asks:
@@ -76,7 +78,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
         for d in [*preset.dependencies, *options.deps]
     ]
     deps = deplib.merge_dependencies(defaults, extra)
-    specs.check_not_shadowing(names, template.reserved_names, deps)
+    specs.check_not_shadowing(names, template.reserved_names, deps, template.kind or "project")
     systems.check_apt_names([*options.apt_build, *options.apt_runtime])
     system = systems.SystemPackages()
     if "apt_build" in asks or "apt_runtime" in asks:
@@ -206,7 +208,8 @@ def _lock(
         for name in (spec.names.dist, canonical_name(spec.names.package)):
             if locked.named(name):
                 needs = sorted(locked.dependents(name) - {_PROBE.dist})
-                raise _shadows(spec, f"'{needs[0]}'" if needs else "a dependency")
+                user = f"'{needs[0]}'" if needs else "a dependency"
+                raise _shadows(spec, user, template.kind or "project")
     if not (spec.unbounded or probing):
         return lock
     bounded = spec.with_dependencies(
@@ -257,9 +260,9 @@ def _as_seen(result: StepResult, spec: ProjectSpec, staging: Path, target: Path)
     return result
 
 
-def _shadows(spec: ProjectSpec, user: str) -> UsageError:
+def _shadows(spec: ProjectSpec, user: str, suffix: str) -> UsageError:
     dist = spec.names.dist
     return UsageError(
         f"the project '{dist}' would shadow the package '{dist}' that {user} needs",
-        hint=f"try '{dist}-service'",
+        hint=f"try '{dist}-{suffix}'",
     )

@@ -140,18 +140,20 @@ def check_author(text: str) -> str:
     return check_text("author", text, MAX_AUTHOR)
 
 
-def check_not_shadowing(names: Names, reserved: Iterable[str], deps: Iterable[Dependency]) -> None:
+def check_not_shadowing(
+    names: Names, reserved: Iterable[str], deps: Iterable[Dependency], suffix: str = "service"
+) -> None:
     """Refuse a name the template's dependencies (``reserved``, normalized) or a direct
     dependency already use: the project's package would shadow theirs, or uv could not lock."""
     if names.dist in reserved:
         raise UsageError(
             f"the package '{names.package}' would shadow '{names.dist}', which the template's "
             "dependencies install",
-            hint=f"try '{names.dist}-service'",
+            hint=f"try '{names.dist}-{suffix}'",
         )
     for dep in deps:
         if dep.key == names.dist:
             raise UsageError(
                 f"the project '{names.dist}' cannot be named like its dependency '{dep.name}'",
-                hint=f"try '{names.dist}-service'",
+                hint=f"try '{names.dist}-{suffix}'",
             )

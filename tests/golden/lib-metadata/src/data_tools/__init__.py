@@ -1,4 +1,7 @@
-"""The data-tools library; its public API is what ``__all__`` names."""
+"""The data-tools library.
+
+Its public API is what ``__all__`` names.
+"""
 
 __all__ = ["greet"]
 

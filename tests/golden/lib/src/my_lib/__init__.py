@@ -1,4 +1,7 @@
-"""The my-lib library; its public API is what ``__all__`` names."""
+"""The my-lib library.
+
+Its public API is what ``__all__`` names.
+"""
 
 __all__ = ["greet"]
 
