@@ -102,6 +102,25 @@ def test_an_edited_workflow_is_drift(
     assert [item.path for item in result.drifted] == [WORKFLOWS[0]]
 
 
+def test_the_templates_share_one_update_workflow_and_one_ci_per_kind() -> None:
+    """Four copies of two files, since a copier template cannot include files from outside its
+    folder: a fix made to one copy must reach the others."""
+    root = ROOT / "templates"
+    sources: dict[str, set[bytes]] = {}
+    for name in available():
+        workflows = root / name / ".github" / "workflows"
+        has_docker = (root / name / "Dockerfile.jinja").is_file()
+        for path in workflows.iterdir():
+            key = (
+                path.name
+                if path.name.startswith("scaffold-update")
+                else f"{path.name}-{has_docker}"
+            )
+            sources.setdefault(key, set()).add(path.read_bytes())
+    assert "scaffold-update.yml" in sources
+    assert all(len(texts) == 1 for texts in sources.values()), sorted(sources)
+
+
 def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(
