@@ -32,6 +32,7 @@ UV_VERSION="${UV_VERSION:-$(template_uv_version)}"
 [[ -n "$UV_VERSION" ]] || { echo "cannot read uv_version from templates/service/copier.yml" >&2; exit 1; }
 PYTHON_IMAGE="${PYTHON_IMAGE:-scaffold-local/python:3.11}"
 POSTGRES_IMAGE="${POSTGRES_IMAGE:-scaffold-local/postgres:15}"
+TRIXIE_IMAGE="${TRIXIE_IMAGE:-scaffold-local/python:3.13-trixie}"
 UV_IMAGE="scaffold-local/uv:${UV_VERSION}"
 DEBIAN_SUITE="${DEBIAN_SUITE:-bookworm}"
 DOCKER=/usr/bin/docker
@@ -167,24 +168,30 @@ check_no_host_ca() {
 }
 
 # ---------------------------------------------------------------- 3. python image
-phase "3/6 python image: $PYTHON_IMAGE"
-if image_exists "$PYTHON_IMAGE"; then
-    log "  already present"
-else
-    mirror="${DEBIAN_MIRROR:-}"
+# build_python_image TAG SUITE: a debootstrapped Debian SUITE with its python3, as TAG (only if
+# missing). The official python images carry their own headers and a `python` command, hence
+# python3-dev and python-is-python3.
+build_python_image() {
+    local tag=$1 suite=$2
+    if image_exists "$tag"; then
+        log "  $tag already present"
+        return 0
+    fi
+    local mirror="${DEBIAN_MIRROR:-}"
     if [[ -z "$mirror" && -r /etc/apt/sources.list.d/debian.sources ]]; then
         mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
     fi
     mirror="${mirror:-http://deb.debian.org/debian}"
+    local work
     work=$(mktemp -d /var/tmp/scaffold-python-image.XXXXXX)
     TMP_DIRS+=("$work")
-    rootfs="$work/rootfs"
-    log "  debootstrap $DEBIAN_SUITE from $mirror into $rootfs"
+    local rootfs="$work/rootfs"
+    log "  debootstrap $suite from $mirror into $rootfs"
     bootstrap() {
         rm -rf --one-file-system "$rootfs"
         debootstrap --variant=minbase \
             --include=python3,python3-venv,python3-dev,python-is-python3,ca-certificates \
-            "$DEBIAN_SUITE" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+            "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
                 tail -n 20 "$work/debootstrap.log" >&2
                 [[ -f "$rootfs/debootstrap/debootstrap.log" ]] \
                     && tail -n 20 "$rootfs/debootstrap/debootstrap.log" >&2
@@ -201,18 +208,23 @@ else
     mkdir -p "$rootfs/var/lib/apt/lists/partial"
     : >"$rootfs/etc/resolv.conf"    # docker provides its own at run time
     : >"$rootfs/etc/hostname"
-    log "  importing as $PYTHON_IMAGE"
+    log "  importing as $tag"
     tar -C "$rootfs" -c . | "$DOCKER" import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
         --change 'CMD ["python3"]' \
-        - "$PYTHON_IMAGE" >/dev/null
+        - "$tag" >/dev/null
     rm -rf --one-file-system "$rootfs"
-    if ! check_no_host_ca "$PYTHON_IMAGE" "$work"; then
-        "$DOCKER" image rm "$PYTHON_IMAGE" >/dev/null 2>&1 || true
+    if ! check_no_host_ca "$tag" "$work"; then
+        "$DOCKER" image rm "$tag" >/dev/null 2>&1 || true
         exit 1
     fi
-fi
+}
+
+phase "3/6 python images: $PYTHON_IMAGE ($DEBIAN_SUITE), $TRIXIE_IMAGE (trixie)"
+build_python_image "$PYTHON_IMAGE" "$DEBIAN_SUITE"
+# Debian 13, the release of the official python:X.Y-slim images: its python3 is 3.13.
+build_python_image "$TRIXIE_IMAGE" trixie
 phase_done
 
 # ---------------------------------------------------------------- 4. uv image
@@ -293,4 +305,5 @@ phase_done
 python_size=$("$DOCKER" image ls --format '{{.Size}}' "$PYTHON_IMAGE" | head -n 1)
 echo "python image: $PYTHON_IMAGE (${python_size})"
 echo "uv image: $UV_IMAGE"
+echo "trixie python image: $TRIXIE_IMAGE"
 echo "postgres image: $POSTGRES_IMAGE"

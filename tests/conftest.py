@@ -23,6 +23,7 @@ _IMAGES = BuildSettings.resolve(None, None, None)
 LOCAL_PYTHON_IMAGE = _IMAGES.python_image or "scaffold-local/python:3.11"
 LOCAL_UV_IMAGE = _IMAGES.uv_image or f"scaffold-local/uv:{version('uv')}"
 LOCAL_POSTGRES_IMAGE = "scaffold-local/postgres:15"  # .ci/docker-env.sh builds it
+LOCAL_TRIXIE_IMAGE = "scaffold-local/python:3.13-trixie"  # and this one: Debian 13's python3
 IN_CI = bool(os.environ.get("CI"))
 
 # Property tests: a quick pass while working, hundreds of examples per property in CI.
@@ -96,7 +97,7 @@ def docker() -> Docker:
     problem = client.daemon_problem()
     if problem:
         pytest.skip(f"{problem} (start it with .ci/docker-env.sh)")
-    for image in (LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, LOCAL_POSTGRES_IMAGE):
+    for image in (LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE, LOCAL_POSTGRES_IMAGE, LOCAL_TRIXIE_IMAGE):
         if client.inspect(image, "{{.Id}}") is None:
             pytest.skip(f"local image {image} is missing: run .ci/docker-env.sh")
     return client

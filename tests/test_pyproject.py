@@ -50,7 +50,7 @@ def test_python_version_flows_everywhere(tmp_path: Path) -> None:
     assert data["project"]["requires-python"] == ">=3.13"
     assert data["tool"]["ruff"]["target-version"] == "py313"
     assert data["tool"]["mypy"]["python_version"] == "3.13"
-    assert "ARG PYTHON_IMAGE=python:3.13-slim-bookworm\n" in (root / "Dockerfile").read_text()
+    assert "ARG PYTHON_IMAGE=python:3.13-slim-trixie\n" in (root / "Dockerfile").read_text()
 
 
 def test_uv_image_matches_the_uv_scaffold_runs() -> None:

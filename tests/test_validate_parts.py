@@ -121,7 +121,7 @@ def test_dockerfile_stages_and_their_packages() -> None:
     assert "libpq5" in runtime
     assert "gcc" not in runtime
     assert not unknown
-    assert dockerfile.root_image(dockerfile.final) == "python:3.12-slim-bookworm"
+    assert dockerfile.root_image(dockerfile.final) == "python:3.12-slim-trixie"
 
 
 def test_an_apt_list_from_a_variable_cannot_be_judged(tmp_path: Path) -> None:
@@ -208,3 +208,15 @@ def test_uv_errors_say_what_failed_and_why() -> None:
     assert cause.startswith("Failed to download `cpython-3.14.0-linux-x86_64-gnu`: ")
     assert cause.endswith("failed to lookup address information: Name or service not known")
     assert "install that Python" in cause_hint(cause)
+
+
+def test_an_image_that_cannot_be_pulled_is_named() -> None:
+    output = (
+        "#3 [internal] load metadata for docker.io/library/python:3.13.1-slim-bookworm\n"
+        "#3 ERROR: failed to do request: Head ...: dial tcp: lookup registry-1.docker.io\n"
+        "failed to solve with frontend dockerfile.v0: failed to create LLB definition: "
+        "[internal] load metadata for docker.io/library/python:3.13.1-slim-bookworm: "
+        "failed to create LLB definition: failed to do request: Head ...\n"
+    )
+    cause, _ = build_cause(output, load_system_mapping())
+    assert cause.startswith("cannot pull docker.io/library/python:3.13.1-slim-bookworm")

@@ -83,7 +83,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     system = systems.SystemPackages()
     if "apt_build" in asks or "apt_runtime" in asks:
         mapping_file = options.system_packages_file or preset.system_packages
-        mapping = systems.load_system_mapping(mapping_file)
+        release = str(given.get("debian_release") or template.default("debian_release") or "")
+        mapping = systems.load_system_mapping(mapping_file, release or systems.DEFAULT_RELEASE)
         system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
     computed = specs.computed_answers(names, template.name, deps, system)
     # The running interpreter, as `uv init` does, rather than the template's fixed default.

@@ -19,6 +19,23 @@ from scaffold.deps import Dependency, canonical_name
 from scaffold.errors import UsageError, quoted
 
 _APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}")  # Debian policy, and a sane length
+# Debian releases the data knows, newest first: the official python:X.Y-slim images use the
+# first; package names that differ in another are under [releases.NAME] in the data.
+RELEASES = ("trixie", "bookworm")
+DEFAULT_RELEASE = RELEASES[0]
+_RELEASE_IN_TAG = re.compile(r"(?:^|[-:/_])(" + "|".join(RELEASES) + r")(?:$|[-_.])")
+
+
+def named_release(image: str) -> str | None:
+    """The Debian release an image tag names (``python:3.12-slim-bookworm``), if any."""
+    match = _RELEASE_IN_TAG.search(image.rsplit("/", 1)[-1])
+    return match.group(1) if match else None
+
+
+def release_of(image: str) -> str:
+    """The release an image tag names, else the default one, which the official images without
+    a release in their tag use."""
+    return named_release(image) or DEFAULT_RELEASE
 
 
 @dataclass(frozen=True)
@@ -37,25 +54,28 @@ class SystemMapping:
     projects: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], bool]]
 
     @classmethod
-    def from_toml(cls, data: Mapping[str, Any], source: str) -> SystemMapping:
-        """Read the mapping file's tables; a wrong type is one error naming the file and key."""
+    def from_toml(
+        cls, data: Mapping[str, Any], source: str, release: str = DEFAULT_RELEASE
+    ) -> SystemMapping:
+        """Read the mapping file's tables, with the entries ``[releases.RELEASE.projects]``
+        gives in place of the general ones; a wrong type is one error naming the file and key."""
         compilers = _names(
             _table(data, "compilers", source).get("build", []), "compilers.build", source
         )
-        projects = {}
-        for name, entry in _table(data, "projects", source).items():
-            where = f"projects.{name}"
-            if not isinstance(entry, dict):
-                raise UsageError(f"{source}: {where} must be a table")
-            compiles = entry.get("compiles", True)
-            if not isinstance(compiles, bool):
-                raise UsageError(f"{source}: {where}.compiles must be true or false")
-            projects[canonical_name(name)] = (
-                _names(entry.get("build", []), f"{where}.build", source),
-                _names(entry.get("runtime", []), f"{where}.runtime", source),
-                compiles,
-            )
-        return cls(compilers, projects)
+        general = _projects(_table(data, "projects", source), "projects", source)
+        releases = _table(data, "releases", source)
+        for name, table in releases.items():
+            if name not in RELEASES:
+                raise UsageError(
+                    f"{source}: releases.{name}: known releases are {', '.join(RELEASES)}"
+                )
+            if not isinstance(table, dict):
+                raise UsageError(f"{source}: releases.{name} must be a table")
+        special = releases.get(release, {})
+        overrides = _projects(
+            _table(special, "projects", source), f"releases.{release}.projects", source
+        )
+        return cls(compilers, {**general, **overrides})
 
     def merged(self, other: SystemMapping) -> SystemMapping:
         return SystemMapping(other.compilers or self.compilers, {**self.projects, **other.projects})
@@ -73,6 +93,25 @@ class SystemMapping:
             build.extend(dep_build)
             runtime.extend(dep_runtime)
         return SystemPackages(_unique(build), _unique(runtime))
+
+
+def _projects(
+    table: Mapping[str, Any], prefix: str, source: str
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]]:
+    projects = {}
+    for name, entry in table.items():
+        where = f"{prefix}.{name}"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{source}: {where} must be a table")
+        compiles = entry.get("compiles", True)
+        if not isinstance(compiles, bool):
+            raise UsageError(f"{source}: {where}.compiles must be true or false")
+        projects[canonical_name(name)] = (
+            _names(entry.get("build", []), f"{where}.build", source),
+            _names(entry.get("runtime", []), f"{where}.runtime", source),
+            compiles,
+        )
+    return projects
 
 
 def _table(data: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
@@ -100,10 +139,13 @@ def check_apt_names(names: Iterable[str], source: str = "--apt-build/--apt-runti
             raise UsageError(f"{source}: {shown} is not a valid Debian package name")
 
 
-def load_system_mapping(extra_file: Path | None = None) -> SystemMapping:
-    """The built-in PyPI -> Debian mapping, extended by a user's file of the same format."""
+def load_system_mapping(
+    extra_file: Path | None = None, release: str = DEFAULT_RELEASE
+) -> SystemMapping:
+    """The built-in PyPI -> Debian mapping for a Debian release, extended by a user's file of
+    the same format."""
     text = (resources.files("scaffold") / "data" / "system-packages.toml").read_text("utf-8")
-    mapping = SystemMapping.from_toml(tomllib.loads(text), "system-packages.toml")
+    mapping = SystemMapping.from_toml(tomllib.loads(text), "system-packages.toml", release)
     if extra_file is not None:
         try:
             data = tomllib.loads(extra_file.read_text("utf-8"))
@@ -114,5 +156,5 @@ def load_system_mapping(extra_file: Path | None = None) -> SystemMapping:
             raise UsageError(f"{extra_file} is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{extra_file} is not valid TOML: {exc}") from None
-        mapping = mapping.merged(SystemMapping.from_toml(data, str(extra_file)))
+        mapping = mapping.merged(SystemMapping.from_toml(data, str(extra_file), release))
     return mapping

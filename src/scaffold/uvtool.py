@@ -45,6 +45,12 @@ def uv_cause(output: str) -> str:
         if line.startswith(("Caused by:", "cause:")) and ":" in line
     ]
     errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    # "Request failed after 3 retries" says less than the cause naming what was fetched.
+    named = [
+        cause for cause in causes if cause.startswith(("Failed to download", "Failed to fetch"))
+    ]
+    if named and errors:
+        errors[-1] = named[-1]
     if errors and causes and causes[-1] not in errors[-1]:
         return f"{errors[-1].rstrip(':')}: {causes[-1]}"
     return (causes or errors or lines[-1:] or [""])[-1]

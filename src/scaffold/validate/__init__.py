@@ -189,6 +189,7 @@ def _package_steps(
     steps.append(packaged)
     has_docker = package.dockerfile is not None
     mapping_file = options.system_packages_file
+    release = container.release_for(package, settings.python_image)
     run_settings = container.RunSettings(
         options.port if not target else None,
         options.health_path if not target else None,
@@ -204,6 +205,7 @@ def _package_steps(
                 package=package,
                 lock_file=project.lock_file,
                 mapping_file=mapping_file,
+                release=release,
             ),
             after=(python.Locked,),
             gives=container.SystemChecked,
@@ -220,6 +222,7 @@ def _package_steps(
                 keep=options.keep,
                 isolated=options.build_isolated,
                 mapping_file=mapping_file,
+                release=release,
             ),
             after=(python.Locked, container.SystemChecked),
             gives=container.Image,
@@ -235,6 +238,7 @@ def _package_steps(
                 timeout=options.timeout,
                 lock_file=project.lock_file,
                 mapping_file=mapping_file,
+                release=release,
             ),
             needs=(container.Image,),
             after=(python.Locked,),

@@ -27,7 +27,13 @@ from scaffold.dockerfile import parse_dockerfile
 from scaffold.lockfile import Lock, LockedPackage, read_lock
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
-from scaffold.system import SystemMapping, load_system_mapping
+from scaffold.system import (
+    DEFAULT_RELEASE,
+    SystemMapping,
+    load_system_mapping,
+    named_release,
+    release_of,
+)
 from scaffold.uvtool import uv_cause
 from scaffold.validate.engine import Context, Outcome
 from scaffold.validate.project import Package
@@ -137,15 +143,28 @@ def _dockerfile(package: Package) -> Path:
     return package.dockerfile
 
 
+def release_for(package: Package, python_image: str | None) -> str:
+    """The Debian release the build runs on: the one the image given for the build names,
+    else the one the Dockerfile's own base image names (a mirror of it keeps its release)."""
+    named = named_release(python_image) if python_image else None
+    if named:
+        return named
+    if package.dockerfile is None:
+        return DEFAULT_RELEASE
+    parsed = parse_dockerfile(package.dockerfile)
+    return release_of(parsed.root_image(parsed.final))
+
+
 def sysdeps_step(
-    context: Context, package: Package, lock_file: Path, mapping_file: Path | None
+    context: Context, package: Package, lock_file: Path, mapping_file: Path | None, release: str
 ) -> Outcome:
     del context
     if not lock_file.is_file():
         return unavailable("sysdeps", "no uv.lock to read the dependencies from")
     lock = read_lock(lock_file)
     dockerfile = parse_dockerfile(_dockerfile(package))
-    needs = system_needs(lock, roots_of(package, lock), load_system_mapping(mapping_file))
+    mapping = load_system_mapping(mapping_file, release)
+    needs = system_needs(lock, roots_of(package, lock), mapping)
     notes = (
         [
             f"{', '.join(needs.unknown_sources)} build from source (no Linux wheel in uv.lock); "
@@ -249,6 +268,13 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
             "give --python-image/--uv-image or a mirror)"
         ),
     ),
+    (
+        re.compile(r"load metadata for (\S+?): failed to (?:create LLB definition|do request)"),
+        lambda m: (
+            f"cannot pull {m.group(1)} (no registry reachable? "
+            "give --python-image/--uv-image or a mirror)"
+        ),
+    ),
     (re.compile(r"pull access denied for ([^\s,]+)"), lambda m: f"cannot pull {m.group(1)}"),
 )
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==[^`]*)?`")
@@ -289,6 +315,7 @@ def build_step(
     keep: bool,
     isolated: bool,
     mapping_file: Path | None,
+    release: str,
 ) -> Outcome:
     source = _dockerfile(package)
     build_context = package.context or source.parent
@@ -326,7 +353,7 @@ def build_step(
             if isolated:
                 docker.prune_cache(docker.cache_mounts() - before)
     if not done.ok:
-        return Outcome(_build_failure(done, docker, mapping_file))
+        return Outcome(_build_failure(done, docker, load_system_mapping(mapping_file, release)))
     config = json.loads(docker.inspect(tag, "{{json .Config}}") or "{}") or {}
     size_text = docker.inspect(tag, "{{.Size}}")
     size = int(size_text) if size_text and size_text.isdigit() else None
@@ -340,13 +367,13 @@ def build_step(
     return Outcome(result, Image(tag, size, config))
 
 
-def _build_failure(done: Completed, docker: Docker, mapping_file: Path | None) -> StepResult:
+def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> StepResult:
     if done.timed_out or done.interrupted:
         result = StepResult.from_completed("build", done)
         result.output_tail = build_tail(done.output)
         return result
     step = failing_step(done.output)
-    cause, fix = build_cause(done.output, load_system_mapping(mapping_file))
+    cause, fix = build_cause(done.output, mapping)
     if "buildx component is missing" in done.output:
         cause = (
             f"{docker.binary} cannot build with BuildKit (no buildx): install buildx, or choose "
@@ -412,6 +439,7 @@ def imports_step(
     timeout: float,
     lock_file: Path,
     mapping_file: Path | None,
+    release: str,
 ) -> Outcome:
     docker, problem = access.get()
     image = context.get(Image)
@@ -435,7 +463,7 @@ def imports_step(
     report = json.loads(line.removeprefix("SCAFFOLD-PROBE "))
     version = ".".join(str(report.get("python", "")).split(".")[:2])
     expected = by_version.get(version) or set(candidates)
-    mapping = load_system_mapping(mapping_file)
+    mapping = load_system_mapping(mapping_file, release)
     problems: list[str] = []
     notes: list[str] = []
     imported = 0

@@ -1,0 +1,85 @@
+"""System-package names by Debian release: the data against the releases' real package indexes."""
+
+from __future__ import annotations
+
+import lzma
+import tomllib
+import urllib.request
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from scaffold.generate import NewOptions, build_spec
+from scaffold.system import RELEASES, load_system_mapping, named_release, release_of
+
+
+def _mirror() -> str:
+    sources = Path("/etc/apt/sources.list.d/debian.sources")
+    if sources.is_file():
+        for line in sources.read_text().splitlines():
+            if line.startswith("URIs:"):
+                return line.split()[1].rstrip("/")
+    return "http://deb.debian.org/debian"
+
+
+@cache
+def package_names(release: str) -> frozenset[str]:
+    url = f"{_mirror()}/dists/{release}/main/binary-amd64/Packages.xz"
+    opener = urllib.request.build_opener()
+    with opener.open(url, timeout=120) as response:
+        text = lzma.decompress(response.read()).decode("utf-8", "replace")
+    return frozenset(
+        line.removeprefix("Package: ") for line in text.splitlines() if line.startswith("Package: ")
+    )
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("release", RELEASES)
+def test_every_package_name_exists_in_its_release(release: str) -> None:
+    mapping = load_system_mapping(release=release)
+    names = {*mapping.compilers}
+    for build, runtime, _ in mapping.projects.values():
+        names |= {*build, *runtime}
+    missing = sorted(names - package_names(release))
+    assert not missing, f"not in Debian {release}: {missing}"
+
+
+def test_the_data_has_an_entry_per_release_where_names_differ() -> None:
+    text = (resources.files("scaffold") / "data" / "system-packages.toml").read_text("utf-8")
+    assert "trixie" in tomllib.loads(text)["releases"]
+    trixie = load_system_mapping(release="trixie").projects["python-ldap"]
+    bookworm = load_system_mapping(release="bookworm").projects["python-ldap"]
+    assert "libldap2" in trixie[1]
+    assert "libldap-2.5-0" in bookworm[1]
+
+
+@pytest.mark.parametrize(
+    ("image", "named", "release"),
+    [
+        ("python:3.12-slim-bookworm", "bookworm", "bookworm"),
+        ("python:3.13-slim-trixie", "trixie", "trixie"),
+        ("python:3.12-slim", None, "trixie"),  # the official images' current default
+        ("ghcr.io/astral-sh/uv:python3.12-bookworm-slim", "bookworm", "bookworm"),
+        ("registry.acme.example/trixie/python:3.12", None, "trixie"),  # a folder, not the tag
+        ("scaffold-local/python:3.11", None, "trixie"),
+    ],
+)
+def test_the_release_an_image_names(image: str, named: str | None, release: str) -> None:
+    assert named_release(image) == named
+    assert release_of(image) == release
+
+
+def test_new_installs_the_names_of_the_chosen_release() -> None:
+    for release, runtime in (("trixie", "libldap2"), ("bookworm", "libldap-2.5-0")):
+        spec = build_spec(
+            NewOptions(
+                name="my-api",
+                python="3.12",
+                deps=("python-ldap>=3.4,<4",),
+                data={"debian_release": release},
+            )
+        )
+        assert runtime in spec.system.runtime, release
+        assert spec.answers()["python_image"] == f"python:3.12-slim-{release}"
