@@ -342,13 +342,15 @@ def _error(source: Source, exc: Exception) -> UsageError:
         )
     if kind == "ForbiddenPathError":
         return _outside(source, first)
+    ref = f" at '{source.ref}'" if source.ref else ""
     if kind == "ProcessExecutionError":  # git, run by copier
         stderr = str(getattr(exc, "stderr", "") or "")
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
         cause = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
         cause = cause or (lines[-1] if lines else first)
-        ref = f" at '{source.ref}'" if source.ref else ""
         return UsageError(f"cannot fetch the template {source.location}{ref}: {cause}")
+    if first.startswith("Unknown revision"):
+        return UsageError(f"cannot fetch the template {source.location}{ref}: {first}")
     if kind == "InteractiveSessionError":
         return UsageError(
             f"the template {source.shown} needs answers: {first}",
