@@ -222,6 +222,29 @@ def test_a_task_runs_only_with_trust(cli: Cli, tmp_path: Path) -> None:
     assert (out / "my-svc" / "task-ran").is_file()
 
 
+def test_copiers_own_trust_settings_do_not_count(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {**BASIC, "copier.yml": BASIC["copier.yml"] + "_tasks: [touch task-ran]\n"}
+    template = write_tree(tmp_path / "task-template", files)
+    settings = tmp_path / "copier-settings.yml"
+    settings.write_text(f"trust:\n  - {template}\n")
+    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(settings))
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, *FAST)
+    one_line_error(result, "only with --trust")
+    assert not out.exists()
+
+
+def test_a_failing_task_is_one_line_with_nothing_written(cli: Cli, tmp_path: Path) -> None:
+    files = {**BASIC, "copier.yml": BASIC["copier.yml"] + "_tasks: [touch half && exit 3]\n"}
+    template = write_tree(tmp_path / "failing-task", files)
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, "--trust", *FAST)
+    one_line_error(result, "returned non-zero exit status 3")
+    assert not out.exists()
+
+
 def test_a_jinja_extension_needs_trust(cli: Cli, tmp_path: Path) -> None:
     files = {**BASIC, "copier.yml": BASIC["copier.yml"] + "_jinja_extensions: [jinja2.ext.do]\n"}
     template = write_tree(tmp_path / "ext-template", files)
