@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -422,3 +425,60 @@ def test_copier_is_imported_only_for_a_teams_template(tmp_path: Path) -> None:
     )
     assert built_in.stdout.strip() == "[]"
     assert (tmp_path / "my-api" / "pyproject.toml").is_file()
+
+
+def test_a_terminal_gets_copiers_own_prompts(tmp_path: Path) -> None:
+    """A real pseudo-terminal: copier asks what is not given; the answers land in the project."""
+    files = {
+        **BASIC,
+        "copier.yml": (
+            "project_name: {type: str}\n"
+            "owner: {type: str, help: Which team owns it}\n"
+            "colour: {type: str, default: blue, help: Favourite colour}\n"
+        ),
+    }
+    template = write_tree(tmp_path / "asking", files)
+    out = tmp_path / "out"
+    main, child = pty.openpty()
+    env = {**scaffold_env(), "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scaffold", "new", "my-svc", "--path", str(out), "--template",
+         str(template), *FAST],
+        stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
+    )  # fmt: skip
+    os.close(child)
+    seen = b""
+    try:
+        for reply, prompt in ((b"payments\r", b"Which team owns it"), (b"\r", b"Favourite")):
+            seen = read_until(main, prompt, seen)
+            os.write(main, reply)
+        proc.wait(timeout=60)
+        seen = read_until(main, b"", seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+    assert proc.returncode == 0, seen.decode(errors="replace")
+    answers = answers_of(out / "my-svc")
+    assert (answers["owner"], answers["colour"]) == ("payments", "blue")
+    assert b"project_name" not in seen  # NAME answered it
+
+
+def read_until(fd: int, needle: bytes, seen: bytes) -> bytes:
+    deadline = time.monotonic() + 30
+    start = len(seen)
+    while needle not in seen[start:] or not needle:
+        assert time.monotonic() < deadline, seen.decode(errors="replace")
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            if not needle:
+                break
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
