@@ -281,11 +281,15 @@ def escaping_templates(tmp_path: Path) -> dict[str, tuple[Path, tuple[str, ...]]
     )
     (relative / "up").symlink_to("../..")
     made["symlink-up"] = (relative, ())
+    # No answers file of its own: the one scaffold writes in its place must stay inside too.
+    answers_out = {"copier.yml": "_answers_file: ../answers.yml\n", "README.md": "hello\n"}
+    made["answers-file"] = (write_tree(tmp_path / "t6", answers_out), ())
     return made
 
 
 @pytest.mark.parametrize(
-    "case", ["dot-dot", "absolute", "symlink-kept", "symlink-followed", "symlink-up"]
+    "case",
+    ["dot-dot", "absolute", "symlink-kept", "symlink-followed", "symlink-up", "answers-file"],
 )
 def test_a_template_that_writes_outside_is_refused_with_nothing_written(
     cli: Cli, tmp_path: Path, case: str

@@ -153,8 +153,11 @@ def render_external(
         _check_tree(source, private, root)
         answers_file = second.answers_relpath.as_posix()
         commit = second.template.commit
-        if not (root / answers_file).exists():
-            _write_answers_file(root / answers_file, second, resolved, questions)
+        recorded = root / answers_file
+        if not recorded.resolve().is_relative_to(root.resolve()):  # `_answers_file: ../x`
+            raise _outside(source, answers_file)
+        if not recorded.exists():
+            _write_answers_file(recorded, second, resolved, questions)
         where = f"{source.shown}" + (f" at {commit}" if commit else "")
         notices.insert(0, f"rendered the template {where} with copier")
         yield Rendered(root, _listing(root), resolved, answers_file, commit, notices)
@@ -271,6 +274,8 @@ def _check_tree(source: Source, private: Path, root: Path) -> None:
     strays = sorted(entry.name for entry in private.iterdir() if entry != root)
     if strays:
         raise _outside(source, strays[0])
+    if not root.exists() and not root.is_symlink():
+        root.mkdir()  # a template with no files of its own: copier made no folder
     if not root.is_dir() or root.is_symlink():
         raise UsageError(f"the template {source.shown} rendered no folder")
     real_root = root.resolve()
