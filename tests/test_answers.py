@@ -35,7 +35,10 @@ def test_templates_lists_each_with_a_line(cli: Cli) -> None:
     assert "service" in result.stdout
     assert "FastAPI" in result.stdout
     listed = json.loads(cli("templates", "--json").stdout)["templates"]
-    assert {"name": "service", "kind": "service"}.items() <= listed[0].items()
+    assert [row["name"] for row in listed] == sorted(row["name"] for row in listed)
+    kinds = {row["name"]: row["kind"] for row in listed}
+    assert {"service": "service", "lib": "lib"}.items() <= kinds.items()
+    assert all(row["summary"] for row in listed)
 
 
 def test_data_answers_a_question(cli: Cli, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from scaffold import __version__, runner, ui
 from scaffold.report import Status, StepResult, ValidationReport
+from scaffold.templates import available
 from tests.conftest import Cli
 
 FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
@@ -136,11 +137,15 @@ def test_missing_parent_folders_are_created(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--template", "nope"), "unknown template 'nope' (choose one of: service)"),
+        (
+            ("--template", "nope"),
+            f"unknown template 'nope' (choose one of: {', '.join(available())})",
+        ),
         (("--python", "2.7"), "unsupported Python version '2.7'"),
         (("--dep", "numpy>>1"), "invalid dependency 'numpy>>1'"),
         (("--apt-runtime", "rm -rf"), "'rm -rf' is not a valid Debian package name"),
-        (("--dep", "requests"), "has no version range and --no-lock"),
+        (("--dep", "requests"), "needs a lower and an upper bound: with --no-lock"),
+        (("--dep", "numpy>=1.24"), "'numpy>=1.24' needs a lower and an upper bound"),
         (("--system-packages", "/nonexistent.toml"), "cannot read /nonexistent.toml"),
     ],
 )
@@ -248,7 +253,10 @@ def test_validate_outside_a_project_exits_4(cli: Cli, tmp_path: Path) -> None:
         (("--port", "70000"), "--port 70000 is not a TCP port"),
         (("--health-path", "health"), "--health-path must start with '/'"),
         (("--ca-bundle", "/no/such/ca.pem"), "--ca-bundle /no/such/ca.pem is not a file"),
-        (("--timeout", "0"), "--timeout must be positive"),
+        (("--timeout", "0"), "--timeout must be a positive number of seconds"),
+        (("--timeout", "nan"), "--timeout must be a positive number of seconds"),
+        (("--grace", "inf"), "--grace must be a positive number of seconds"),
+        (("--jobs", "0"), "--jobs must be at least 1"),
     ],
 )
 def test_validate_bad_options_exit_2(

@@ -13,6 +13,7 @@ from scaffold import config as config_file
 from scaffold import runner
 from scaffold.docker import BuildSettings
 from scaffold.errors import UsageError
+from scaffold.system import SystemMapping, load_system_mapping
 
 CONFIG = """[docker]
 binary = "/bin/true"
@@ -115,3 +116,46 @@ def test_any_config_file_loads_or_is_one_line_naming_file_and_key(
     else:
         for value in (loaded.binary, loaded.python_image, loaded.uv_image):
             assert value is None or (isinstance(value, str) and value.strip())
+
+
+@given(
+    table=st.dictionaries(
+        st.sampled_from(["compilers", "projects"]),
+        st.one_of(
+            _VALUES,
+            st.dictionaries(
+                st.sampled_from(["build", "psycopg2", "my-lib"]),
+                st.one_of(
+                    _VALUES,
+                    st.dictionaries(st.sampled_from(["build", "runtime", "compiles"]), _VALUES),
+                ),
+            ),
+        ),
+    )
+)
+@example(table={"projects": {"my-lib": {"build": "libfoo-dev"}}})
+@example(table={"projects": {"my-lib": {"compiles": "yes"}}})
+@example(table={"compilers": ["gcc"]})
+def test_any_system_packages_file_loads_or_is_one_line_naming_the_key(
+    table: dict[str, object], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("system") / "system.toml"
+    path.write_text(tomlkit.dumps(table))
+    try:
+        mapping: SystemMapping | UsageError = load_system_mapping(path)
+    except UsageError as exc:
+        mapping = exc
+    if isinstance(mapping, UsageError):
+        assert "\n" not in mapping.message
+        assert mapping.message.startswith(f"{path}: ")
+    else:
+        for build, runtime, compiles in mapping.projects.values():
+            assert all(isinstance(name, str) for name in (*build, *runtime))
+            assert isinstance(compiles, bool)
+
+
+def test_a_system_packages_file_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "system.toml"
+    path.write_bytes(b"[projects.x]\nbuild = ['\xff']\n")
+    with pytest.raises(UsageError, match="is not UTF-8 text"):
+        load_system_mapping(path)

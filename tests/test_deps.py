@@ -120,3 +120,14 @@ def test_a_template_dependency_cannot_be_made_conditional() -> None:
 def test_bounding_needs_a_locked_version() -> None:
     with pytest.raises(ValueError, match="no locked version"):
         bound_to_locked(dep("pkg"), [])
+
+
+def test_a_name_given_twice_gets_both_ranges() -> None:
+    (numpy,) = merge_dependencies([], [dep("numpy>=1.26"), dep("numpy<3")])
+    assert str(numpy) == "numpy>=1.26,<3"
+    with pytest.raises(UsageError, match="excludes every version an earlier --dep allows"):
+        merge_dependencies([], [dep("numpy>=3"), dep("numpy<2")])
+    with pytest.raises(UsageError, match="different markers"):
+        merge_dependencies(
+            [], [dep("tomli>=2; python_version<'3.11'"), dep("tomli<3; sys_platform=='linux'")]
+        )

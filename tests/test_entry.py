@@ -79,3 +79,54 @@ def test_a_successful_run_exits_0(tmp_path: Path) -> None:
     done = scaffold("new", "my-api", *FAST, "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done
     assert (tmp_path / "my-api" / "pyproject.toml").is_file()
+
+
+@pytest.mark.parametrize("name", ["../service", "service/../service", "", "-", "x" * 300])
+def test_a_template_is_a_name_never_a_path(name: str, tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", "--template", name, *FAST, cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert done.stderr.startswith("error: unknown template") or "--template" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_option_with_control_characters_stays_one_line(tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", "--x\x1b[2J\ny", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: no such option: --x\\x1b[2J\\x0ay (see 'scaffold new --help')"
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["a" * 5000, "a/" * 3000, "/proc/self/fd/0/x", "/dev/null/x", "/proc/1/root/x"]
+)
+def test_a_path_the_system_cannot_use_is_one_line_and_exit_2(path: str, tmp_path: Path) -> None:
+    done = scaffold("new", "my-api", "--path", path, *FAST, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("error: ")
+    assert len(done.stderr) < 400
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        None,
+        "--apt-runtime",
+        "--apt-build",
+        "--python",
+        "--template",
+        "--dep",
+        "--description",
+        "--author",
+        "--system-packages",
+        "--path",
+    ],
+)
+def test_a_huge_value_gets_a_short_error(option: str | None, tmp_path: Path) -> None:
+    huge = "a" * 5000
+    args = [huge] if option is None else ["my-api", option, huge]
+    done = scaffold("new", *FAST, *args, cwd=tmp_path)  # the option after FAST wins
+    assert done.returncode == 2, done.stderr[:300]
+    assert len(done.stderr.splitlines()) == 1
+    assert len(done.stderr) < 400, done.stderr[:300]

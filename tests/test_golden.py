@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import difflib
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from scaffold import runner
 from scaffold.generate import NewOptions, new_project
+from scaffold.templates import available
 from tests.conftest import GOLDEN, tree_bytes
 
 CASES: dict[str, NewOptions] = {
@@ -80,3 +83,21 @@ def test_rendering_is_deterministic(tmp_path: Path) -> None:
         report = new_project(replace(CASES["service-sysdeps"], parent=parent))
         trees.append(tree_bytes(Path(report.path)))
     assert trees[0] == trees[1]
+
+
+@pytest.mark.parametrize("template", available())
+def test_the_longest_name_keeps_every_template_ruff_clean(template: str, tmp_path: Path) -> None:
+    """A 64-character name (the longest scaffold accepts) must not push a generated line past
+    the project's own line-length limit."""
+    name = "a" * 60 + "-api"
+    report = new_project(
+        NewOptions(
+            name=name, parent=tmp_path, template=template, python="3.11", lock=False, git=False
+        )
+    )
+    done = runner.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=Path(report.path),
+        timeout=120,
+    )
+    assert done.ok, done.output

@@ -4,9 +4,14 @@ parse back to what was typed: pyproject.toml, the copier answers file and every 
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import re
+import signal
 import string
+import tempfile
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,6 +19,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from validate_pyproject import api
 
+from scaffold import cli
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
 from scaffold.render import ANSWERS_FILE, RenderPlan, render
@@ -155,3 +161,55 @@ def test_printable_ascii_is_accepted_everywhere() -> None:
     text = string.printable.strip(string.whitespace) + " é ü 中文 🚀"
     spec = build_spec(NewOptions(name="my-api", description=text[:200], author=text[:100]))
     _parses_back(spec)
+
+
+@given(
+    name=st.one_of(_NAME, _TEXT),
+    description=_TEXT,
+    author=_TEXT,
+    deps=st.lists(st.one_of(_dependency(), _TEXT), max_size=2),
+    apt=st.lists(st.one_of(st.from_regex(r"[a-z0-9][a-z0-9+.-]{1,8}", fullmatch=True), _TEXT)),
+)
+@example(name="-my-api", description="", author="", deps=[], apt=[])
+@example(name="my-api", description="x", author="y", deps=["requests"], apt=["gcc\n"])
+def test_the_console_script_exits_0_or_2_with_one_line_for_any_answers(
+    name: str, description: str, author: str, deps: list[str], apt: list[str]
+) -> None:
+    """Whatever is typed: a project whose files parse, or one line and exit 2; never exit 70."""
+    argv = ["new", name, "--description", description, "--author", author]
+    argv += [arg for dep in deps for arg in ("--dep", dep)]
+    argv += [arg for pkg in apt for arg in ("--apt-runtime", pkg)]
+    # main() installs scaffold's signal handlers, and ignores signals once it is done.
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    saved = {signum: signal.getsignal(signum) for signum in signals}
+    err = io.StringIO()
+    with tempfile.TemporaryDirectory() as parent:
+        argv += [
+            "--path",
+            parent,
+            "--python",
+            "3.11",
+            "--no-lock",
+            "--no-git",
+            "--no-validate",
+            "-q",
+        ]
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                cli.main(argv)
+        except SystemExit as exc:
+            code = exc.code
+        finally:
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+        created = list(Path(parent).iterdir())
+        if code == 0:
+            (project,) = created
+            tomllib.loads((project / "pyproject.toml").read_text())
+            yaml.safe_load((project / ANSWERS_FILE).read_text())
+        else:
+            assert code == 2, err.getvalue()
+            assert created == []
+            lines = err.getvalue().splitlines()
+            assert len(lines) == 1, lines
+            assert lines[0].startswith("error: ")

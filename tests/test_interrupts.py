@@ -4,6 +4,7 @@ the target is absent or complete, and the exit code is 128 + the signal's number
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -110,3 +111,56 @@ def test_signals_at_any_moment_leave_no_staging_and_no_partial_target(
             assert err.strip().splitlines()[-1] == "error: interrupted", err
     # Some signals must have reached scaffold's own handling, or the test proved little.
     assert "handled" in outcomes
+
+
+@pytest.mark.e2e
+def test_signals_during_the_lock_leave_no_staging_and_no_partial_target(tmp_path: Path) -> None:
+    """The lock runs in the staging folder too: a signal then removes uv's process group and
+    the folder, and the target appears only complete, with its uv.lock."""
+    expected = set(tree_bytes(GOLDEN / "service")) | {"uv.lock"}
+
+    def start(parent: Path) -> subprocess.Popen[str]:
+        parent.mkdir()
+        argv = [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(parent)]
+        argv += ["--python", "3.11", "--no-git", "--no-validate", "-q"]
+        return subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+
+    began = time.monotonic()
+    assert start(tmp_path / "timing").wait() == 0
+    full_run = time.monotonic() - began
+    attempts = 6
+    handled = 0
+    for attempt in range(attempts):
+        parent = tmp_path / str(attempt)
+        proc = start(parent)
+        time.sleep(full_run * (0.3 + 0.7 * attempt / attempts))
+        signum = SIGNALS[attempt % len(SIGNALS)]
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=120)
+        assert [p.name for p in parent.iterdir()] in ([], ["my-api"]), err
+        target = parent / "my-api"
+        if target.exists():
+            assert set(tree_bytes(target)) == expected
+        handled += proc.returncode == 128 + signum
+    assert handled, "no signal reached scaffold while it ran"
+
+
+def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write, real_rmtree = Path.write_bytes, shutil.rmtree
+
+    def first_interrupt(self: Path, data: bytes) -> int:
+        if self.name == "f3.txt":
+            raise KeyboardInterrupt
+        return real_write(self, data)
+
+    def impatient_rmtree(path: Path, **kwargs: bool) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C again
+        real_rmtree(path, **kwargs)
+
+    monkeypatch.setattr(Path, "write_bytes", first_interrupt)
+    monkeypatch.setattr("scaffold.write.shutil.rmtree", impatient_rmtree)
+    with pytest.raises(KeyboardInterrupt):
+        write_plan(PLAN, tmp_path / "proj")
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,40 @@ def test_an_unsolvable_lock_names_no_command_that_cannot_finish_the_job(
     assert "uv lock failed" in result.stdout
     assert "to finish by hand" not in result.stdout
     assert "next:" not in result.stdout
+    assert "scaffold-lock-probe" not in result.stdout  # uv's words name the real project
+
+
+def test_a_failed_second_lock_leaves_no_lock_made_under_the_probe_name(tmp_path: Path) -> None:
+    """The first lock of a project with --dep runs under a neutral name; if the lock with the
+    real name fails, that first uv.lock must not stay behind as if it were the project's."""
+    calls = []
+
+    def fake_uv(argv: list[str], **kwargs: object) -> runner.Completed:
+        cwd = kwargs["cwd"]
+        assert isinstance(cwd, Path)
+        calls.append(tomllib.loads((cwd / "pyproject.toml").read_text())["project"]["name"])
+        if len(calls) == 1:
+            (cwd / "uv.lock").write_text(
+                'version = 1\n[[package]]\nname = "scaffold-lock-probe"\nversion = "0.1.0"\n'
+                '[[package]]\nname = "numpy"\nversion = "2.4.6"\n'
+            )
+            return runner.Completed(tuple(argv), 0, "", 0.01)
+        return runner.Completed(tuple(argv), 2, "error: Failed to fetch: timed out\n", 0.01)
+
+    runner.set_runner(fake_uv)
+    try:
+        report = new_project(
+            NewOptions(name="my-api", parent=tmp_path, deps=("numpy",), git=False, python="3.11")
+        )
+    finally:
+        runner.set_runner(None)
+    assert calls == ["scaffold-lock-probe", "my-api"]
+    (lock,) = report.steps
+    assert lock.status is Status.FAILED
+    project = Path(report.path)
+    assert not (project / "uv.lock").exists()
+    assert "uv.lock" not in report.files
+    written = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert written["name"] == "my-api"
+    assert "numpy>=2.4.6,<3" in written["dependencies"]
+    assert lock.data["fix"] == f"cd {project} && uv lock"

@@ -1,5 +1,5 @@
-"""Every Python the template offers gives a project that locks with its own dev dependencies,
-and the names the template reserves cover everything its dependencies install."""
+"""Every Python a built-in template offers gives a project that locks with its own dev
+dependencies, and the names the template reserves cover everything its dependencies install."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ from scaffold import runner
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, new_project
 from scaffold.spec import SUPPORTED_PYTHONS
-from scaffold.templates import load_template
+from scaffold.templates import available, load_template
 
-TEMPLATE = load_template("service")
+TEMPLATES = available()
 
 
 def uv(project: Path, *args: str, env: dict[str, str] | None = None) -> runner.Completed:
     return runner.run([runner.uv_binary(), *args], cwd=project, timeout=600, env=env)
 
 
-def test_scaffold_offers_exactly_the_templates_choices() -> None:
-    assert TEMPLATE.choices("python_version") == list(SUPPORTED_PYTHONS)
-    assert TEMPLATE.default("python_version") in SUPPORTED_PYTHONS
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_scaffold_offers_exactly_the_templates_choices(name: str) -> None:
+    template = load_template(name)
+    assert template.choices("python_version") == list(SUPPORTED_PYTHONS)
+    assert template.default("python_version") in SUPPORTED_PYTHONS
 
 
 def test_a_python_the_template_does_not_offer_is_refused() -> None:
@@ -33,11 +35,16 @@ def test_a_python_the_template_does_not_offer_is_refused() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("name", TEMPLATES)
 @pytest.mark.parametrize("python", SUPPORTED_PYTHONS)
-def test_every_offered_python_locks_with_the_dev_dependencies(python: str, tmp_path: Path) -> None:
+def test_every_offered_python_locks_with_the_dev_dependencies(
+    name: str, python: str, tmp_path: Path
+) -> None:
     found = uv(tmp_path, "python", "find", python, env={"UV_PYTHON_DOWNLOADS": "never"}).ok
     report = new_project(
-        NewOptions(name="my-api", parent=tmp_path, python=python, git=False, lock=found)
+        NewOptions(
+            name="my-api", template=name, parent=tmp_path, python=python, git=False, lock=found
+        )
     )
     project = Path(report.path)
     if found:
@@ -70,11 +77,14 @@ def _installed_names(venv_site: Path) -> set[str]:
 
 
 @pytest.mark.e2e
-def test_reserved_names_cover_the_templates_dependencies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_reserved_names_cover_the_templates_dependencies(name: str, tmp_path: Path) -> None:
     """A new release of a dependency that adds a dependency of its own fails this test: add
     the new names to _scaffold_reserved_names in the template's copier.yml."""
     lowest = SUPPORTED_PYTHONS[0]  # its lock has every fork, so every package of any Python
-    report = new_project(NewOptions(name="probe-api", parent=tmp_path, python=lowest, git=False))
+    report = new_project(
+        NewOptions(name="probe-api", template=name, parent=tmp_path, python=lowest, git=False)
+    )
     project = Path(report.path)
     locked = {pkg["name"] for pkg in tomllib.loads((project / "uv.lock").read_text())["package"]}
     synced = uv(project, "sync", "--locked")
@@ -82,5 +92,5 @@ def test_reserved_names_cover_the_templates_dependencies(tmp_path: Path) -> None
     (site,) = project.glob(".venv/lib/python*/site-packages")
     imports = _installed_names(site)
     normalized = {re.sub(r"[-_.]+", "-", name).lower() for name in locked | imports}
-    missing = normalized - TEMPLATE.reserved_names - {"probe-api", "probe-api-pth"}
+    missing = normalized - load_template(name).reserved_names - {"probe-api", "probe-api-pth"}
     assert not missing, f"add to _scaffold_reserved_names: {sorted(missing)}"

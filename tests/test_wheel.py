@@ -23,8 +23,10 @@ def test_installed_wheel_generates_the_golden_tree(tmp_path: Path) -> None:
     assert built.ok, built.output
     (wheel,) = dist.glob("scaffold-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "scaffold/templates/service/copier.yml" in names
-    assert "scaffold/templates/service/Dockerfile.jinja" in names
+    templates = ROOT / "templates"
+    for path in sorted(templates.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            assert f"scaffold/templates/{path.relative_to(templates).as_posix()}" in names
     assert "scaffold/data/system-packages.toml" in names
     assert "scaffold/py.typed" in names
 

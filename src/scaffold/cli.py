@@ -309,6 +309,89 @@ def new(
 
 
 @app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Project folders [default: the current one].")
+    ] = None,
+    latest: Annotated[
+        bool,
+        typer.Option("--latest", help="Also show what an update to the newest template changes."),
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show each drifted file's diff.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare projects with their template at the recorded version: exit 0 in step, 1 drifted."""
+    with _errors(json_output, debug):
+        from scaffold import ui  # noqa: PLC0415
+        from scaffold.lifecycle import check_projects  # noqa: PLC0415
+
+        report = check_projects(list(paths or [Path()]), latest=latest, offline=offline)
+        raise typer.Exit(ui.check_done(report, json_output=json_output, quiet=quiet, diff=diff))
+
+
+@app.command()
+def update(
+    path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Template version: a scaffold version, or a git tag [default: newest]."
+        ),
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="Change an answer, key=value (repeatable)."),
+    ] = None,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option("--allow-dirty", help="Update a git repository with uncommitted changes."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff, write nothing.")
+    ] = False,
+    validate_after: Annotated[
+        bool, typer.Option("--validate", help="Run scaffold validate on the result.")
+    ] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Bring a project to a newer template: its edits kept, conflicts marked in the files.
+
+    Exit 0: updated; 6: conflicts to resolve (marked in the files); 3: updated but uv lock failed.
+    """
+    with _errors(json_output, debug):
+        from scaffold import ui  # noqa: PLC0415
+        from scaffold.answers import parse_data_args  # noqa: PLC0415
+        from scaffold.lifecycle import UpdateOptions, update_project  # noqa: PLC0415
+
+        interactive = not (no_input or json_output or quiet) and sys.stdin.isatty()
+        options = UpdateOptions(
+            to=to,
+            data=parse_data_args(data or ()),
+            allow_dirty=allow_dirty,
+            dry_run=dry_run,
+            offline=offline,
+            ask=ui.ask if interactive and sys.stdout.isatty() else None,
+        )
+        report = update_project(path, options)
+        code = ui.update_done(report, json_output=json_output, quiet=quiet)
+        if validate_after and not dry_run and code == 0:
+            from scaffold.validate import ValidateOptions, validate_project  # noqa: PLC0415
+
+            out = ui.Output(json_output=json_output, quiet=quiet)
+            with out.live_steps() as events:
+                validation = validate_project(path, ValidateOptions(offline=offline), events)
+            code = out.validation_done(validation)
+        raise typer.Exit(code)
+
+
+@app.command()
 def templates(json_output: JsonOpt = False, debug: DebugOpt = False) -> None:
     """List the built-in templates, a line each."""
     with _errors(json_output, debug):
@@ -442,8 +525,9 @@ def _not_utf8(args: list[str]) -> str | None:
 
 def _fail(message: str, hint: str | None, code: int, json_output: bool) -> int:
     from scaffold import ui  # noqa: PLC0415
+    from scaffold.errors import one_line  # noqa: PLC0415
 
-    ui.error(message, hint, code, json_output)
+    ui.error(one_line(message), one_line(hint) if hint else None, code, json_output)
     return code
 
 

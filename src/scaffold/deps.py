@@ -137,31 +137,40 @@ def bound_to_locked(dep: Dependency, locked: Sequence[str]) -> Dependency:
 def merge_dependencies(
     defaults: Iterable[Dependency], extra: Iterable[Dependency]
 ) -> tuple[Dependency, ...]:
-    """Template defaults and the user's, in a stable order; a name given by both gets the
-    intersection of both ranges, since the template's own code needs its range."""
+    """Template defaults and the user's, in a stable order. A name given twice gets the
+    intersection of both ranges: the template's own code needs its range, and a user who
+    writes ``--dep 'numpy>=1.26' --dep 'numpy<3'`` means both."""
     merged: dict[str, Dependency] = {dep.key: dep for dep in defaults}
-    templates = dict(merged)
+    templates = set(merged)
     for dep in extra:
-        base = templates.get(dep.key)
-        merged[dep.key] = dep if base is None or dep.url else _narrowed(base, dep)
+        base = merged.get(dep.key)
+        # A URL (a fork, a local checkout) is an explicit choice of source: it replaces ranges.
+        merged[dep.key] = dep if base is None or dep.url else _narrowed(base, dep, templates)
     return tuple(merged.values())
 
 
-def _narrowed(template: Dependency, user: Dependency) -> Dependency:
-    if user.marker:
+def _narrowed(base: Dependency, user: Dependency, templates: set[str]) -> Dependency:
+    owner = "the template" if base.key in templates else "an earlier --dep"
+    if base.key in templates and user.marker:
         raise UsageError(
-            f"'{user}' would make the template's dependency '{template}' conditional",
-            hint=f"drop the marker; the template's code imports {template.name} everywhere",
+            f"'{user}' would make the template's dependency '{base}' conditional",
+            hint=f"drop the marker; the template's code imports {base.name} everywhere",
+        )
+    if user.marker and base.marker and user.marker != base.marker:
+        raise UsageError(
+            f"'{user}' and '{base}' have different markers",
+            hint=f"give {user.name} once, with one marker",
         )
     try:
-        specifier = intersect(template.specifier, user.specifier)
+        specifier = intersect(base.specifier, user.specifier)
     except ValueError:
         raise UsageError(
-            f"'{user}' excludes every version the template allows ('{template}')",
-            hint=f"give a range that overlaps {template.specifier}, or leave {user.name} out",
+            f"'{user}' excludes every version {owner} allows ('{base}')",
+            hint=f"give a range that overlaps {base.specifier}, or leave {user.name} out",
         ) from None
-    extras = tuple(sorted({*template.extras, *user.extras}))
-    return replace(template, name=user.name, extras=extras, specifier=specifier)
+    extras = tuple(sorted({*base.extras, *user.extras}))
+    marker = user.marker or base.marker
+    return replace(base, name=user.name, extras=extras, specifier=specifier, marker=marker)
 
 
 def intersect(first: str, second: str) -> str:

@@ -14,8 +14,27 @@ class ExitCode(IntEnum):
     POST_STEP_FAILED = 3  # the project was written but `uv lock` or `git init` failed
     NOTHING_TO_RUN = 4  # validate found no project to check
     NOT_PROVEN = 5  # validate: nothing failed, but an essential step could not run
+    CONFLICTS = 6  # update: both the template and the project changed the same lines
     INTERNAL = 70  # a bug in scaffold (EX_SOFTWARE)
     INTERRUPTED = 130  # Ctrl-C; other signals give 128 + their number (SIGTERM 143, SIGHUP 129)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that would break a line or a terminal escaped (``\\x1e``):
+    messages quote what the user typed, and must stay one line."""
+    return "".join(ch if ch.isprintable() or ch == " " else _escaped(ch) for ch in text)
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """What the user typed, in quotes, shortened when long: for messages."""
+    if len(text) > limit:
+        text = f"{text[: limit - 20]}...{text[-10:]}"
+    return f"'{text}'"
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class ScaffoldError(Exception):
@@ -29,9 +48,10 @@ class ScaffoldError(Exception):
     def __init__(
         self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None
     ) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = one_line(hint) if hint is not None else None
         if exit_code is not None:
             self.exit_code = exit_code
 

@@ -58,14 +58,16 @@ class NewOptions:
 
 
 def template_name(options: NewOptions, preset: Preset) -> str:
-    return options.template or preset.template or DEFAULT_TEMPLATE
+    if options.template is not None:
+        return options.template
+    return preset.template or DEFAULT_TEMPLATE
 
 
 def build_spec(options: NewOptions, template: Template | None = None) -> ProjectSpec:
     """Validate every option and derive the frozen project spec, or raise :class:`UsageError`."""
     preset = options.preset or load_preset()
-    names = derive_names(options.name)
     template = template or load_template(template_name(options, preset))
+    names = derive_names(options.name, suffix=template.kind or "project")
     given = _given_answers(options, preset, template)
     asks = template.questions
     if options.deps and "dependencies" not in asks:
@@ -78,7 +80,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
         for d in [*preset.dependencies, *options.deps]
     ]
     deps = deplib.merge_dependencies(defaults, extra)
-    specs.check_not_shadowing(names, template.reserved_names, deps)
+    specs.check_not_shadowing(names, template.reserved_names, deps, template.kind or "project")
     systems.check_apt_names([*options.apt_build, *options.apt_runtime])
     system = systems.SystemPackages()
     if "apt_build" in asks or "apt_runtime" in asks:
@@ -100,7 +102,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     if spec.unbounded and not options.lock:
         shown = ", ".join(f"'{dep}'" for dep in spec.unbounded)
         raise UsageError(
-            f"{shown} has no version range and --no-lock leaves nothing to pick one from",
+            f"{shown} needs a lower and an upper bound: with --no-lock there is no lock to "
+            "take them from",
             hint="give a range such as 'requests>=2.32,<3', or drop --no-lock",
         )
     return spec
@@ -109,7 +112,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
 def _given_answers(options: NewOptions, preset: Preset, template: Template) -> dict[str, Any]:
     """What the user gave, highest precedence last: preset, data file, --data, options."""
     layers: list[tuple[str, Mapping[str, Any]]] = [
-        (f"preset {preset.path}", preset.answers()),
+        (f"preset {preset.path}", preset.answers(template.questions)),
         (str(options.data_file), load_data_file(options.data_file) if options.data_file else {}),
         ("--data", options.data),
     ]
@@ -196,7 +199,7 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
             hint="answer the template's own questions with --data",
         )
     source = external.parse_source(template_name(options, preset))
-    names = derive_names(options.name)
+    names = derive_names(options.name, suffix="project")
     target = (options.parent / names.dist).absolute()
     check_target(target)
     layers: list[tuple[str, Mapping[str, Any]]] = [
@@ -270,13 +273,14 @@ def _lock(
     if lock.status is not Status.OK:
         if probing:
             _apply(template, spec, staging)
-        return lock
+        return _as_seen(lock, spec, staging, target)
     locked = read_lock(staging / "uv.lock")
     if probing:
         for name in (spec.names.dist, canonical_name(spec.names.package)):
             if locked.named(name):
                 needs = sorted(locked.dependents(name) - {_PROBE.dist})
-                raise _shadows(spec, f"'{needs[0]}'" if needs else "a dependency")
+                user = f"'{needs[0]}'" if needs else "a dependency"
+                raise _shadows(spec, user, template.kind or "project")
     if not (spec.unbounded or probing):
         return lock
     bounded = spec.with_dependencies(
@@ -286,8 +290,10 @@ def _lock(
         for dep in spec.dependencies
     )
     _apply(template, bounded, staging)
-    second = uv_lock(staging, offline=True, shown_as=target)
+    second = _as_seen(uv_lock(staging, offline=True, shown_as=target), spec, staging, target)
     second.duration += lock.duration
+    if second.status is not Status.OK and probing:
+        (staging / "uv.lock").unlink(missing_ok=True)  # the first lock's, under the probe name
     added = [str(dep) for dep in bounded.dependencies if dep not in spec.dependencies]
     left = [str(dep) for dep in bounded.unbounded]
     if second.status is Status.OK:
@@ -313,9 +319,21 @@ def _apply(template: Template, spec: ProjectSpec, root: Path) -> None:
             replace_file(path, item.content)
 
 
-def _shadows(spec: ProjectSpec, user: str) -> UsageError:
+def _as_seen(result: StepResult, spec: ProjectSpec, staging: Path, target: Path) -> StepResult:
+    """uv's words about the staging folder and the probe name, about the project instead."""
+
+    def seen(text: str) -> str:
+        return text.replace(str(staging), str(target)).replace(_PROBE.dist, spec.names.dist)
+
+    result.detail = seen(result.detail)
+    if result.output_tail:
+        result.output_tail = seen(result.output_tail)
+    return result
+
+
+def _shadows(spec: ProjectSpec, user: str, suffix: str) -> UsageError:
     dist = spec.names.dist
     return UsageError(
         f"the project '{dist}' would shadow the package '{dist}' that {user} needs",
-        hint=f"try '{dist}-service'",
+        hint=f"try '{dist}-{suffix}'",
     )

@@ -77,7 +77,7 @@ def _refuse(message: str, suggestion: str | None = None, hint: str | None = None
     return UsageError(message, hint=hint)
 
 
-def derive_names(raw: str) -> Names:
+def derive_names(raw: str, suffix: str = "service") -> Names:
     """Derive the kebab-case and snake_case names from ``raw``, or raise :class:`UsageError`."""
     text = raw.strip()
     if not text:
@@ -111,13 +111,13 @@ def derive_names(raw: str) -> Names:
             hint="Python packages must start with a letter: put a word first",
         )
     if keyword.iskeyword(package):
-        raise _refuse(f"'{package}' is a Python keyword", f"{dist}-service")
+        raise _refuse(f"'{package}' is a Python keyword", f"{dist}-{suffix}")
     if package in _RESERVED:
-        raise _refuse(f"'{package}' is the name of a folder in every project", f"{dist}-service")
+        raise _refuse(f"'{package}' is the name of a folder in every project", f"{dist}-{suffix}")
     if package in _STDLIB:
         raise _refuse(
             f"the package '{package}' would shadow the standard-library module '{package}'",
-            f"{dist}-service",
+            f"{dist}-{suffix}",
         )
     if dist != text:
         notices.append(f"using '{dist}' for the repository and '{package}' for the package")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,11 @@ class Preset:
     system_packages: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
-    def answers(self) -> dict[str, Any]:
-        """The preset's answers to template questions (below the data file and the options)."""
+    def answers(self, asked: Collection[str] | None = None) -> dict[str, Any]:
+        """The preset's answers to the template's questions ``asked`` (below the data file and
+        the options). Its named keys are team-wide defaults, left out for a template that does
+        not ask them (a library has no base image); its ``[data]`` is always given. ``None``:
+        questions not known yet (a team's copier template), every named key."""
         named = {
             "python_version": self.python,
             "author": self.author,
@@ -54,7 +58,8 @@ class Preset:
             "python_image": self.python_image,
             "uv_image": self.uv_image,
         }
-        return {**{k: v for k, v in named.items() if v is not None}, **self.data}
+        given = {k: v for k, v in named.items() if v is not None and (asked is None or k in asked)}
+        return {**given, **self.data}
 
 
 def preset_path(explicit: Path | None) -> Path | None:

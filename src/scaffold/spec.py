@@ -14,7 +14,7 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.deps import Dependency
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, quoted
 from scaffold.naming import Names
 from scaffold.system import SystemPackages
 
@@ -98,7 +98,7 @@ def default_python() -> str:
 def check_python(version: str) -> str:
     if version not in SUPPORTED_PYTHONS:
         raise UsageError(
-            f"unsupported Python version '{version}'",
+            f"unsupported Python version {quoted(version)}",
             hint=f"choose one of {', '.join(SUPPORTED_PYTHONS)}",
         )
     return version
@@ -140,18 +140,20 @@ def check_author(text: str) -> str:
     return check_text("author", text, MAX_AUTHOR)
 
 
-def check_not_shadowing(names: Names, reserved: Iterable[str], deps: Iterable[Dependency]) -> None:
+def check_not_shadowing(
+    names: Names, reserved: Iterable[str], deps: Iterable[Dependency], suffix: str = "service"
+) -> None:
     """Refuse a name the template's dependencies (``reserved``, normalized) or a direct
     dependency already use: the project's package would shadow theirs, or uv could not lock."""
     if names.dist in reserved:
         raise UsageError(
             f"the package '{names.package}' would shadow '{names.dist}', which the template's "
             "dependencies install",
-            hint=f"try '{names.dist}-service'",
+            hint=f"try '{names.dist}-{suffix}'",
         )
     for dep in deps:
         if dep.key == names.dist:
             raise UsageError(
                 f"the project '{names.dist}' cannot be named like its dependency '{dep.name}'",
-                hint=f"try '{names.dist}-service'",
+                hint=f"try '{names.dist}-{suffix}'",
             )

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.deps import Dependency, canonical_name
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, quoted
 
-_APT_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+_APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}")  # Debian policy, and a sane length
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,23 @@ class SystemMapping:
 
     @classmethod
     def from_toml(cls, data: Mapping[str, Any], source: str) -> SystemMapping:
-        try:
-            compilers = tuple(data.get("compilers", {}).get("build", ()))
-            projects = {
-                canonical_name(name): (
-                    tuple(entry.get("build", ())),
-                    tuple(entry.get("runtime", ())),
-                    bool(entry.get("compiles", True)),
-                )
-                for name, entry in data.get("projects", {}).items()
-            }
-        except (AttributeError, TypeError):
-            raise UsageError(f"{source}: expected [compilers] and [projects.NAME] tables") from None
-        for build, runtime, _ in projects.values():
-            check_apt_names([*build, *runtime], source)
-        check_apt_names(compilers, source)
+        """Read the mapping file's tables; a wrong type is one error naming the file and key."""
+        compilers = _names(
+            _table(data, "compilers", source).get("build", []), "compilers.build", source
+        )
+        projects = {}
+        for name, entry in _table(data, "projects", source).items():
+            where = f"projects.{name}"
+            if not isinstance(entry, dict):
+                raise UsageError(f"{source}: {where} must be a table")
+            compiles = entry.get("compiles", True)
+            if not isinstance(compiles, bool):
+                raise UsageError(f"{source}: {where}.compiles must be true or false")
+            projects[canonical_name(name)] = (
+                _names(entry.get("build", []), f"{where}.build", source),
+                _names(entry.get("runtime", []), f"{where}.runtime", source),
+                compiles,
+            )
         return cls(compilers, projects)
 
     def merged(self, other: SystemMapping) -> SystemMapping:
@@ -73,14 +75,29 @@ class SystemMapping:
         return SystemPackages(_unique(build), _unique(runtime))
 
 
+def _table(data: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{source}: {key} must be a table ([{key}])")
+    return value
+
+
+def _names(value: object, where: str, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{source}: {where} must be an array of Debian package names")
+    check_apt_names(value, source)
+    return tuple(value)
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
 def check_apt_names(names: Iterable[str], source: str = "--apt-build/--apt-runtime") -> None:
     for name in names:
-        if not isinstance(name, str) or not _APT_NAME.match(name):
-            raise UsageError(f"{source}: '{name}' is not a valid Debian package name")
+        if not isinstance(name, str) or not _APT_NAME.fullmatch(name):
+            shown = quoted(name) if isinstance(name, str) else repr(name)
+            raise UsageError(f"{source}: {shown} is not a valid Debian package name")
 
 
 def load_system_mapping(extra_file: Path | None = None) -> SystemMapping:
@@ -91,7 +108,10 @@ def load_system_mapping(extra_file: Path | None = None) -> SystemMapping:
         try:
             data = tomllib.loads(extra_file.read_text("utf-8"))
         except OSError as exc:
-            raise UsageError(f"cannot read {extra_file}: {exc.strerror}") from None
+            shown = str(extra_file) if len(str(extra_file)) <= 200 else "the --system-packages file"
+            raise UsageError(f"cannot read {shown}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{extra_file} is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{extra_file} is not valid TOML: {exc}") from None
         mapping = mapping.merged(SystemMapping.from_toml(data, str(extra_file)))

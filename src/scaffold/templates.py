@@ -14,7 +14,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from scaffold.errors import ExitCode, UsageError
+from scaffold.errors import ExitCode, UsageError, quoted
 
 TEMPLATES_SUFFIX = ".jinja"
 CONFIG_FILES = ("copier.yml", "copier.yaml")
@@ -146,11 +146,18 @@ def available() -> list[str]:
 
 
 def load_template(name: str) -> Template:
-    root = templates_root() / name
-    config = next((root / cfg for cfg in CONFIG_FILES if (root / cfg).is_file()), None)
-    if config is None:
+    # A name, never a path: "../x" must not reach a folder outside the shipped templates.
+    plain = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name) is not None
+    return load_template_at(templates_root() / name if plain else None, name)
+
+
+def load_template_at(root: Traversable | None, name: str) -> Template:
+    """The template in ``root`` (a built-in, or one an older scaffold shipped)."""
+    configs = [root / cfg for cfg in CONFIG_FILES] if root is not None else []
+    config = next((cfg for cfg in configs if cfg.is_file()), None)
+    if config is None or root is None:
         choices = ", ".join(available()) or "none installed"
-        raise UsageError(f"unknown template '{name}'", hint=f"choose one of: {choices}")
+        raise UsageError(f"unknown template {quoted(name)}", hint=f"choose one of: {choices}")
     import yaml  # noqa: PLC0415 - only the commands that render pay for it
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it

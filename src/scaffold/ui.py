@@ -10,7 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.text import Text
@@ -18,6 +18,9 @@ from rich.text import Text
 from scaffold.errors import ExitCode
 from scaffold.report import NewReport, SkipReason, Status, StepResult, ValidationReport, Verdict
 from scaffold.templates import Template
+
+if TYPE_CHECKING:
+    from scaffold.lifecycle import CheckReport, UpdateReport
 
 _STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
 _MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "-"}
@@ -260,3 +263,60 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
         values = [str(v) for v in (choices.values() if isinstance(choices, dict) else choices)]
         return Prompt.ask(label, choices=values, default=str(default), console=console)
     return Prompt.ask(label, default=str(default) if default is not None else None, console=console)
+
+
+def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: bool) -> int:
+    code = int(report.exit_code)
+    if json_output:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        return code
+    if quiet:
+        return code
+    from rich.table import Table  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=True)
+    for project in report.projects:
+        for file in project.drifted:
+            console.print(f"[bold]{_escape(project.path)}[/]: {file.path} {file.state}")
+            for reason in file.reasons:
+                console.print(f"  {_escape(reason)}")
+            if diff and file.diff:
+                console.print(Text(file.diff, style="dim"))
+        for file in project.updates:
+            console.print(
+                f"[bold]{_escape(project.path)}[/]: {project.latest} {file.state} {file.path}"
+            )
+    table = Table(title="check", title_justify="left", show_edge=False)
+    for column in ("project", "status", "template", "detail"):
+        table.add_column(column, overflow="fold")
+    styles = {"in_step": "green", "drifted": "bold red", "error": "bold red"}
+    for project in report.projects:
+        status = Text(project.status.replace("_", " "), style=styles.get(project.status, ""))
+        table.add_row(project.path, status, project.at, Text(project.message))
+    console.print(table)
+    return code
+
+
+def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
+    code = int(report.exit_code)
+    if json_output:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        return code
+    if quiet:
+        return code
+    console = Console(highlight=False, soft_wrap=True)
+    verb = "would update" if report.dry_run else "updated"
+    console.print(f"[bold]{_escape(report.path)}[/]: template {report.old} -> {report.new}")
+    for file in report.files:
+        console.print(f"  {verb} {file.path} ({file.state})")
+        if report.dry_run and file.diff:
+            console.print(Text(file.diff, style="dim"))
+    if not report.files:
+        console.print("  nothing to change")
+    for conflict in report.conflicts:
+        console.print(f"[bold red]conflict[/] {_escape(conflict)}")
+    if report.conflicts:
+        console.print("resolve the conflicts marked in those files, then commit")
+    if report.locked is False:
+        console.print("[bold red]uv lock failed[/]: run 'uv lock' in the project")
+    return code

@@ -32,6 +32,20 @@ _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 def check_target(target: Path) -> None:
     """Refuse a target that exists and is not an empty folder, or whose parent is a file."""
+    try:
+        _check_target(target)
+    except OSError as exc:  # a name too long, a folder that cannot be read...
+        raise UsageError(
+            f"cannot use {_shortened(target)}: {exc.strerror}", hint="choose another --path"
+        ) from None
+
+
+def _shortened(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-60:]}"
+
+
+def _check_target(target: Path) -> None:
     for parent in (target.parent, *target.parent.parents):
         if parent.exists():
             if not parent.is_dir():
@@ -62,7 +76,7 @@ def staged(target: Path) -> Iterator[Path]:
         base.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=base))
     except OSError as exc:
-        raise UsageError(f"cannot create {target}: {exc.strerror}") from None
+        raise UsageError(f"cannot create {_shortened(target)}: {exc.strerror}") from None
     try:
         yield staging
         if into_existing:
@@ -75,11 +89,26 @@ def staged(target: Path) -> Iterator[Path]:
             staging.chmod(0o777 & ~umask)
             staging.rename(target)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        _remove(staging)
+        raise UsageError(f"cannot write {_shortened(target)}: {exc.strerror}") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait until the block is done (a second Ctrl-C included)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove(staging: Path) -> None:
+    with _signals_held():
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _move_entries(staging: Path, target: Path) -> None:
@@ -90,19 +119,17 @@ def _move_entries(staging: Path, target: Path) -> None:
         if clash.exists() or clash.is_symlink():
             raise FileExistsError(errno.EEXIST, "appeared while scaffold was writing", str(clash))
     moved: list[Path] = []
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-    try:
-        for entry in entries:
-            destination = target / entry.name
-            entry.rename(destination)
-            moved.append(destination)
-    except BaseException:
-        for destination in reversed(moved):
-            with contextlib.suppress(OSError):
-                destination.rename(staging / destination.name)
-        raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    with _signals_held():
+        try:
+            for entry in entries:
+                destination = target / entry.name
+                entry.rename(destination)
+                moved.append(destination)
+        except BaseException:
+            for destination in reversed(moved):
+                with contextlib.suppress(OSError):
+                    destination.rename(staging / destination.name)
+            raise
 
 
 def write_files(plan: RenderPlan, root: Path) -> None:

@@ -625,3 +625,31 @@ def ready() -> dict[str, str]:
     # The services are down again: no container of validate's compose project is left.
     names = docker.command("ps", "-a", "--format", "{{.Names}}").output.split()
     assert not [name for name in names if name.startswith("scaffoldvalidate")], names
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])
+def test_any_interrupt_at_any_moment_leaves_nothing_behind(
+    docker: Docker, env: dict[str, str], copy: Path, tmp_path: Path, signum: int, delay: float
+) -> None:
+    """Signals sent at moments spread over a whole validation (sync, tests, build, imports,
+    run): scaffold exits 128 + signal, and no container or throw-away image of its remains."""
+    log = tmp_path / "validate.log"
+    argv = [sys.executable, "-m", "scaffold", "validate", str(copy), "--shared-cache"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        time.sleep(delay)
+        if proc.poll() is not None:
+            pytest.fail(f"validate ended before {delay} s:\n{log.read_text()}")
+        proc.send_signal(signum)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 128 + signum, log.read_text()
+    assert "interrupted" in log.read_text()
+    assert leftovers(docker) == [], log.read_text()

@@ -27,6 +27,7 @@ is "not proven", never "passed". Nothing here prints: callers get events and a
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -79,10 +80,10 @@ class ValidateOptions:
         unknown = sorted((self.skip | self.only) - set(STEPS))
         if unknown:
             raise UsageError(f"unknown step '{unknown[0]}'", hint=f"steps are: {', '.join(STEPS)}")
-        if self.timeout <= 0 or self.health_timeout <= 0:
-            raise UsageError("--timeout must be positive")
-        if self.grace <= 0:
-            raise UsageError("--grace must be positive")
+        if not (math.isfinite(self.timeout) and self.timeout > 0 and self.health_timeout > 0):
+            raise UsageError("--timeout must be a positive number of seconds")
+        if not (math.isfinite(self.grace) and self.grace > 0):
+            raise UsageError("--grace must be a positive number of seconds")
         if self.port is not None and not 0 < self.port < 65536:
             raise UsageError(f"--port {self.port} is not a TCP port")
         if self.health_path is not None and not self.health_path.startswith("/"):

@@ -777,13 +777,14 @@ def _check_healthcheck(
 
 
 def _check_user(docker: Docker, name: str, image: Image, result: StepResult) -> StepResult:
-    uid = None
-    if result.data.get("running"):
+    # A numeric USER is the uid the container runs as; a name is asked of the container.
+    user = str(image.config.get("User") or "").split(":")[0]
+    uid = user if user.isdigit() else None
+    if uid is None and result.data.get("running"):
         done = docker.exec(name, "id", "-u")
         uid = done.output.strip() if done.ok else None
     if uid is None:
-        user = str(image.config.get("User") or "").split(":")[0]
-        uid = "0" if user in ("", "0", "root") else user
+        uid = "0" if user in ("", "root") else user
     result.data["uid"] = uid
     if uid == "0":
         result.status, result.exit_code = Status.FAILED, 1
@@ -809,6 +810,12 @@ def _check_stop(docker: Docker, name: str, settings: RunSettings, result: StepRe
         else:
             result.notes.append(message)
         return result
+    if code not in ("0", "143"):
+        message = f"the container exited with code {code} on SIGTERM (a clean stop exits 0)"
+        if settings.kind == "worker":
+            result.status, result.exit_code, result.detail = Status.FAILED, _code(code), message
+            return result
+        result.notes.append(message)
     result.detail += f", stops on SIGTERM in {took:.1f} s"
     return result
 

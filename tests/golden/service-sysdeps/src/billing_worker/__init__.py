@@ -1,3 +1,6 @@
-"""The billing-worker service; pyproject.toml and README.md describe it."""
+"""The billing-worker service.
+
+pyproject.toml and README.md describe it.
+"""
 
 __version__ = "0.1.0"

@@ -1,4 +1,7 @@
-"""The HTTP application; serve it with ``uvicorn billing_worker.main:app``."""
+"""The HTTP application.
+
+Serve it with ``uvicorn billing_worker.main:app``.
+"""
 
 from fastapi import FastAPI
 

@@ -1,3 +1,6 @@
-"""The my-api service; pyproject.toml and README.md describe it."""
+"""The my-api service.
+
+pyproject.toml and README.md describe it.
+"""
 
 __version__ = "0.1.0"

@@ -1,4 +1,7 @@
-"""The HTTP application; serve it with ``uvicorn my_api.main:app``."""
+"""The HTTP application.
+
+Serve it with ``uvicorn my_api.main:app``.
+"""
 
 from fastapi import FastAPI
 

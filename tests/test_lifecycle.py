@@ -1,0 +1,316 @@
+"""scaffold check and scaffold update: a built-in template between two scaffold versions (wheels
+built here, served from a local folder, offline), and a team's copier template between git tags."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from copier import run_copy
+
+from scaffold import __version__, runner
+from scaffold.generate import NewOptions, new_project
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).parent.parent
+NEXT = "0.2.0"  # the "newer" scaffold the test builds and serves from a local folder
+GIT = shutil.which("git") or "git"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        [GIT, *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+# --- two scaffold versions, as wheels in a local folder ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This scaffold's wheel, and one at NEXT whose service template changed."""
+    out = tmp_path_factory.mktemp("wheels")
+    source = tmp_path_factory.mktemp("next") / "scaffold"
+    top_level = {".git", ".venv", "tests", "bench", ".ci"}
+    # symlinks=True: src/scaffold/templates stays a link to the copy's own templates/.
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=lambda folder, names: [n for n in names if Path(folder) == ROOT and n in top_level],
+    )
+    edit(source / "src" / "scaffold" / "__init__.py", f'"{__version__}"', f'"{NEXT}"')
+    edit(source / "pyproject.toml", f'version = "{__version__}"', f'version = "{NEXT}"')
+    service = source / "templates" / "service"
+    edit(service / "copier.yml", f'default: "{__version__}"', f'default: "{NEXT}"')
+    dockerfile = service / "Dockerfile.jinja"
+    edit(dockerfile, "HEALTHCHECK --interval=30s", "HEALTHCHECK --interval=20s")
+    edit(
+        dockerfile,
+        "WORKDIR /app\nUSER",
+        'WORKDIR /app\nLABEL org.opencontainers.image.vendor="acme"\nUSER',
+    )
+    (service / ".editorconfig").write_text("root = true\n\n[*]\nend_of_line = lf\n")
+    pyproject = service / "pyproject.toml.jinja"
+    edit(pyproject, "line-length = 100", "line-length = 110")
+    edit(service / "copier.yml", "    - fastapi>=0.115,<1", "    - fastapi>=0.116,<1")
+    for folder in (ROOT, source):
+        done = runner.run(
+            [runner.uv_binary(), "build", "--wheel", "--offline", "--out-dir", str(out)],
+            cwd=folder,
+            timeout=300,
+        )
+        assert done.ok, done.output
+    return out
+
+
+@pytest.fixture
+def uv_env(wheels: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {"UV_FIND_LINKS": str(wheels), "UV_OFFLINE": "1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    report = new_project(
+        NewOptions(name="my-api", parent=tmp_path, python="3.11", offline=True, lock=True)
+    )
+    assert report.post_steps_ok, [s.to_json() for s in report.steps]
+    path = Path(report.path)
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "scaffold new")
+    return path
+
+
+def user_edits(project: Path) -> None:
+    """What a team does to its service after `scaffold new`."""
+    main = project / "src" / "my_api" / "main.py"
+    main.write_text(
+        main.read_text() + '\n\n@app.get("/orders")\ndef orders() -> list[str]:\n    return []\n'
+    )
+    added = runner.run(
+        [runner.uv_binary(), "add", "--offline", "--no-sync", "anyio>=4,<5"],
+        cwd=project,
+        timeout=300,
+    )
+    assert added.ok, added.output
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.coverage.run]\nbranch = true\n")
+    edit(project / "Dockerfile", "HEALTHCHECK --interval=30s", "HEALTHCHECK --interval=15s")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "our edits")
+
+
+def test_check_reports_drift_with_a_diff(cli: Cli, project: Path) -> None:
+    assert cli("check", project).code == 0
+    user_edits(project)
+    result = cli("check", project, "--json")
+    assert result.code == 1, result
+    data = json.loads(result.stdout)["projects"][0]
+    assert data["status"] == "drifted"
+    drifted = {f["path"]: f for f in data["files"]}
+    assert set(drifted) == {"Dockerfile"}  # main.py is seeded; pyproject only gained our keys
+    assert "+HEALTHCHECK --interval=15s" in drifted["Dockerfile"]["diff"]
+    assert "pyproject.toml" in data["in_step"]
+
+
+def test_check_many_paths_and_a_stranger(cli: Cli, project: Path, tmp_path: Path) -> None:
+    stranger = tmp_path / "not-ours"
+    stranger.mkdir()
+    result = cli("check", project, stranger, "--json")
+    assert result.code == 1
+    statuses = [p["status"] for p in json.loads(result.stdout)["projects"]]
+    assert statuses == ["in_step", "error"]
+    table = cli("check", project, stranger)
+    assert "not a scaffold project" in table.stdout
+    assert "in step" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ("- not a mapping\n", "expected a mapping"),
+        ("project_name: x\n", "unknown answers file"),
+        ("template: service\nscaffold_version: [1]\n", "'scaffold_version' must be a version"),
+        ("template: [\n", "cannot be read"),
+    ],
+)
+def test_a_malformed_answers_file_names_file_and_key(
+    cli: Cli, tmp_path: Path, answers: str, message: str
+) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(answers)
+    result = cli("check", tmp_path, "--json")
+    assert result.code == 1
+    project = json.loads(result.stdout)["projects"][0]
+    assert project["status"] == "error"
+    assert message in project["message"]
+    assert ".copier-answers.yml" in project["message"] or "answers" in project["message"]
+
+
+def test_update_between_two_scaffold_versions_keeps_every_edit(
+    cli: Cli, project: Path, uv_env: dict[str, str]
+) -> None:
+    user_edits(project)
+    ours_before = {p: (project / p).read_text() for p in ("src/my_api/main.py", "Dockerfile")}
+
+    latest = cli("check", project, "--latest", "--json", env=uv_env)
+    updates = {f["path"]: f["state"] for f in json.loads(latest.stdout)["projects"][0]["updates"]}
+    assert updates[".editorconfig"] == "added"
+    assert updates["Dockerfile"] == "updated"
+
+    dry = cli("update", project, "--to", NEXT, "--dry-run", env=uv_env)
+    assert dry.code == 6, dry
+    assert git(project, "status", "--porcelain") == ""  # a dry run writes nothing
+
+    result = cli("update", project, "--to", NEXT, "--json", env=uv_env)
+    assert result.code == 6, result  # one conflict, marked in the Dockerfile
+    report = json.loads(result.stdout)
+    assert [c.split(":")[0] for c in report["conflicts"]] == ["Dockerfile"]
+
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "<<<<<<< project\nHEALTHCHECK --interval=15s" in dockerfile
+    assert "HEALTHCHECK --interval=20s" in dockerfile
+    assert 'LABEL org.opencontainers.image.vendor="acme"' in dockerfile  # applied cleanly
+    assert (project / ".editorconfig").is_file()
+    assert (project / "src/my_api/main.py").read_text() == ours_before["src/my_api/main.py"]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["ruff"]["line-length"] == 110
+    assert pyproject["tool"]["coverage"]["run"]["branch"] is True
+    deps = pyproject["project"]["dependencies"]
+    assert "fastapi>=0.116,<1" in deps
+    assert any(dep.startswith("anyio") for dep in deps)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["scaffold_version"] == NEXT
+    # No line of ours is lost: every line we had is still there, except the one in conflict,
+    # which is inside the markers.
+    for line in ours_before["Dockerfile"].splitlines():
+        assert line in dockerfile
+    changed = set(git(project, "diff", "--name-only").split())
+    assert changed == {".copier-answers.yml", "Dockerfile", "pyproject.toml", "uv.lock"}
+
+
+def test_the_same_update_twice_gives_the_same_result(
+    cli: Cli, project: Path, uv_env: dict[str, str], tmp_path: Path
+) -> None:
+    user_edits(project)
+    twin = tmp_path / "twin"
+    shutil.copytree(project, twin)
+    for folder in (project, twin):
+        assert cli("update", folder, "--to", NEXT, env=uv_env).code == 6
+    for rel in ("Dockerfile", "pyproject.toml", ".copier-answers.yml", ".editorconfig"):
+        assert (project / rel).read_bytes() == (twin / rel).read_bytes(), rel
+
+
+def test_an_update_to_the_recorded_version_changes_nothing(cli: Cli, project: Path) -> None:
+    user_edits(project)
+    result = cli("update", project, "--to", __version__, "--json")
+    assert result.code == 0, result
+    assert json.loads(result.stdout)["files"] == []
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_update_refuses_uncommitted_changes(cli: Cli, project: Path) -> None:
+    (project / "README.md").write_text("changed\n")
+    result = cli("update", project)
+    assert result.code == 2
+    assert "uncommitted changes" in result.stderr
+    assert cli("update", project, "--allow-dirty").code == 0
+
+
+# --- a team's copier template in git, between tags -----------------------------------------
+
+
+TEMPLATE_V1 = {
+    "copier.yml": "project_name:\n  type: str\n  default: svc\n",
+    "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+    "pyproject.toml.jinja": (
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["fastapi>=0.115,<1"]\n\n[tool.ruff]\nline-length = 100\n'
+    ),
+    "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nEXPOSE 8000\n",
+    "app.py": "print('hello')\n",
+}
+
+
+def make_template(root: Path) -> Path:
+    repo = root / "team-template"
+    repo.mkdir()
+    for rel, text in TEMPLATE_V1.items():
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v1")
+    git(repo, "tag", "v1")
+    edit(repo / "Dockerfile", "WORKDIR /app\n", "WORKDIR /srv\n")
+    (repo / "Makefile").write_text("test:\n\tuv run pytest\n")
+    edit(repo / "pyproject.toml.jinja", "line-length = 100", "line-length = 120")
+    edit(repo / "pyproject.toml.jinja", "fastapi>=0.115,<1", "fastapi>=0.120,<1")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v2")
+    git(repo, "tag", "v2")
+    return repo
+
+
+def test_a_copier_template_in_git_updates_across_tags(cli: Cli, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = tmp_path / "svc"
+    run_copy(
+        str(repo), project, data={"project_name": "svc"}, vcs_ref="v1", defaults=True, quiet=True
+    )
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v1"
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "from copier")
+    edit(project / "Dockerfile", "WORKDIR /app\n", "WORKDIR /opt/app\n")  # v2 changes it too
+    edit(
+        project / "pyproject.toml",
+        'dependencies = ["fastapi>=0.115,<1"]',
+        'dependencies = ["fastapi>=0.115,<1", "requests>=2.32,<3"]',
+    )
+    git(project, "commit", "-qam", "ours")
+
+    check = cli("check", project, "--latest", "--json")
+    data = json.loads(check.stdout)["projects"][0]
+    assert data["status"] == "drifted"
+    assert data["latest"] == "v2"
+
+    result = cli("update", project, "--json")
+    assert result.code == 6, result
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "<<<<<<< project\nWORKDIR /opt/app" in dockerfile
+    assert "WORKDIR /srv" in dockerfile
+    assert (project / "Makefile").is_file()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["ruff"]["line-length"] == 120
+    assert pyproject["project"]["dependencies"] == ["fastapi>=0.120,<1", "requests>=2.32,<3"]
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v2"
