@@ -384,7 +384,7 @@ def test_a_project_that_is_not_python_is_not_locked(cli: Cli, tmp_path: Path) ->
         ("file://{repo}@v9", "cannot fetch the template git+file://"),
         ("{repo}@no-such-tag", "at 'no-such-tag'"),
         ("file://{missing}", "cannot fetch the template"),
-        ("{missing}", "no template at"),
+        ("{missing}", "unknown template '"),
         ("{bad}", "cannot be rendered"),
     ],
 )

@@ -48,6 +48,7 @@ _BUILT_IN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|gh:|gl:)", re.IGNORECASE)
 _REQUIRED = re.compile(r'^Question "([^"]+)" is required$')
 _MAX_MISSING = 100
+_CHOICES = "give a built-in template's name (see 'scaffold templates'), a folder or a git URL[@REF]"
 
 
 def is_external(template: str) -> bool:
@@ -75,6 +76,8 @@ def parse_source(text: str, cwd: Path | None = None) -> Source:
     The ref is what follows the last ``@`` when it holds no ``/`` or ``:`` (so ``git@host:org/x``
     keeps its user, and a folder with an ``@`` in its name is still a folder when it exists).
     """
+    if not text.strip():
+        raise UsageError("--template is empty", hint=_CHOICES)
     base = cwd or Path.cwd()
     location, ref = text, None
     head, sep, tail = text.rpartition("@")
@@ -88,8 +91,8 @@ def parse_source(text: str, cwd: Path | None = None) -> Source:
         path = (base / Path(location).expanduser()).absolute()
         if not path.exists():
             raise UsageError(
-                f"no template at {location}",
-                hint="give a built-in template's name, a folder, or a git URL[@REF]",
+                f"unknown template '{location}': no built-in template, folder or git URL",
+                hint=_CHOICES,
             )
         location = str(path)
     return Source(location=location, ref=ref, shown=text)
