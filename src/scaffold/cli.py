@@ -178,9 +178,14 @@ def new(
         str | None,
         typer.Option(
             "--template",
-            help="A built-in template (see 'scaffold templates') [default: the preset's, service].",
+            help="A built-in template (see 'scaffold templates'), or a copier template: a folder "
+            "or a git URL[@REF] [default: the preset's, service].",
         ),
     ] = None,
+    trust: Annotated[
+        bool,
+        typer.Option("--trust", help="Let a copier template run its tasks and Jinja extensions."),
+    ] = False,
     python: Annotated[
         str | None,
         typer.Option("--python", help="Python version, e.g. 3.12 [default: the running one]."),
@@ -272,6 +277,7 @@ def new(
             lock=not no_lock,
             git=not no_git,
             offline=offline,
+            trust=trust,
         )
         validation = None
         if not no_validate and not no_lock:
@@ -290,13 +296,13 @@ def new(
             )
         out = ui.Output(json_output=json_output, quiet=quiet)
         report = new_project(options, on_step=out.new_step)
-        if validation is not None and report.post_steps_ok:
+        if validation is not None and report.post_steps_ok and report.python:
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out.new_created(report)
             with out.live_steps() as events:
                 report.validation = validate_project(Path(report.path), validation, events)
-        elif not no_validate and no_lock:
+        elif not no_validate and no_lock and report.python:
             report.notices.append("not validated: --no-lock leaves no lock to check")
         code = out.new_done(report)
         raise typer.Exit(code)

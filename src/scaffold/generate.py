@@ -16,6 +16,7 @@ from scaffold import system as systems
 from scaffold.answers import Ask, check_keys, check_known, coerce, load_data_file, resolve
 from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
+from scaffold.external import is_external
 from scaffold.lockfile import read_lock
 from scaffold.naming import Names, derive_names
 from scaffold.presets import Preset, load_preset
@@ -53,6 +54,7 @@ class NewOptions:
     data_file: Path | None = None
     preset: Preset | None = None  # None: --preset, $SCAFFOLD_PRESET or the config folder's
     ask: Ask | None = None  # a prompt for the template's questions, in a terminal
+    trust: bool = False  # a team's template may run its tasks and Jinja extensions
 
 
 def template_name(options: NewOptions, preset: Preset) -> str:
@@ -154,6 +156,8 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
     """
     preset = options.preset or load_preset()
     options = replace(options, preset=preset)
+    if is_external(template_name(options, preset)):
+        return _new_external(options, preset, on_step)
     template = load_template(template_name(options, preset))
     spec = build_spec(options, template)
     target = (options.parent / spec.names.dist).absolute()
@@ -174,6 +178,73 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
             if on_step:
                 on_step("lock")
             lock = _lock(template, spec, staging, target, options)
+            report.steps.append(lock)
+            if lock.status is Status.OK and "uv.lock" not in report.files:
+                report.files = sorted([*report.files, "uv.lock"])
+    if options.git:
+        if on_step:
+            on_step("git")
+        report.steps.append(git_init(target))
+    return report
+
+
+def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | None) -> NewReport:
+    """A team's own template (a folder or a git URL), rendered by copier: scaffold's naming
+    rules, its atomic write, ``uv lock`` where the result is a Python project, and ``git init``."""
+    from scaffold import external  # noqa: PLC0415
+
+    if options.deps or options.apt_build or options.apt_runtime or options.system_packages_file:
+        raise UsageError(
+            "--dep, --apt-build, --apt-runtime and --system-packages work with the built-in "
+            "templates only",
+            hint="answer the template's own questions with --data",
+        )
+    source = external.parse_source(template_name(options, preset))
+    names = derive_names(options.name, suffix="project")
+    target = (options.parent / names.dist).absolute()
+    check_target(target)
+    layers: list[tuple[str, Mapping[str, Any]]] = [
+        (str(options.data_file), load_data_file(options.data_file) if options.data_file else {}),
+        ("--data", options.data),
+    ]
+    offered: dict[str, Any] = dict(preset.answers())
+    for source_name, layer in [(f"preset {preset.path}", offered), *layers]:
+        check_keys(layer, source_name)
+    options_given = {
+        "python_version": options.python,
+        "description": options.description,
+        "author": options.author,
+    }
+    offered.update({key: value for key, value in options_given.items() if value is not None})
+    report = NewReport(
+        path=str(target),
+        name=names.dist,
+        package=names.package,
+        template=source.shown,
+        files=[],
+        notices=list(names.notices),
+    )
+    rendering = external.render_external(
+        source,
+        layers,
+        offered=offered,
+        computed={"project_name": names.dist, "package_name": names.package},
+        trust=options.trust,
+        interactive=options.ask is not None,
+    )
+    with rendering as rendered, staged(target) as staging:
+        rendered.copy_into(staging)
+        report.files = rendered.files
+        report.notices += rendered.notices
+        report.python = external.is_python_project(staging)
+        if not report.python:
+            report.notices.append(
+                "not a Python project (no pyproject.toml with [project]): not locked or validated"
+            )
+        elif options.lock:
+            if on_step:
+                on_step("lock")
+            lock = uv_lock(staging, offline=options.offline, shown_as=target)
             report.steps.append(lock)
             if lock.status is Status.OK and "uv.lock" not in report.files:
                 report.files = sorted([*report.files, "uv.lock"])

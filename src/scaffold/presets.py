@@ -46,10 +46,11 @@ class Preset:
     system_packages: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
-    def answers(self, asked: Collection[str]) -> dict[str, Any]:
+    def answers(self, asked: Collection[str] | None = None) -> dict[str, Any]:
         """The preset's answers to the template's questions ``asked`` (below the data file and
         the options). Its named keys are team-wide defaults, left out for a template that does
-        not ask them (a library has no base image); its ``[data]`` is always given."""
+        not ask them (a library has no base image); its ``[data]`` is always given. ``None``:
+        questions not known yet (a team's copier template), every named key."""
         named = {
             "python_version": self.python,
             "author": self.author,
@@ -57,7 +58,7 @@ class Preset:
             "python_image": self.python_image,
             "uv_image": self.uv_image,
         }
-        given = {k: v for k, v in named.items() if v is not None and k in asked}
+        given = {k: v for k, v in named.items() if v is not None and (asked is None or k in asked)}
         return {**given, **self.data}
 
 

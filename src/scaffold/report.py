@@ -100,6 +100,7 @@ class NewReport:
     steps: list[StepResult] = field(default_factory=list)
     validation: ValidationReport | None = None
     next_steps: list[str] = field(default_factory=list)  # the template's, with the answers
+    python: bool = True  # a Python project (pyproject.toml with [project]): locked, validated
 
     @property
     def post_steps_ok(self) -> bool:
@@ -114,6 +115,7 @@ class NewReport:
             "files": self.files,
             "notices": self.notices,
             "next_steps": self.next_steps,
+            "python": self.python,
             "steps": [step.to_json() for step in self.steps],
             "validation": self.validation.to_json() if self.validation else None,
         }

@@ -230,7 +230,8 @@ def _table(report: ValidationReport) -> Any:
 
 
 def _next_steps(report: NewReport) -> Text:
-    commands = [f"cd {report.path}", "uv sync", "uv run pytest", *report.next_steps]
+    python = ["uv sync", "uv run pytest"] if report.python else []
+    commands = [f"cd {report.path}", *python, *report.next_steps]
     text = Text("next:\n", style="bold")
     for command in commands:
         text.append(f"  {command}\n", style="cyan")
