@@ -89,7 +89,7 @@ def test_self_contained_wheels_need_no_system_packages(dep: str) -> None:
     [
         ("mysqlclient>=2.2,<3", "default-libmysqlclient-dev", "libmariadb3"),
         ("pycairo>=1.26,<2", "libcairo2-dev", "libcairo2"),
-        ("python-ldap>=3.4,<4", "libldap2-dev", "libldap-2.5-0"),
+        ("python-ldap>=3.4,<4", "libldap2-dev", "libldap2"),  # trixie, the default release
         ("Python_LDAP>=3.4,<4", "libsasl2-dev", "libsasl2-2"),
     ],
 )
