@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from scaffold import __version__
+
+# Imported before the signal handlers are installed: a handler that imported it could find it
+# half-initialised when a signal lands during that very import.
+from scaffold.errors import Interrupted
 from scaffold.steplist import STEPS
 
 if TYPE_CHECKING:
@@ -501,8 +505,6 @@ class _Signals:
             signal.signal(signum, self._handle)
 
     def _handle(self, signum: int, _frame: object) -> None:
-        from scaffold.errors import Interrupted  # noqa: PLC0415
-
         # One is enough: a second SIGTERM must not cut the cleanup the first one started.
         for other in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(other, signal.SIG_IGN)
