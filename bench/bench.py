@@ -184,7 +184,11 @@ def cookiecutter_template(rendered: Path, where: Path) -> int:
     for path in files:
         target = where / variables(str(Path("my-api") / path.relative_to(rendered)))
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(variables(path.read_text("utf-8")), "utf-8")
+        text = path.read_text("utf-8")
+        # GitHub's ${{ }} expressions (the workflows) are not cookiecutter's: keep such a file
+        # verbatim; its names are the fixed ones every run uses anyway.
+        body = "{% raw %}" + text + "{% endraw %}" if "${{" in text else variables(text)
+        target.write_text(body, "utf-8")
     (where / "cookiecutter.json").write_text(
         json.dumps({"project_name": "my-api", "package_name": "my_api"})
     )

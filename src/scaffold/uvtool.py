@@ -20,6 +20,7 @@ class Uv:
     offline: bool = False
     timeout: float = DEFAULT_TIMEOUT
     environment: Path | None = None  # the project environment, where not the project's .venv
+    tool_caches: Path | None = None  # mypy's and ruff's caches, where not in the project
 
     def run(self, *args: str, cwd: Path, timeout: float | None = None) -> Completed:
         argv = [runner.uv_binary(), *args]
@@ -28,6 +29,9 @@ class Uv:
         env = {"UV_NO_PROGRESS": "1"}
         if self.environment is not None:
             env["UV_PROJECT_ENVIRONMENT"] = str(self.environment)
+        if self.tool_caches is not None:
+            env["MYPY_CACHE_DIR"] = str(self.tool_caches / "mypy")
+            env["RUFF_CACHE_DIR"] = str(self.tool_caches / "ruff")
         return runner.run(argv, cwd=cwd, timeout=timeout or self.timeout, env=env)
 
     def python(self, *args: str, cwd: Path) -> Completed:

@@ -101,18 +101,28 @@ class ValidateOptions:
         return self.isolated if self.isolated is not None else bool(os.environ.get("CI"))
 
 
+def _cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "scaffold"
+
+
 def environment_for(project: Project) -> Path:
     """Where validation installs the project's environment: not its own ``.venv``, which would
     land in the Docker build context of a project that does not ignore it (and validation
     leaves the user's environment as it was). One per project, reused: a warm sync is quick."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     key = hashlib.sha256(str(project.lock_root.resolve()).encode()).hexdigest()[:16]
-    return Path(cache) / "scaffold" / "environments" / key
+    return _cache() / "environments" / key
 
 
 def plan(project: Project, options: ValidateOptions) -> list[Step]:
     """Every step for every package, in report order, with what is known before running."""
-    uv = Uv(offline=options.offline, timeout=options.timeout, environment=environment_for(project))
+    # mypy's and ruff's caches are shared by every project: mypy checks each cached module
+    # against its source (size, time, hash), so a new project reuses what fastapi cost before.
+    uv = Uv(
+        offline=options.offline,
+        timeout=options.timeout,
+        environment=environment_for(project),
+        tool_caches=_cache() / "tools",
+    )
     access = container.DockerAccess(options.docker)
     settings = BuildSettings.resolve(options.python_image, options.uv_image, options.ca_bundle)
     steps = [

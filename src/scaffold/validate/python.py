@@ -91,7 +91,8 @@ def tests_step(package: Package, uv: Uv) -> Outcome:
                 skip_reason=SkipReason.UNAVAILABLE,
             )
         )
-    done = uv.python("-m", "pytest", cwd=package.path)
+    # No .pytest_cache in the project: validation leaves it as it was.
+    done = uv.python("-m", "pytest", "-p", "no:cacheprovider", cwd=package.path)
     if done.returncode == 5:
         result = StepResult.from_completed("tests", done)
         result.status, result.detail = Status.SKIPPED, "pytest collected no tests"
