@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ def _to_nice_yaml(value: Any, indent: int = 4) -> str:
     return yaml.dump(value, indent=indent, allow_unicode=True, default_flow_style=False)
 
 
+@cache
 def environment() -> Any:
     from jinja2 import StrictUndefined  # noqa: PLC0415 - jinja2 only on the rendering path
     from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415
