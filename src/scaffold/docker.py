@@ -125,10 +125,15 @@ class Docker:
         for record in sorted(ids):
             self.command("builder", "prune", "--force", "--filter", f"id={record}", timeout=120)
 
-    def run_once(self, image: str, *command: str, timeout: float) -> Completed:
+    def run_once(
+        self, image: str, *command: str, name: str, options: tuple[str, ...] = (), timeout: float
+    ) -> Completed:
+        """``docker run --rm`` without a network, named so a cleanup can remove the container
+        when the client is stopped before it ends (``--rm`` needs the client to finish)."""
         return self.command(
-            "run", "--rm", "--label", f"{LABEL}=1", image, *command, timeout=timeout
-        )
+            "run", "--rm", "--name", name, "--network", "none", "--label", f"{LABEL}=1",
+            *options, image, *command, timeout=timeout,
+        )  # fmt: skip
 
     def host_port(self, container: str, port: int) -> int | None:
         done = self.command("port", container, f"{port}/tcp")

@@ -120,12 +120,9 @@ class Output:
             yield display.event
 
     def validation_done(self, report: ValidationReport) -> int:
-        code = int(report.exit_code)
-        if self.json:
-            sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-        elif not self.quiet:
+        if not _as_json(report.to_json(), self.json, self.quiet):
             self._summary(report)
-        return code
+        return int(report.exit_code)
 
     def _summary(self, report: ValidationReport) -> None:
         """A table in a terminal (where the live lines vanished); then the verdict and tails."""
@@ -265,12 +262,16 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
     return Prompt.ask(label, default=str(default) if default is not None else None, console=console)
 
 
+def _as_json(payload: dict[str, Any], json_output: bool, quiet: bool) -> bool:
+    """Print ``payload`` as JSON when asked; True when nothing else is to be shown."""
+    if json_output:
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    return json_output or quiet
+
+
 def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: bool) -> int:
     code = int(report.exit_code)
-    if json_output:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-        return code
-    if quiet:
+    if _as_json(report.to_json(), json_output, quiet):
         return code
     from rich.table import Table  # noqa: PLC0415
 
@@ -299,10 +300,7 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
 
 def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
     code = int(report.exit_code)
-    if json_output:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-        return code
-    if quiet:
+    if _as_json(report.to_json(), json_output, quiet):
         return code
     console = Console(highlight=False, soft_wrap=True)
     verb = "would update" if report.dry_run else "updated"

@@ -616,13 +616,20 @@ def ready() -> dict[str, str]:
     assert not [name for name in names if name.startswith("scaffoldvalidate")], names
 
 
+def labelled_containers(docker: Docker, name: str = "") -> list[str]:
+    args = ["ps", "--filter", "label=org.scaffold.validate", "--format", "{{.Names}}"]
+    names = docker.command(*args).output.split()
+    return [n for n in names if n.startswith(name)]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])
+@pytest.mark.parametrize("moment", ["0.3s", "1.0s", "a-container-runs", "the-service-runs"])
 def test_any_interrupt_at_any_moment_leaves_nothing_behind(
-    docker: Docker, env: dict[str, str], copy: Path, tmp_path: Path, signum: int, delay: float
+    docker: Docker, env: dict[str, str], copy: Path, tmp_path: Path, signum: int, moment: str
 ) -> None:
-    """Signals sent at moments spread over a whole validation (sync, tests, build, imports,
-    run): scaffold exits 128 + signal, and no container or throw-away image of its remains."""
+    """Signals sent at moments spread over a whole validation (sync and tests, the build, the
+    import check's container, the service's container): scaffold exits 128 + signal, and no
+    container or throw-away image of its remains."""
     log = tmp_path / "validate.log"
     argv = [sys.executable, "-m", "scaffold", "validate", str(copy), "--shared-cache"]
     with log.open("w") as out:
@@ -630,9 +637,16 @@ def test_any_interrupt_at_any_moment_leaves_nothing_behind(
             argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        time.sleep(delay)
+        if moment[0].isdigit():
+            time.sleep(float(moment[:-1]))
+        else:
+            prefix = f"scaffold-validate-{PROJECT}-" if moment == "the-service-runs" else ""
+            deadline = time.monotonic() + 120
+            while not labelled_containers(docker, prefix):
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
         if proc.poll() is not None:
-            pytest.fail(f"validate ended before {delay} s:\n{log.read_text()}")
+            pytest.fail(f"validate ended before the moment {moment}:\n{log.read_text()}")
         proc.send_signal(signum)
         code = proc.wait(timeout=60)
     finally:
@@ -642,3 +656,4 @@ def test_any_interrupt_at_any_moment_leaves_nothing_behind(
     assert code == 128 + signum, log.read_text()
     assert "interrupted" in log.read_text()
     assert leftovers(docker) == [], log.read_text()
+    assert labelled_containers(docker) == [], log.read_text()

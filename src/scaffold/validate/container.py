@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -452,7 +453,7 @@ def imports_step(
     }
     candidates = sorted(set().union(*by_version.values()))
     script = (resources.files("scaffold") / "data" / "import_probe.py").read_text("utf-8")
-    done, line = _probe(docker, image, script, json.dumps(candidates), timeout)
+    done, line = _probe(context, docker, image, script, json.dumps(candidates), timeout)
     if not line:
         detail = "no Python interpreter of the image could run the import check" + (
             f": {done.tail(1)}" if done.output.strip() else ""
@@ -524,15 +525,17 @@ def interpreters(config: dict[str, Any]) -> list[str]:
 
 
 def _probe(
-    docker: Docker, image: Image, script: str, names: str, timeout: float
+    context: Context, docker: Docker, image: Image, script: str, names: str, timeout: float
 ) -> tuple[Completed, str]:
     """Run the import probe with the first interpreter of the image that exists."""
     tried = interpreters(image.config)
     done = Completed((), 127, "", 0.0)
     for python in tried:
-        done = docker.command(
-            "run", "--rm", "--network", "none", "--label", "org.scaffold.validate=1",
-            "--entrypoint", python, image.tag, "-c", script, names, timeout=timeout,
+        name = throwaway_name("imports")
+        context.on_cleanup(partial(docker.remove_container, name))
+        done = docker.run_once(
+            image.tag, "-c", script, names,
+            name=name, options=("--entrypoint", python), timeout=timeout,
         )  # fmt: skip
         line = next((ln for ln in done.output.splitlines() if ln.startswith("SCAFFOLD-PROBE ")), "")
         if line:
@@ -587,7 +590,7 @@ def run_step(
         return unavailable("run", problem)
     image = context.get(Image)
     if settings.kind == "cli":
-        return Outcome(_check_cli(docker, image, settings))
+        return Outcome(_check_cli(context, docker, image, settings))
     port = settings.port or package.settings.port or _exposed_port(image.config)
     name = throwaway_name(package.name)
     # Registered before the start: an interrupt during `docker run` must not leave it behind.
@@ -729,12 +732,11 @@ def _suggest_paths(base: str) -> str:
     return f" (the service's OpenAPI lists {', '.join(paths[:3])})" if paths else ""
 
 
-def _check_cli(docker: Docker, image: Image, settings: RunSettings) -> StepResult:
+def _check_cli(context: Context, docker: Docker, image: Image, settings: RunSettings) -> StepResult:
     """A command-line image: ``docker run IMAGE --help`` exits 0 and says something."""
-    done = docker.command(
-        "run", "--rm", "--network", "none", "--label", "org.scaffold.validate=1",
-        image.tag, "--help", timeout=max(settings.grace * 6, 60),
-    )  # fmt: skip
+    name = throwaway_name("cli")
+    context.on_cleanup(lambda: docker.remove_container(name))
+    done = docker.run_once(image.tag, "--help", name=name, timeout=max(settings.grace * 6, 60))
     if not done.ok or not done.output.strip():
         detail = f"'docker run IMAGE --help' exited with {done.returncode}" + _last_line(
             done.output
