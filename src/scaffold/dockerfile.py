@@ -73,9 +73,6 @@ class Dockerfile:
         """The stage that installs the Python dependencies (uv sync, pip install), else the last."""
         return next((s for s in self.stages if s.installs_python_deps), self.final)
 
-    def mentions(self, text: str) -> bool:
-        return any(text in ins.args for stage in self.stages for ins in stage.instructions)
-
     def values(self, keyword: str) -> list[str]:
         return [ins.args for ins in self.final.instructions if ins.keyword == keyword]
 

@@ -64,10 +64,6 @@ class Source:
     ref: str | None  # a git tag, branch or commit; None: copier's choice (the latest tag)
     shown: str  # as the user wrote it
 
-    @property
-    def is_url(self) -> bool:
-        return bool(_URL.match(self.location))
-
 
 def parse_source(text: str, cwd: Path | None = None) -> Source:
     """``PATH``, ``PATH@REF``, ``URL`` or ``URL@REF`` (``file://``, ``https://``, ``git+...``,
