@@ -50,21 +50,25 @@ def compare_trees(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[
     return problems
 
 
+def assert_matches_golden(project: Path, case: str, request: pytest.FixtureRequest) -> None:
+    """Every path and byte of ``project`` against ``tests/golden/CASE``; with
+    ``--update-golden`` the golden tree is rewritten instead (and the test says so)."""
+    golden_dir = GOLDEN / case
+    if request.config.getoption("--update-golden"):
+        shutil.rmtree(golden_dir, ignore_errors=True)
+        shutil.copytree(project, golden_dir)
+        pytest.skip(f"rewrote {golden_dir}")
+    assert golden_dir.is_dir(), f"no golden tree for {case}: run with --update-golden"
+    problems = compare_trees(tree_bytes(golden_dir), tree_bytes(project))
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_rendered_tree_matches_golden(
     case: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    options = CASES[case]
-    report = new_project(replace(options, parent=tmp_path))
-    rendered = tree_bytes(Path(report.path))
-    golden_dir = GOLDEN / case
-    if request.config.getoption("--update-golden"):
-        shutil.rmtree(golden_dir, ignore_errors=True)
-        shutil.copytree(report.path, golden_dir)
-        pytest.skip(f"rewrote {golden_dir}")
-    assert golden_dir.is_dir(), f"no golden tree for {case}: run with --update-golden"
-    problems = compare_trees(tree_bytes(golden_dir), rendered)
-    assert not problems, "\n".join(problems)
+    report = new_project(replace(CASES[case], parent=tmp_path))
+    assert_matches_golden(Path(report.path), case, request)
 
 
 def test_the_comparison_sees_missing_extra_and_changed_files() -> None:

@@ -4,7 +4,6 @@ back to every answer, and the answers it refuses."""
 from __future__ import annotations
 
 import ast
-import shutil
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +20,8 @@ from scaffold.presets import load_preset
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.spec import ProjectSpec
 from scaffold.templates import load_template
-from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same, tree_bytes
-from tests.test_golden import compare_trees
+from tests.conftest import Cli, assert_copier_renders_the_same
+from tests.test_golden import assert_matches_golden
 
 TEMPLATE = load_template("lib")
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates" / "lib"
@@ -53,14 +52,7 @@ def test_rendered_tree_matches_golden(
     case: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     report = new_project(replace(CASES[case], parent=tmp_path))
-    golden_dir = GOLDEN / case
-    if request.config.getoption("--update-golden"):
-        shutil.rmtree(golden_dir, ignore_errors=True)
-        shutil.copytree(report.path, golden_dir)
-        pytest.skip(f"rewrote {golden_dir}")
-    assert golden_dir.is_dir(), f"no golden tree for {case}: run with --update-golden"
-    problems = compare_trees(tree_bytes(golden_dir), tree_bytes(Path(report.path)))
-    assert not problems, "\n".join(problems)
+    assert_matches_golden(Path(report.path), case, request)
 
 
 def test_a_library_has_no_container_files() -> None:

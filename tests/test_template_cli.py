@@ -4,7 +4,6 @@ that locks, passes its own tests and linters, and whose console script runs."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tomllib
 import zipfile
@@ -20,8 +19,8 @@ from scaffold import runner
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec, new_project
 from scaffold.render import ANSWERS_FILE
-from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same, tree_bytes
-from tests.test_golden import compare_trees
+from tests.conftest import Cli, assert_copier_renders_the_same
+from tests.test_golden import assert_matches_golden
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "cli"
 TOOLS = Path(sys.executable).parent  # hadolint and ruff from scaffold's dev dependencies
@@ -50,15 +49,7 @@ def dockerfile_instructions(text: str) -> dict[str, list[str]]:
 
 def test_rendered_tree_matches_golden(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Regenerate with ``uv run pytest tests/test_template_cli.py --update-golden``."""
-    project = rendered(tmp_path)
-    golden_dir = GOLDEN / "cli"
-    if request.config.getoption("--update-golden"):
-        shutil.rmtree(golden_dir, ignore_errors=True)
-        shutil.copytree(project, golden_dir)
-        pytest.skip(f"rewrote {golden_dir}")
-    assert golden_dir.is_dir(), "no golden tree for cli: run with --update-golden"
-    problems = compare_trees(tree_bytes(golden_dir), tree_bytes(project))
-    assert not problems, "\n".join(problems)
+    assert_matches_golden(rendered(tmp_path), "cli", request)
 
 
 def test_copier_copy_gives_the_same_files(tmp_path: Path) -> None:

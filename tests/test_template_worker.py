@@ -8,7 +8,6 @@ tests/docker/test_template_worker.py.
 from __future__ import annotations
 
 import re
-import shutil
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -23,9 +22,9 @@ from scaffold.generate import NewOptions, new_project
 from scaffold.spec import SUPPORTED_PYTHONS
 from scaffold.templates import available, load_template
 from scaffold.validate import ValidateOptions, validate_project
-from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same, tree_bytes
+from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same
 from tests.test_generated_files import HADOLINT
-from tests.test_golden import compare_trees
+from tests.test_golden import assert_matches_golden
 from tests.test_python_versions import _installed_names, uv
 
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates" / "worker"
@@ -47,15 +46,7 @@ def test_the_worker_template_is_listed(cli: Cli) -> None:
 
 
 def test_rendered_tree_matches_golden(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    project = rendered(tmp_path)
-    golden_dir = GOLDEN / "worker"
-    if request.config.getoption("--update-golden"):
-        shutil.rmtree(golden_dir, ignore_errors=True)
-        shutil.copytree(project, golden_dir)
-        pytest.skip(f"rewrote {golden_dir}")
-    assert golden_dir.is_dir(), "no golden tree for worker: run with --update-golden"
-    problems = compare_trees(tree_bytes(golden_dir), tree_bytes(project))
-    assert not problems, "\n".join(problems)
+    assert_matches_golden(rendered(tmp_path), "worker", request)
 
 
 def test_the_project_is_a_worker_with_no_port_and_no_runtime_dependency() -> None:
