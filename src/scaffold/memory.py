@@ -16,6 +16,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,10 @@ def read_memory(project: Path) -> Memory:
     return Memory(project, answers, template=template, version=version, extra=extra)
 
 
+@cache
 def builtin_template(name: str, version: str, *, offline: bool = False) -> Template:
-    """A built-in template as scaffold ``version`` shipped it."""
+    """A built-in template as scaffold ``version`` shipped it (once per process: an update
+    needs the old and the new one several times, and each older one is a uv call)."""
     if version == __version__:
         return load_template(name)
     uv = Uv(offline=offline, timeout=600)
