@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scaffold import runner
@@ -21,6 +21,14 @@ PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
 UV_IMAGE_ENV = "SCAFFOLD_UV_IMAGE"
 CA_SECRET_ID = "ca-bundle"  # noqa: S105 - the id of a BuildKit secret, not a secret
 LABEL = "org.scaffold.validate"
+# A Docker Engine fault (moby/moby#41595): the build cache still names a layer that the image
+# store has dropped, so every build whose steps all come from that cache fails to export, on any
+# project with the same files, until those steps are built again.
+LOST_LAYER = "layer does not exist"
+REBUILT_NOTE = (
+    "[scaffold] the engine's build cache referred to a layer it no longer has "
+    "(moby/moby#41595); built again without the cache"
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,11 @@ class Docker:
         build_args: Mapping[str, str] | None = None,
         no_cache: bool = False,
     ) -> Completed:
-        """``docker build`` with BuildKit; ``label`` marks a throw-away image of validate's."""
+        """``docker build`` with BuildKit; ``label`` marks a throw-away image of validate's.
+
+        A build that fails only because the engine lost a cached layer (:data:`LOST_LAYER`) is
+        built once more without the cache, within what is left of ``timeout``; its output then
+        starts with :data:`REBUILT_NOTE`."""
         args = ["build", "--progress=plain", "-t", tag]
         if label:
             args += ["--label", f"{LABEL}=1"]
@@ -94,7 +106,17 @@ class Docker:
             args += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
         if settings.ca_bundle:
             args += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
-        return self.command(*args, ".", timeout=timeout, cwd=context)
+        done = self.command(*args, ".", timeout=timeout, cwd=context)
+        if done.ok or no_cache or LOST_LAYER not in done.output or done.interrupted:
+            return done
+        again = self.command(
+            *args, "--no-cache", ".", timeout=max(timeout - done.duration, 1), cwd=context
+        )
+        return replace(
+            again,
+            output=f"{REBUILT_NOTE}\n{again.output}",
+            duration=done.duration + again.duration,
+        )
 
     def inspect(self, obj: str, fmt: str) -> str | None:
         done = self.command("inspect", "--format", fmt, obj)

@@ -23,7 +23,15 @@ from typing import Any
 
 from scaffold import runner
 from scaffold.compose import ComposeProject, Services, compose_command, read_compose, wait_ready
-from scaffold.docker import BuildSettings, Docker, build_tail, failing_step, throwaway_name
+from scaffold.docker import (
+    LOST_LAYER,
+    REBUILT_NOTE,
+    BuildSettings,
+    Docker,
+    build_tail,
+    failing_step,
+    throwaway_name,
+)
 from scaffold.dockerfile import parse_dockerfile
 from scaffold.lockfile import Lock, LockedPackage, read_lock
 from scaffold.report import SkipReason, Status, StepResult
@@ -359,6 +367,8 @@ def build_step(
     size_text = docker.inspect(tag, "{{.Size}}")
     size = int(size_text) if size_text and size_text.isdigit() else None
     how = "isolated cache, " if isolated else ""
+    if done.output.startswith(REBUILT_NOTE):
+        how = "rebuilt without the cache: the engine had lost a cached layer, "
     result = StepResult.from_completed("build", done, f"built {tag} ({how}{_mb(size)})")
     result.data.update({"image": tag, "image_size": size, "isolated": isolated})
     if keep:
@@ -375,6 +385,12 @@ def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> S
         return result
     step = failing_step(done.output)
     cause, fix = build_cause(done.output, mapping)
+    if LOST_LAYER in done.output:
+        cause = (
+            "the Docker Engine's build cache refers to a layer the engine no longer has "
+            "(moby/moby#41595), not a fault of the project"
+        )
+        fix = "docker builder prune, then validate again"
     if "buildx component is missing" in done.output:
         cause = (
             f"{docker.binary} cannot build with BuildKit (no buildx): install buildx, or choose "
