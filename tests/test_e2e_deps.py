@@ -75,6 +75,25 @@ def test_a_name_a_dependency_needs_is_refused_before_anything_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "dep", "distribution"),
+    [
+        ("yaml", "pyyaml", "pyyaml"),  # the module is not named like the distribution
+        ("attr", "attrs", "attrs"),  # attrs installs both attr and attrs
+        ("dateutil", "arrow", "python-dateutil"),  # through a dependency of the dependency
+    ],
+)
+def test_a_module_name_a_dependency_installs_is_refused_before_anything_is_written(
+    name: str, dep: str, distribution: str, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="would clash with the module") as caught:
+        new_project(NewOptions(name=name, parent=tmp_path, python="3.11", deps=(dep,)))
+    assert f"'{name}'" in caught.value.message
+    assert f"'{distribution}' installs" in caught.value.message
+    assert caught.value.hint == f"try '{name}-service'"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_users_range_for_a_template_dependency_is_narrowed_and_locks(tmp_path: Path) -> None:
     report = new_project(
         NewOptions(name="narrow-api", parent=tmp_path, python="3.11", deps=("FastAPI",), git=False)

@@ -320,3 +320,42 @@ def test_a_member_alone_gets_the_workspace_roots_dev_group(tmp_path: Path, prist
     assert locked.ok, locked.output
     alone = validate_project(member, ValidateOptions(skip=frozenset(NO_DOCKER[1::2])))
     assert alone.ok, [s.to_json() for s in alone.steps if s.status is not Status.OK]
+
+
+def test_a_module_of_the_project_that_a_dependency_installs_fails_sync(
+    cli: Cli, project: Path
+) -> None:
+    """uv installs both without a word; then one of the two cannot be imported."""
+    (project / "src" / "anyio").mkdir()
+    (project / "src" / "anyio" / "__init__.py").write_text("")
+
+    result = cli("validate", project, "--json", *NO_DOCKER)
+
+    assert result.code == 1, result
+    steps = steps_of(result.stdout)
+    assert steps["sync"]["status"] == "failed"
+    assert steps["sync"]["detail"] == (
+        "the project's module 'anyio' is also installed by its dependency 'anyio': "
+        "one of them cannot be imported (rename the package)"
+    )
+    assert steps["tests"]["status"] == "skipped"
+
+
+def test_a_flat_project_we_did_not_make_named_like_a_dependency_s_module_fails_sync(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "yaml"
+    (project / "yaml").mkdir(parents=True)
+    (project / "yaml" / "__init__.py").write_text("")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "yaml"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["pyyaml>=6,<7"]\n\n[tool.uv]\npackage = false\n'
+    )
+    done = runner.run([runner.uv_binary(), "lock"], cwd=project, timeout=300)
+    assert done.ok, done.output
+
+    report = validate_project(project, ValidateOptions(only=frozenset({"lock", "sync"})))
+
+    sync = next(step for step in report.steps if step.name == "sync")
+    assert sync.status is Status.FAILED
+    assert "module 'yaml' is also installed by its dependency 'pyyaml'" in sync.detail

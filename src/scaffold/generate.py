@@ -5,6 +5,7 @@ Nothing here prints; :func:`new_project` returns a :class:`~scaffold.report.NewR
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,14 +18,16 @@ from scaffold.answers import Ask, check_keys, check_known, coerce, load_data_fil
 from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
 from scaffold.external import is_external
+from scaffold.installed import clashes
 from scaffold.lockfile import read_lock
 from scaffold.naming import Names, derive_names
 from scaffold.presets import Preset, load_preset
 from scaffold.render import render
 from scaffold.report import NewReport, Status, StepResult
 from scaffold.spec import ProjectSpec
-from scaffold.steps import git_init, uv_lock
+from scaffold.steps import LOCK_TIMEOUT, git_init, uv_lock
 from scaffold.templates import COMPUTED, Template, load_template
+from scaffold.uvtool import Uv
 from scaffold.write import check_target, replace_file, staged, write_files
 
 DEFAULT_TEMPLATE = "service"
@@ -282,6 +285,7 @@ def _lock(
                 needs = sorted(locked.dependents(name) - {_PROBE.dist})
                 user = f"'{needs[0]}'" if needs else "a dependency"
                 raise _shadows(spec, user, template.kind or "project")
+        _refuse_module_clash(spec, staging, options.offline, template.kind or "project")
     if not (spec.unbounded or probing):
         return lock
     bounded = spec.with_dependencies(
@@ -330,6 +334,25 @@ def _as_seen(result: StepResult, spec: ProjectSpec, staging: Path, target: Path)
     if result.output_tail:
         result.output_tail = seen(result.output_tail)
     return result
+
+
+def _refuse_module_clash(spec: ProjectSpec, staging: Path, offline: bool, suffix: str) -> None:
+    """Install the locked dependencies into a throw-away environment and refuse a package name
+    that one of them installs as a module under another distribution name (PyYAML's ``yaml``).
+    Where that install cannot run (offline, without the files cached), validation's sync finds
+    the same clash later."""
+    with tempfile.TemporaryDirectory(prefix="scaffold-modules-") as scratch:
+        uv = Uv(offline=offline, timeout=LOCK_TIMEOUT, environment=Path(scratch) / "env")
+        done = uv.run("sync", "--frozen", "--no-install-project", "--no-dev", cwd=staging)
+        env = Path(scratch) / "env"
+        found = clashes([spec.names.package], env, [_PROBE.dist]) if done.ok else []
+    if found:
+        dist = spec.names.dist
+        raise UsageError(
+            f"the package '{spec.names.package}' would clash with the module of that name that "
+            f"'{found[0].distribution}' installs",
+            hint=f"try '{dist}-{suffix}'",
+        )
 
 
 def _shadows(spec: ProjectSpec, user: str, suffix: str) -> UsageError:

@@ -3,6 +3,7 @@
 argv[1] is a JSON list of distribution names (the lock's runtime closure). For each, the
 installed distribution's metadata names its top-level modules, and each is imported. One JSON
 object goes to stdout. Standard library only: the image has nothing else to offer.
+:func:`top_level` also serves scaffold itself (:mod:`scaffold.installed`), on the host.
 """
 
 from __future__ import annotations
@@ -64,4 +65,5 @@ def main() -> None:
     sys.stdout.write("SCAFFOLD-PROBE " + json.dumps(report) + "\n")
 
 
-main()
+if __name__ == "__main__":
+    main()

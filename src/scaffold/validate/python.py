@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import tempfile
 import zipfile
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from scaffold import runner
 from scaffold.errors import ToolError
+from scaffold.installed import clashes, project_modules
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
 from scaffold.uvtool import Uv, cause_hint, uv_cause
@@ -73,9 +75,33 @@ def sync_step(project: Project, uv: Uv) -> Outcome:
     done = uv.run(*args, cwd=project.lock_root if in_workspace else project.root)
     if not done.ok:
         return failed("sync", done, uv_failure("uv sync --locked failed", done))
+    clash = _shadowed(project, uv)
+    if clash:
+        result = StepResult.from_completed("sync", done, clash)
+        result.status, result.exit_code = Status.FAILED, 1
+        return Outcome(result)
     return Outcome(
         StepResult.from_completed("sync", done, "installed the locked environment"), Environment()
     )
+
+
+def _shadowed(project: Project, uv: Uv) -> str:
+    """A module of the project's own that a dependency installs too: one of them cannot be
+    imported, however well the environment installed."""
+    chosen = uv.environment or os.environ.get("UV_PROJECT_ENVIRONMENT")
+    environment = project.lock_root / (chosen or ".venv")  # an absolute one stays as it is
+    own = [package.name for package in project.packages]
+    for package in project.packages:
+        if not package.is_project:
+            continue
+        found = clashes(project_modules(package.path, package.name), environment, own)
+        if found:
+            first = found[0]
+            return (
+                f"the project's module '{first.module}' is also installed by its dependency "
+                f"'{first.distribution}': one of them cannot be imported (rename the package)"
+            )
+    return ""
 
 
 # --- tests ----------------------------------------------------------------------------------
