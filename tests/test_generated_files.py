@@ -3,6 +3,7 @@ validate-pyproject for every pyproject.toml (golden trees and fresh renders)."""
 
 from __future__ import annotations
 
+import difflib
 import sys
 import tomllib
 from pathlib import Path
@@ -83,3 +84,32 @@ def test_golden_pyprojects_pass_validate_pyproject(tree: str) -> None:
 def test_generated_pyprojects_pass_validate_pyproject(case: str, tmp_path: Path) -> None:
     project = _generated(case, tmp_path)
     api.Validator()(tomllib.loads((project / "pyproject.toml").read_text()))
+
+
+def _shared_stages(dockerfile: Path) -> str:
+    """The images, the builder stage and the runtime stage up to its user: what every template
+    with a Dockerfile shares (what follows is the kind's own: port, health check, command)."""
+    text = dockerfile.read_text()
+    start = text.index("ARG PYTHON_IMAGE=")
+    end = text.index("USER 10001:10001\n") + len("USER 10001:10001\n")
+    return text[start:end]
+
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    sorted(
+        p.parent.name for p in TEMPLATES.glob("*/Dockerfile.jinja") if p.parent.name != "service"
+    ),
+)
+def test_every_template_shares_the_service_dockerfile_stages(kind: str) -> None:
+    """A fix to the builder or the runtime user in one template reaches them all."""
+    templates = TEMPLATES
+    ours = _shared_stages(templates / kind / "Dockerfile.jinja")
+    theirs = _shared_stages(templates / "service" / "Dockerfile.jinja")
+    diff = difflib.unified_diff(
+        theirs.splitlines(), ours.splitlines(), "service", kind, lineterm=""
+    )
+    assert ours == theirs, "\n".join(diff)
