@@ -486,3 +486,57 @@ def read_until(fd: int, needle: bytes, seen: bytes) -> bytes:
             break
         seen += chunk
     return seen
+
+
+def test_a_team_template_s_next_steps_are_shown_with_its_answers(cli: Cli, tmp_path: Path) -> None:
+    files = {
+        **BASIC,
+        "copier.yml": BASIC["copier.yml"]
+        + "_scaffold_next:\n  - make run OWNER={{ owner }}\n  - open {{ no_such_answer }}\n",
+    }
+    template = write_tree(tmp_path / "next-template", files)
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, "--json", *FAST)
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    assert report["next_steps"] == ["make run OWNER=nobody"]
+    assert any("next step 2" in note and "no_such_answer" in note for note in report["notices"])
+
+
+TEAM_PYTHON = {
+    "copier.yml": (
+        "project_name: {type: str}\npackage_name: {type: str}\n"
+        "_scaffold_next: ['uv run python -m {{ package_name }}']\n"
+    ),
+    ANSWERS_JINJA: ANSWERS_TEXT,
+    "pyproject.toml.jinja": (
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = []\n\n[dependency-groups]\ndev = ["pytest>=8,<10"]\n\n'
+        '[build-system]\nrequires = ["uv_build>=0.8,<0.11"]\nbuild-backend = "uv_build"\n'
+    ),
+    "src/{{ package_name }}/__init__.py": '"""The team\'s package."""\n',
+    "src/{{ package_name }}/__main__.py": 'print("hello")\n',
+    "tests/test_it.py.jinja": (
+        "import {{ package_name }}\n\n\ndef test_it() -> None:\n"
+        "    assert {{ package_name }}.__doc__\n"
+    ),
+}
+
+
+def test_a_python_project_from_a_team_template_is_locked_and_proven(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """The whole `new` of a team's template: copier's render, the lock, and a validation that
+    ran the project's own tests (no Dockerfile: nothing of Docker is essential)."""
+    template = git_template(tmp_path / "team-python", TEAM_PYTHON)
+    out = tmp_path / "out"
+    result = cli("new", "team-svc", "--path", out, "--template", template, "--no-git", "--json")
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    validation = report["validation"]
+    assert validation["verdict"] == "passed", validation
+    steps = {step["name"]: step for step in validation["steps"]}
+    assert steps["tests"]["status"] == "ok"
+    assert "1 passed" in steps["tests"]["detail"]
+    assert steps["build"]["skip_reason"] == "not_applicable"
+    assert report["next_steps"] == ["uv run python -m team_svc"]

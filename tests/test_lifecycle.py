@@ -314,3 +314,36 @@ def test_a_copier_template_in_git_updates_across_tags(cli: Cli, tmp_path: Path) 
     assert pyproject["project"]["dependencies"] == ["fastapi>=0.120,<1", "requests>=2.32,<3"]
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v2"
+
+
+def test_a_copier_template_says_which_files_it_owns_and_which_it_only_seeds(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A team's template declares, as the built-in ones do, what a project may change freely."""
+    repo = tmp_path / "team-template"
+    repo.mkdir()
+    (repo / "copier.yml").write_text(
+        "project_name:\n  type: str\n  default: svc\n"
+        "_scaffold_owned: [Dockerfile, '*.toml']\n_scaffold_seeded: [README.md]\n"
+    )
+    for rel in ("{{_copier_conf.answers_file}}.jinja", "Dockerfile", "app.py"):
+        (repo / rel).write_text(TEMPLATE_V1[rel])
+    (repo / "README.md").write_text("Write what the service does.\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v1")
+    git(repo, "tag", "v1")
+    project = tmp_path / "svc"
+    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+
+    (project / "README.md").write_text("The billing service.\n")  # seeded: the project's now
+    (project / "app.py").write_text("print('ours')\n")  # neither owned nor seeded: not checked
+    result = cli("check", project, "--json")
+    assert result.code == 0, result
+    assert json.loads(result.stdout)["projects"][0]["in_step"] == ["Dockerfile"]
+
+    edit(project / "Dockerfile", "EXPOSE 8000", "EXPOSE 9000")  # owned
+    result = cli("check", project, "--json")
+    assert result.code == 1, result
+    data = json.loads(result.stdout)["projects"][0]
+    assert [f["path"] for f in data["files"]] == ["Dockerfile"]

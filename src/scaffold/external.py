@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import UsageError
+from scaffold.templates import Template, copier_template
 
 if TYPE_CHECKING:
     from copier._main import Worker
@@ -103,6 +104,7 @@ class Rendered:
     answers: dict[str, Any]  # every answer, by question, as the second pass was given them
     answers_file: str
     commit: str | None
+    template: Template  # what it says of itself: its next steps, owned and seeded files
     notices: list[str] = field(default_factory=list)
 
     def copy_into(self, destination: Path) -> None:
@@ -159,7 +161,11 @@ def render_external(
             _write_answers_file(recorded, second, resolved, questions)
         where = f"{source.shown}" + (f" at {commit}" if commit else "")
         notices.insert(0, f"rendered the template {where} with copier")
-        yield Rendered(root, _listing(root), resolved, answers_file, commit, notices)
+        read = second.template
+        template = copier_template(
+            source.shown, read.local_abspath, read.questions_data, read.config_data
+        )
+        yield Rendered(root, _listing(root), resolved, answers_file, commit, template, notices)
 
 
 def is_python_project(root: Path) -> bool:

@@ -239,6 +239,9 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
         rendered.copy_into(staging)
         report.files = rendered.files
         report.notices += rendered.notices
+        report.next_steps = next_steps(
+            rendered.template, {**rendered.answers, "project_name": names.dist}, report.notices
+        )
         report.python = external.is_python_project(staging)
         if not report.python:
             report.notices.append(
@@ -308,11 +311,24 @@ def _lock(
     return second
 
 
-def next_steps(template: Template, answers: Mapping[str, Any]) -> list[str]:
+def next_steps(
+    template: Template, answers: Mapping[str, Any], notices: list[str] | None = None
+) -> list[str]:
+    """The template's next-step lines with the answers; a line that does not render (a team's
+    template naming an answer it does not have) is left out, with a notice."""
+    from jinja2 import TemplateError  # noqa: PLC0415
+
     from scaffold.render import environment  # noqa: PLC0415
 
     env = environment()
-    return [env.from_string(line).render(answers) for line in template.next_steps]
+    lines = []
+    for number, line in enumerate(template.next_steps, 1):
+        try:
+            lines.append(env.from_string(line).render(answers))
+        except TemplateError as exc:
+            if notices is not None:
+                notices.append(f"next step {number} of {template.name} left out: {exc}")
+    return lines
 
 
 def _apply(template: Template, spec: ProjectSpec, root: Path) -> None:

@@ -126,7 +126,8 @@ def render_memory(
         full = resolve(template, {}, kept)
         return Rendered(render_builtin(template, full), template.owned, template.seeded, at)
     ref = version or memory.commit
-    return Rendered(render_copier(str(memory.source), ref, given), (), (), ref or "")
+    files, template = render_copier(str(memory.source), ref, given)
+    return Rendered(files, template.owned, template.seeded, ref or "")
 
 
 def _excluded(memory: Memory) -> tuple[str, ...]:

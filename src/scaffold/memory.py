@@ -23,7 +23,7 @@ from typing import Any
 from scaffold import __version__, runner
 from scaffold.errors import NotAProjectError, ToolError, UsageError
 from scaffold.render import ANSWERS_FILE, render
-from scaffold.templates import Template, load_template, load_template_at
+from scaffold.templates import Template, copier_template, load_template, load_template_at
 from scaffold.uvtool import Uv, uv_cause
 
 _PRINT_TEMPLATES = (
@@ -135,25 +135,33 @@ def render_builtin(template: Template, answers: Mapping[str, Any]) -> dict[str, 
     return {item.path: item.content for item in render(template, answers).files}
 
 
-def render_copier(source: str, ref: str | None, answers: Mapping[str, Any]) -> dict[str, bytes]:
-    """A copier template rendered at ``ref`` with ``answers``, as path -> bytes."""
+def render_copier(
+    source: str, ref: str | None, answers: Mapping[str, Any]
+) -> tuple[dict[str, bytes], Template]:
+    """A copier template rendered at ``ref`` with ``answers``, as path -> bytes, and what the
+    template says of itself at that ref (its ``_scaffold_owned``, ``_scaffold_seeded``...)."""
     from copier import run_copy  # noqa: PLC0415 - only teams' own templates pay for copier
 
     with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
         out = Path(scratch) / "out"
         try:
-            run_copy(
+            worker = run_copy(
                 source, out, data=dict(answers), vcs_ref=ref, defaults=True, quiet=True,
                 overwrite=True, unsafe=False, skip_tasks=True,
             )  # fmt: skip
         except Exception as exc:  # copier's errors are many; each is the user's template's
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UsageError(f"cannot render {source}@{ref}: {first}") from None
-        return {
+        files = {
             path.relative_to(out).as_posix(): path.read_bytes()
             for path in sorted(out.rglob("*"))
             if path.is_file() and ".git" not in path.relative_to(out).parts
         }
+        read = worker.template
+        template = copier_template(
+            source, read.local_abspath, read.questions_data, read.config_data
+        )
+        return files, template
 
 
 def latest_tag(source: str) -> str | None:

@@ -151,6 +151,20 @@ def load_template(name: str) -> Template:
     return load_template_at(templates_root() / name if plain else None, name)
 
 
+def copier_template(
+    name: str, root: Traversable, questions: Mapping[str, Any], settings: Mapping[str, Any]
+) -> Template:
+    """What a team's copier template says of itself, from copier's reading of it (its
+    ``questions_data`` and ``config_data``: keys without their ``_``), as a built-in's
+    ``copier.yml`` is read. ``root``: copier's checkout; its files are copier's to render."""
+    return Template(
+        name=name,
+        root=root,
+        questions={key: dict(value) for key, value in questions.items()},
+        settings=dict(settings),
+    )
+
+
 def load_template_at(root: Traversable | None, name: str) -> Template:
     """The template in ``root`` (a built-in, or one an older scaffold shipped)."""
     configs = [root / cfg for cfg in CONFIG_FILES] if root is not None else []
