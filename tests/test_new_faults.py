@@ -136,6 +136,8 @@ def test_a_failed_second_lock_leaves_no_lock_made_under_the_probe_name(tmp_path:
     def fake_uv(argv: list[str], **kwargs: object) -> runner.Completed:
         cwd = kwargs["cwd"]
         assert isinstance(cwd, Path)
+        if argv[1] == "sync":  # the module-clash check's install: no answer, no refusal
+            return runner.Completed(tuple(argv), 2, "error: offline\n", 0.01)
         calls.append(tomllib.loads((cwd / "pyproject.toml").read_text())["project"]["name"])
         if len(calls) == 1:
             (cwd / "uv.lock").write_text(
