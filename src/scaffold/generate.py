@@ -18,7 +18,6 @@ from scaffold.answers import Ask, check_keys, check_known, coerce, load_data_fil
 from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
 from scaffold.external import is_external
-from scaffold.installed import clashes
 from scaffold.lockfile import read_lock
 from scaffold.naming import Names, derive_names
 from scaffold.presets import Preset, load_preset
@@ -357,6 +356,7 @@ def _refuse_module_clash(spec: ProjectSpec, staging: Path, offline: bool, suffix
     that one of them installs as a module under another distribution name (PyYAML's ``yaml``).
     Where that install cannot run (offline, without the files cached), validation's sync finds
     the same clash later."""
+    from scaffold.installed import clashes  # noqa: PLC0415 - importlib.metadata, only here
     with tempfile.TemporaryDirectory(prefix="scaffold-modules-") as scratch:
         uv = Uv(offline=offline, timeout=LOCK_TIMEOUT, environment=Path(scratch) / "env")
         done = uv.run("sync", "--frozen", "--no-install-project", "--no-dev", cwd=staging)

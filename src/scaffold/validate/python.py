@@ -13,7 +13,6 @@ from pathlib import Path
 
 from scaffold import runner
 from scaffold.errors import ToolError
-from scaffold.installed import clashes, project_modules
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
 from scaffold.uvtool import Uv, cause_hint, uv_cause
@@ -88,6 +87,8 @@ def sync_step(project: Project, uv: Uv) -> Outcome:
 def _shadowed(project: Project, uv: Uv) -> str:
     """A module of the project's own that a dependency installs too: one of them cannot be
     imported, however well the environment installed."""
+    from scaffold.installed import clashes, project_modules  # noqa: PLC0415 - importlib.metadata
+
     chosen = uv.environment or os.environ.get("UV_PROJECT_ENVIRONMENT")
     environment = project.lock_root / (chosen or ".venv")  # an absolute one stays as it is
     own = [package.name for package in project.packages]
