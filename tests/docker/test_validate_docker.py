@@ -40,6 +40,25 @@ PROJECT = "probe-api"  # the name validate puts in its throwaway container and i
 DOCKER_STEPS = ("--only", "build", "--only", "run", "--shared-cache")
 
 
+def remove_leftovers(docker: Docker, project: str) -> None:
+    for kind, name in (item.split(" ", 1) for item in leftovers(docker, project)):
+        if kind == "container":
+            image = docker.inspect(name, "{{.Image}}")
+            docker.remove_container(name)
+            # validate's `image rm --force` only untags an image a container still uses
+            if image and docker.inspect(image, "{{len .RepoTags}}") == "0":
+                docker.remove_image(image)
+        else:
+            docker.remove_image(name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_slate(docker: Docker) -> None:
+    """What a run killed before its cleanups left on a reused machine is not this run's."""
+    for project in (PROJECT, "my-api"):
+        remove_leftovers(docker, project)
+
+
 @pytest.fixture(scope="module")
 def healthy_project(
     docker: Docker,
@@ -72,15 +91,7 @@ def copy(docker: Docker, healthy_project: Path, tmp_path: Path) -> Iterator[Path
     target = tmp_path / PROJECT
     shutil.copytree(healthy_project, target)
     yield target
-    for kind, name in (item.split(" ", 1) for item in leftovers(docker)):
-        if kind == "container":
-            image = docker.inspect(name, "{{.Image}}")
-            docker.remove_container(name)
-            # validate's `image rm --force` only untags an image a container still uses
-            if image and docker.inspect(image, "{{len .RepoTags}}") == "0":
-                docker.remove_image(image)
-        else:
-            docker.remove_image(name)
+    remove_leftovers(docker, PROJECT)
 
 
 def edit_dockerfile(project: Path, old: str, new: str) -> None:
