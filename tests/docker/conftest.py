@@ -120,6 +120,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # --- the images ----------------------------------------------------------------------------
 
 
+def dangling(docker: Docker) -> set[str]:
+    done = docker.command("images", "--filter", "dangling=true", "--quiet", "--no-trunc")
+    return set(done.output.split()) if done.ok else set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_new_dangling_images(docker: Docker) -> Iterator[None]:
+    """An image whose tag a later build took (a rebuild after an edit) is left untagged;
+    those the session made go at its end, so a machine that runs the suite daily stays lean."""
+    before = dangling(docker)
+    yield
+    for image in sorted(dangling(docker) - before):
+        docker.remove_image(image)
+
+
 @pytest.fixture(scope="session")
 def made_images(docker: Docker) -> Iterator[list[str]]:
     """Every image tag the tests build; all removed at the end, whatever happened."""
