@@ -357,6 +357,7 @@ def _refuse_module_clash(spec: ProjectSpec, staging: Path, offline: bool, suffix
     Where that install cannot run (offline, without the files cached), validation's sync finds
     the same clash later."""
     from scaffold.installed import clashes  # noqa: PLC0415 - importlib.metadata, only here
+
     with tempfile.TemporaryDirectory(prefix="scaffold-modules-") as scratch:
         uv = Uv(offline=offline, timeout=LOCK_TIMEOUT, environment=Path(scratch) / "env")
         done = uv.run("sync", "--frozen", "--no-install-project", "--no-dev", cwd=staging)

@@ -49,19 +49,28 @@ def modules_of_dependencies(environment: Path, own: Iterable[str]) -> dict[str, 
 
 def project_modules(root: Path, dist: str) -> set[str]:
     """The top-level modules a project's own source makes: every package and module in
-    ``src/``, else the package or module named after the distribution."""
+    ``src/``, else the package or module named after the distribution. A namespace package
+    (no ``__init__.py``, or one that extends its ``__path__``) is shared by design."""
     src = root / "src"
     if src.is_dir():
         return {
             path.stem if path.suffix == ".py" else path.name
             for path in src.iterdir()
-            if (path.is_dir() and (path / "__init__.py").is_file())
+            if (path.is_dir() and _regular_package(path))
             or (path.suffix == ".py" and path.is_file())
         } - {"__init__", "conftest"}
     name = canonical(dist).replace("-", "_")
-    if (root / name / "__init__.py").is_file() or (root / f"{name}.py").is_file():
+    if _regular_package(root / name) or (root / f"{name}.py").is_file():
         return {name}
     return set()
+
+
+def _regular_package(folder: Path) -> bool:
+    init = folder / "__init__.py"
+    if not init.is_file():
+        return False
+    text = init.read_text("utf-8", errors="replace")
+    return "extend_path" not in text and "declare_namespace" not in text
 
 
 def clashes(modules: Iterable[str], environment: Path, own: Iterable[str]) -> list[Clash]:
