@@ -347,3 +347,29 @@ def test_a_copier_template_says_which_files_it_owns_and_which_it_only_seeds(
     assert result.code == 1, result
     data = json.loads(result.stdout)["projects"][0]
     assert [f["path"] for f in data["files"]] == ["Dockerfile"]
+
+
+@pytest.mark.parametrize("target", ["/etc/hostname", "../../../../../../etc/hostname"])
+def test_an_update_to_a_template_version_with_a_symlink_out_of_the_project_is_refused(
+    cli: Cli, tmp_path: Path, target: str
+) -> None:
+    """A template's later version must not carry a file of this machine into the project (and
+    from there into the pull request an update workflow opens)."""
+    repo = make_template(tmp_path)
+    project = tmp_path / "svc"
+    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "from copier")
+    (repo / "copier.yml").write_text(TEMPLATE_V1["copier.yml"] + "_preserve_symlinks: true\n")
+    (repo / "hostname").symlink_to(target)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v3")
+    git(repo, "tag", "v3")
+
+    result = cli("update", project, "--json")
+
+    assert result.code == 2, result
+    assert "outside the project" in result.stderr, result
+    assert not (project / "hostname").exists()
+    assert git(project, "status", "--porcelain") == ""

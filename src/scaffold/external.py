@@ -151,12 +151,12 @@ def render_external(
             }
             with _stdout_to_stderr():
                 second = _second_pass(source, root, resolved, trust=trust)
-        _check_tree(source, private, root)
+        check_tree(source.shown, private, root)
         answers_file = second.answers_relpath.as_posix()
         commit = second.template.commit
         recorded = root / answers_file
         if not recorded.resolve().is_relative_to(root.resolve()):  # `_answers_file: ../x`
-            raise _outside(source, answers_file)
+            raise _outside(source.shown, answers_file)
         if not recorded.exists():
             _write_answers_file(recorded, second, resolved, questions)
         where = f"{source.shown}" + (f" at {commit}" if commit else "")
@@ -273,16 +273,16 @@ def _check_known(
             )
 
 
-def _check_tree(source: Source, private: Path, root: Path) -> None:
+def check_tree(shown: str, private: Path, root: Path) -> None:
     """Everything copier wrote is inside ``root``: no other entry in the private folder, no
     symlink whose target leaves ``root``, nothing but files, folders and symlinks."""
     strays = sorted(entry.name for entry in private.iterdir() if entry != root)
     if strays:
-        raise _outside(source, strays[0])
+        raise _outside(shown, strays[0])
     if not root.exists() and not root.is_symlink():
         root.mkdir()  # a template with no files of its own: copier made no folder
     if not root.is_dir() or root.is_symlink():
-        raise UsageError(f"the template {source.shown} rendered no folder")
+        raise UsageError(f"the template {shown} rendered no folder")
     real_root = root.resolve()
     for folder, dirs, names in os.walk(root):
         for name in [*dirs, *names]:
@@ -292,15 +292,15 @@ def _check_tree(source: Source, private: Path, root: Path) -> None:
                 target = path.readlink()
                 resolved = (path.parent / target).resolve()
                 if target.is_absolute() or not resolved.is_relative_to(real_root):
-                    raise _outside(source, f"{rel} -> {target}")
+                    raise _outside(shown, f"{rel} -> {target}")
             elif not (path.is_dir() or path.is_file()):
-                raise UsageError(f"the template {source.shown} made {rel}, not a file or folder")
+                raise UsageError(f"the template {shown} made {rel}, not a file or folder")
 
 
-def _outside(source: Source, what: str) -> UsageError:
+def _outside(shown: str, what: str) -> UsageError:
     return UsageError(
-        f"the template {source.shown} would write outside the project: {what}",
-        hint="nothing was written; a template may only write inside the new project",
+        f"the template {shown} would write outside the project: {what}",
+        hint="nothing was written; a template may only write inside its project",
     )
 
 
@@ -351,7 +351,7 @@ def _error(source: Source, exc: Exception) -> UsageError:
             hint="read the template first; add --trust if you trust it",
         )
     if kind == "ForbiddenPathError":
-        return _outside(source, first)
+        return _outside(source.shown, first)
     ref = f" at '{source.ref}'" if source.ref else ""
     if kind == "ProcessExecutionError":  # git, run by copier
         stderr = str(getattr(exc, "stderr", "") or "")

@@ -142,6 +142,8 @@ def render_copier(
     template says of itself at that ref (its ``_scaffold_owned``, ``_scaffold_seeded``...)."""
     from copier import run_copy  # noqa: PLC0415 - only teams' own templates pay for copier
 
+    from scaffold.external import check_tree  # noqa: PLC0415 - with copier
+
     with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
         out = Path(scratch) / "out"
         try:
@@ -152,6 +154,8 @@ def render_copier(
         except Exception as exc:  # copier's errors are many; each is the user's template's
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UsageError(f"cannot render {source}@{ref}: {first}") from None
+        # A symlink out of the render would carry a file of this machine into the project.
+        check_tree(f"{source}@{ref}" if ref else source, Path(scratch), out)
         files = {
             path.relative_to(out).as_posix(): path.read_bytes()
             for path in sorted(out.rglob("*"))
