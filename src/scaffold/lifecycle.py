@@ -410,11 +410,10 @@ def _moved_defaults(recorded: list[Any], old: Any, new: Any) -> list[Any]:
 
 
 def _refuse_dirty(project: Path) -> None:
-    git = runner.git_binary()
-    if git is None or not (project / ".git").exists():
+    if not (project / ".git").exists():
         return
-    done = runner.run([git, "status", "--porcelain"], cwd=project, timeout=60)
-    if done.ok and done.output.strip():
+    done = runner.git("status", "--porcelain", cwd=project)
+    if done is not None and done.ok and done.output.strip():
         raise UsageError(
             f"{project} has uncommitted changes",
             hint="commit or stash them first, so the update is reviewable with git diff "

@@ -170,10 +170,9 @@ def render_copier(
 
 def latest_tag(source: str) -> str | None:
     """The newest version tag of a git template (None when it has none)."""
-    git = runner.git_binary()
-    if git is None:
+    done = runner.git("ls-remote", "--tags", source, timeout=120)
+    if done is None:
         raise UsageError("git is not installed: it is needed to find the template's tags")
-    done = runner.run([git, "ls-remote", "--tags", source], timeout=120)
     if not done.ok:
         raise UsageError(f"cannot list the tags of {source}: {done.tail(1)}")
     tags = {

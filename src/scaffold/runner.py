@@ -152,3 +152,9 @@ def docker_binary(explicit: str | None = None) -> str | None:
 
 def git_binary() -> str | None:
     return shutil.which("git")
+
+
+def git(*args: str, cwd: Path | None = None, timeout: float = 60) -> Completed | None:
+    """A git command (``git init``, ``status``, ``ls-remote``); None when git is not installed."""
+    binary = git_binary()
+    return None if binary is None else run([binary, *args], cwd=cwd, timeout=timeout)

@@ -52,22 +52,21 @@ def _lock_failure(output: str, offline: bool) -> str:
 
 
 def git_init(project: Path) -> StepResult:
-    git = runner.git_binary()
-    if git is None:
-        return StepResult(
-            "git",
-            Status.SKIPPED,
-            detail=f"git is not installed: run 'git init' in {project} once it is",
-        )
     existed = (project / ".git").exists()
     try:
-        done = runner.run([git, "init", "--quiet"], cwd=project, timeout=60)
+        done = runner.git("init", "--quiet", cwd=project)
     except ToolError as exc:
         _remove_partial_git(project, existed)
         return StepResult("git", Status.FAILED, detail=exc.message)
     except BaseException:
         _remove_partial_git(project, existed)
         raise
+    if done is None:
+        return StepResult(
+            "git",
+            Status.SKIPPED,
+            detail=f"git is not installed: run 'git init' in {project} once it is",
+        )
     result = StepResult.from_completed("git", done)
     if not done.ok:
         _remove_partial_git(project, existed)
