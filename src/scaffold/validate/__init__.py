@@ -40,7 +40,7 @@ from scaffold.errors import UsageError
 from scaffold.report import SkipReason, StepResult, ValidationReport
 from scaffold.steplist import STEP_HELP, STEPS
 from scaffold.uvtool import Uv
-from scaffold.validate import container, python
+from scaffold.validate import container, python, running
 from scaffold.validate.engine import Events, Step, run_steps, with_skip
 from scaffold.validate.project import Package, Project, load_project
 
@@ -138,7 +138,7 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
     services = Step(
         "services",
         partial(
-            container.services_step,
+            running.services_step,
             compose_file=project.compose_file or project.root,
             access=access,
             timeout=options.timeout,
@@ -200,7 +200,7 @@ def _package_steps(
     has_docker = package.dockerfile is not None
     mapping_file = options.system_packages_file
     release = container.release_for(package, settings.python_image)
-    run_settings = container.RunSettings(
+    run_settings = running.RunSettings(
         options.port if not target else None,
         options.health_path if not target else None,
         min(options.health_timeout, options.timeout),
@@ -257,7 +257,7 @@ def _package_steps(
         ),
         Step(
             "run",
-            partial(container.run_step, package=package, access=access, settings=run_settings),
+            partial(running.run_step, package=package, access=access, settings=run_settings),
             needs=(container.Image,),
             after=(Services,),
             target=target,

@@ -1,0 +1,369 @@
+"""The steps that run containers: the image's own command exercised (a service answering its
+health path, a worker stopping on SIGTERM, a command's --help), and the compose file's backing
+services brought up for the tests and the container.
+
+Every container started here is removed when validation ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scaffold.compose import ComposeProject, Services, compose_command, read_compose, wait_ready
+from scaffold.docker import (
+    Docker,
+    throwaway_name,
+)
+from scaffold.report import Status, StepResult
+from scaffold.validate.container import DockerAccess, Image, unavailable
+from scaffold.validate.engine import Context, Outcome
+from scaffold.validate.project import Package
+
+DEFAULT_HEALTH_PATH = "/health"
+STOP_GRACE = 10  # seconds docker stop waits for SIGTERM to end the container
+WRONG_PATH_WINDOW = 3.0  # a server that answers 404/405 this long will not start answering 200
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    port: int | None
+    health_path: str | None
+    health_timeout: float
+    grace: float
+    kind: str | None
+
+
+def run_step(
+    context: Context, package: Package, access: DockerAccess, settings: RunSettings
+) -> Outcome:
+    docker, problem = access.get()
+    if docker is None:  # pragma: no cover - build ran, so docker answered
+        return unavailable("run", problem)
+    image = context.get(Image)
+    if settings.kind == "cli":
+        return Outcome(_check_cli(context, docker, image, settings))
+    port = settings.port or package.settings.port or _exposed_port(image.config)
+    name = throwaway_name(package.name)
+    # Registered before the start: an interrupt during `docker run` must not leave it behind.
+    context.on_cleanup(lambda: docker.remove_container(name))
+    started = time.monotonic()
+    services = context.find(Services)
+    options: tuple[str, ...] = ()
+    if services is not None and package.dockerfile is not None:
+        options = ("--network", services.network, *services.compose.run_options(package.dockerfile))
+    done = docker.run_detached(image.tag, name, port, options=options)
+    if not done.ok:
+        return Outcome(StepResult.from_completed("run", done, "the container did not start"))
+    if port is not None:
+        result = _check_service(context, docker, name, port, package, image, settings, started)
+    else:
+        result = _check_process(context, docker, name, settings, started)
+    if result.status is Status.OK and result.data.get("running"):
+        result = _check_healthcheck(context, docker, name, image, settings, result)
+    if result.status is Status.OK:
+        result = _check_user(docker, name, image, result)
+    if result.status is Status.OK and result.data.get("running"):
+        result = _check_stop(docker, name, settings, result)
+    result.duration = time.monotonic() - started
+    return Outcome(result)
+
+
+def _exposed_port(config: dict[str, Any]) -> int | None:
+    ports = sorted(
+        int(key.split("/")[0])
+        for key in (config.get("ExposedPorts") or {})
+        if key.endswith("/tcp") and key.split("/")[0].isdigit()
+    )
+    return ports[0] if ports else None
+
+
+def _healthcheck_path(config: dict[str, Any]) -> str | None:
+    test = (config.get("Healthcheck") or {}).get("Test") or []
+    match = re.search(r"https?://[^/\s'\"]+(/[^\s'\")]*)", " ".join(test))
+    return match.group(1) if match else None
+
+
+def _exited(docker: Docker, name: str) -> tuple[bool, str]:
+    state = docker.inspect(name, "{{.State.Running}} {{.State.ExitCode}}") or "false ?"
+    return (not state.startswith("true"), state.split()[-1])
+
+
+def _check_service(
+    context: Context,
+    docker: Docker,
+    name: str,
+    port: int,
+    package: Package,
+    image: Image,
+    settings: RunSettings,
+    started: float,
+) -> StepResult:
+    path = (
+        settings.health_path
+        or package.settings.health_path
+        or _healthcheck_path(image.config)
+        or DEFAULT_HEALTH_PATH
+    )
+    host_port = docker.host_port(name, port)
+    if host_port is None:
+        stopped, code = _exited(docker, name)
+        detail = (
+            f"the container exited with code {code} before {path} answered"
+            if stopped
+            else f"the container does not publish port {port}"
+        )
+        return StepResult(
+            "run",
+            Status.FAILED,
+            detail=detail,
+            exit_code=_code(code),
+            output_tail=_tail(docker.logs(name)),
+        )
+    url = f"http://127.0.0.1:{host_port}{path}"
+    deadline = started + settings.health_timeout
+    last, first_answer = "no answer", None
+    while not context.cancelled:
+        stopped, code = _exited(docker, name)
+        if stopped:
+            return StepResult(
+                "run",
+                Status.FAILED,
+                detail=f"the container exited with code {code} before {path} answered",
+                exit_code=_code(code),
+                output_tail=_tail(docker.logs(name)),
+            )
+        status, body = _http_get(url)
+        if status == 200:
+            result = StepResult("run", Status.OK, detail=f"{path} answered 200")
+            result.data.update(
+                {"url_path": path, "port": port, "health_body": body, "running": True}
+            )
+            return result
+        now = time.monotonic()
+        if status is not None:
+            last = f"HTTP {status}"
+            first_answer = first_answer or now
+            if status in (404, 405) and now - first_answer > WRONG_PATH_WINDOW:
+                hint = _suggest_paths(f"http://127.0.0.1:{host_port}")
+                return StepResult(
+                    "run",
+                    Status.FAILED,
+                    exit_code=1,
+                    output_tail=_tail(docker.logs(name)),
+                    detail=f"the service answers on port {port} but GET {path} gives {status}: "
+                    f"give the right path with --health-path or [tool.scaffold] health-path{hint}",
+                )
+        else:
+            last = body
+        if now > deadline:
+            return StepResult(
+                "run",
+                Status.FAILED,
+                exit_code=1,
+                output_tail=_tail(docker.logs(name)),
+                detail=f"{path} did not answer 200 on port {port} within "
+                f"{settings.health_timeout:.0f} s (last: {last})",
+            )
+        context.sleep(0.2)
+    return StepResult("run", Status.FAILED, detail="stopped: validation was interrupted")
+
+
+def _suggest_paths(base: str) -> str:
+    status, body = _http_get(base + "/openapi.json", limit=200_000)
+    if status != 200:
+        return ""
+    try:
+        paths = [
+            p
+            for p in json.loads(body).get("paths", {})
+            if "health" in p.lower() or "ping" in p.lower()
+        ]
+    except (ValueError, AttributeError):
+        return ""
+    return f" (the service's OpenAPI lists {', '.join(paths[:3])})" if paths else ""
+
+
+def _check_cli(context: Context, docker: Docker, image: Image, settings: RunSettings) -> StepResult:
+    """A command-line image: ``docker run IMAGE --help`` exits 0 and says something."""
+    name = throwaway_name("cli")
+    context.on_cleanup(lambda: docker.remove_container(name))
+    done = docker.run_once(image.tag, "--help", name=name, timeout=max(settings.grace * 6, 60))
+    if not done.ok or not done.output.strip():
+        detail = f"'docker run IMAGE --help' exited with {done.returncode}" + _last_line(
+            done.output
+        )
+        result = StepResult.from_completed("run", done, detail)
+        if done.ok:  # exit 0 but silent
+            result.status, result.exit_code = Status.FAILED, 1
+            result.detail = "'docker run IMAGE --help' printed nothing"
+        return result
+    result = StepResult.from_completed("run", done, "'docker run IMAGE --help' exits 0")
+    result.data["help"] = done.tail(5)
+    return _check_user(docker, "", image, result)
+
+
+def _check_process(
+    context: Context, docker: Docker, name: str, settings: RunSettings, started: float
+) -> StepResult:
+    """No port: the image's own command must stay up (a server, a worker) or exit 0 (a command)."""
+    while time.monotonic() - started < settings.grace and not context.cancelled:
+        stopped, code = _exited(docker, name)
+        if stopped:
+            logs = _tail(docker.logs(name))
+            if code == "0":
+                result = StepResult("run", Status.OK, detail="the image's command exited 0")
+                result.data["running"] = False
+                return result
+            return StepResult(
+                "run",
+                Status.FAILED,
+                exit_code=_code(code),
+                output_tail=logs,
+                detail=f"the image's command exited with code {code}" + _last_line(logs),
+            )
+        context.sleep(0.25)
+    result = StepResult(
+        "run", Status.OK, detail=f"the image's command stayed up for {settings.grace:.0f} s"
+    )
+    result.data["running"] = True
+    return result
+
+
+def _check_healthcheck(
+    context: Context,
+    docker: Docker,
+    name: str,
+    image: Image,
+    settings: RunSettings,
+    result: StepResult,
+) -> StepResult:
+    test = (image.config.get("Healthcheck") or {}).get("Test") or []
+    if not test or test[0] == "NONE":
+        return result
+    argv = test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", " ".join(test[1:])]
+    deadline = time.monotonic() + min(settings.health_timeout, 30.0)
+    while True:
+        done = docker.exec(name, *argv)
+        if done.ok:
+            result.detail += ", HEALTHCHECK passes"
+            return result
+        if time.monotonic() > deadline or context.cancelled:
+            result.status, result.exit_code = Status.FAILED, done.returncode or 1
+            result.detail = (
+                f"the image's HEALTHCHECK fails: {done.tail(1) or f'exit {done.returncode}'}"
+            )
+            result.output_tail = done.tail()
+            return result
+        context.sleep(0.5)
+
+
+def _check_user(docker: Docker, name: str, image: Image, result: StepResult) -> StepResult:
+    # A numeric USER is the uid the container runs as; a name is asked of the container.
+    user = str(image.config.get("User") or "").split(":")[0]
+    uid = user if user.isdigit() else None
+    if uid is None and result.data.get("running"):
+        done = docker.exec(name, "id", "-u")
+        uid = done.output.strip() if done.ok else None
+    if uid is None:
+        uid = "0" if user in ("", "root") else user
+    result.data["uid"] = uid
+    if uid == "0":
+        result.status, result.exit_code = Status.FAILED, 1
+        result.detail = "the container runs as root (uid 0): add a USER to the final stage"
+        return result
+    result.detail += f", uid {uid}"
+    return result
+
+
+def _check_stop(docker: Docker, name: str, settings: RunSettings, result: StepResult) -> StepResult:
+    began = time.monotonic()
+    docker.stop(name, STOP_GRACE)
+    took = time.monotonic() - began
+    _, code = _exited(docker, name)
+    result.data["stop_seconds"] = round(took, 2)
+    if code == "137" or took >= STOP_GRACE:
+        message = (
+            f"docker stop had to kill it: SIGTERM did not end the container within {STOP_GRACE} s "
+            "(handle SIGTERM, or use an exec-form CMD so the process gets it)"
+        )
+        if settings.kind == "worker":
+            result.status, result.exit_code, result.detail = Status.FAILED, 137, message
+        else:
+            result.notes.append(message)
+        return result
+    if code not in ("0", "143"):
+        message = f"the container exited with code {code} on SIGTERM (a clean stop exits 0)"
+        if settings.kind == "worker":
+            result.status, result.exit_code, result.detail = Status.FAILED, _code(code), message
+            return result
+        result.notes.append(message)
+    result.detail += f", stops on SIGTERM in {took:.1f} s"
+    return result
+
+
+def _http_get(url: str, limit: int = 2048) -> tuple[int | None, str]:
+    # No proxy: the container is on this machine, whatever http_proxy says.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2) as response:
+            return int(response.status), response.read(limit).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))
+
+
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _last_line(logs: str) -> str:
+    lines = [ln.strip() for ln in logs.splitlines() if ln.strip()]
+    return f": {lines[-1]}" if lines else ""
+
+
+def _code(code: str) -> int:
+    return int(code) if code.lstrip("-").isdigit() and code != "0" else 1
+
+
+# --- services from the project's compose file ------------------------------------------------
+
+
+def services_step(
+    context: Context, compose_file: Path, access: DockerAccess, timeout: float
+) -> Outcome:
+    docker, problem = access.get()
+    if docker is None:
+        return unavailable("services", problem)
+    compose = read_compose(compose_file)
+    command = compose_command(docker.binary)
+    if command is None:
+        return unavailable(
+            "services", "no compose client (docker compose or docker-compose; or SCAFFOLD_COMPOSE)"
+        )
+    project = ComposeProject(command, compose, timeout)
+    # Registered before `up`: an interrupt while services start must not leave them running.
+    context.on_cleanup(project.down)
+    started = time.monotonic()
+    done = project.up(compose.backing)
+    if not done.ok:
+        detail = f"{' '.join(command)} up failed: {done.tail(1)}"
+        return Outcome(StepResult.from_completed("services", done, detail))
+    problem = wait_ready(project, docker.inspect, started + min(timeout, 120.0), context.sleep)
+    if problem:
+        result = StepResult("services", Status.FAILED, detail=problem, command=done.command)
+        result.exit_code = 1
+        return Outcome(result)
+    names = ", ".join(compose.backing)
+    result = StepResult.from_completed("services", done, f"{names} up from {compose_file.name}")
+    return Outcome(result, Services(project.network, compose))
