@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -540,3 +541,45 @@ def test_a_python_project_from_a_team_template_is_locked_and_proven(
     assert "1 passed" in steps["tests"]["detail"]
     assert steps["build"]["skip_reason"] == "not_applicable"
     assert report["next_steps"] == ["uv run python -m team_svc"]
+
+
+def test_a_team_template_s_open_dependencies_are_bounded_from_the_lock(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """As the built-in templates' are: a lower bound from the lock, an upper one at the next
+    breaking version; a bound the template gives is kept, and so are its comments."""
+    files = {
+        **TEAM_PYTHON,
+        "pyproject.toml.jinja": TEAM_PYTHON["pyproject.toml.jinja"].replace(
+            "dependencies = []",
+            'dependencies = [\n    "idna",  # the team\'s pick\n    "sniffio>=1.3",\n'
+            '    "anyio>=4,<5",\n]',
+        ),
+    }
+    template = git_template(tmp_path / "team-open", files)
+    out = tmp_path / "out"
+    result = cli(
+        "new", "team-svc", "--path", out, "--template", template, "--no-git", "--no-validate",
+        "--json",
+    )  # fmt: skip
+    assert result.code == 0, result
+    project = out / "team-svc"
+    text = (project / "pyproject.toml").read_text()
+    assert "# the team's pick" in text
+    deps = tomllib.loads(text)["project"]["dependencies"]
+    locked = {
+        pkg["name"]: pkg["version"]
+        for pkg in tomllib.loads((project / "uv.lock").read_text())["package"]
+    }
+    assert deps == [
+        f"idna>={locked['idna']},<{int(locked['idna'].split('.')[0]) + 1}",
+        f"sniffio>=1.3,<{int(locked['sniffio'].split('.')[0]) + 1}",
+        "anyio>=4,<5",
+    ]
+    (lock,) = [step for step in json.loads(result.stdout)["steps"] if step["name"] == "lock"]
+    assert lock["detail"].startswith("bounded idna>=")
+    done = subprocess.run(
+        [sys.executable, "-m", "uv", "lock", "--check", "--offline"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

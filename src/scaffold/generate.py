@@ -250,6 +250,8 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
             if on_step:
                 on_step("lock")
             lock = uv_lock(staging, offline=options.offline, shown_as=target)
+            if lock.status is Status.OK:
+                lock = _bound_rendered(staging, lock, target)
             report.steps.append(lock)
             if lock.status is Status.OK and "uv.lock" not in report.files:
                 report.files = sorted([*report.files, "uv.lock"])
@@ -258,6 +260,40 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
             on_step("git")
         report.steps.append(git_init(target))
     return report
+
+
+def _bound_rendered(staging: Path, lock: StepResult, target: Path) -> StepResult:
+    """A team template's open runtime dependencies get the bounds the built-in templates' get,
+    from the lock, in its ``pyproject.toml`` as it is (tomlkit keeps its layout and comments);
+    then a second, offline lock. Should that fail, the file and the first lock stay."""
+    import tomlkit  # noqa: PLC0415 - only for teams' templates
+
+    path = staging / "pyproject.toml"
+    original = path.read_text("utf-8")
+    document = tomlkit.parse(original)
+    project = document.get("project")
+    listed = project.get("dependencies") if isinstance(project, dict) else None
+    if not isinstance(listed, list):
+        return lock  # none, or dynamic: the build backend decides
+    locked = read_lock(staging / "uv.lock")
+    added = []
+    for index, item in enumerate(list(listed)):
+        dep = deplib.parse_dependency(str(item))
+        if not dep.bounded and locked.named(dep.key):
+            bounded = deplib.bound_to_locked(dep, locked.versions(dep.key))
+            listed[index] = str(bounded)
+            added.append(str(bounded))
+    if not added:
+        return lock
+    replace_file(path, tomlkit.dumps(document).encode("utf-8"))
+    second = uv_lock(staging, offline=True, shown_as=target)
+    if second.status is not Status.OK:
+        replace_file(path, original.encode("utf-8"))
+        lock.detail = "left the dependencies open: the lock with bounds failed: " + second.detail
+        return lock
+    second.duration += lock.duration
+    second.detail = "bounded " + ", ".join(added)
+    return second
 
 
 # The first lock of a project with the user's dependencies runs under this name, so that uv
