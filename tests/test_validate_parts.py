@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -210,13 +211,33 @@ def test_uv_errors_say_what_failed_and_why() -> None:
     assert "install that Python" in cause_hint(cause)
 
 
-def test_an_image_that_cannot_be_pulled_is_named() -> None:
-    output = (
-        "#3 [internal] load metadata for docker.io/library/python:3.13.1-slim-bookworm\n"
-        "#3 ERROR: failed to do request: Head ...: dial tcp: lookup registry-1.docker.io\n"
-        "failed to solve with frontend dockerfile.v0: failed to create LLB definition: "
-        "[internal] load metadata for docker.io/library/python:3.13.1-slim-bookworm: "
-        "failed to create LLB definition: failed to do request: Head ...\n"
-    )
+# What Docker Engine 20.10 printed here for a base image it could not pull (no registry).
+PULL_FAILED_20_10 = """#3 [internal] load metadata for ghcr.io/astral-sh/uv:python3.12-bookworm-slim
+#3 sha256:24a37aea7c018309da9cddcd9e11cc8fbef4e7f1c736c3324582b8bf5c0f7794
+#3 ERROR: failed to do request: Head "https://ghcr.io/v2/astral-sh/uv/manifests/python3.12-book\
+worm-slim": dial tcp: lookup ghcr.io on 10.255.255.53:53: no such host
+------
+ > [internal] load metadata for ghcr.io/astral-sh/uv:python3.12-bookworm-slim:
+------
+failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request\
+: Head "https://ghcr.io/v2/astral-sh/uv/manifests/python3.12-bookworm-slim": dial tcp: lookup ghcr\
+.io on 10.255.255.53:53: no such host
+"""
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        PULL_FAILED_20_10,
+        # BuildKit >= 0.11 says it in one line
+        "ERROR: failed to solve: ghcr.io/astral-sh/uv:python3.12-bookworm-slim: failed to "
+        "resolve source metadata for ghcr.io/astral-sh/uv:python3.12-bookworm-slim: failed to "
+        "do request: Head ...: no such host\n",
+    ],
+)
+def test_an_image_that_cannot_be_pulled_is_named(output: str) -> None:
     cause, _ = build_cause(output, load_system_mapping())
-    assert cause.startswith("cannot pull docker.io/library/python:3.13.1-slim-bookworm")
+    assert cause == (
+        "cannot pull ghcr.io/astral-sh/uv:python3.12-bookworm-slim (no registry reachable? "
+        "give --python-image/--uv-image or a mirror)"
+    )

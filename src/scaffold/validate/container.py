@@ -271,9 +271,13 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         ),
     ),
     (
-        re.compile(r"load metadata for (\S+?): failed to (?:create LLB definition|do request)"),
+        # Docker 20.10: "#3 [internal] load metadata for IMAGE" then "#3 ERROR: failed to do ..."
+        re.compile(
+            r"load metadata for (\S+?):? *\n(?:#\d+ sha256:\S+\n)*(?:#\d+ )?ERROR: failed to"
+            r"|load metadata for (\S+?): failed to (?:create LLB definition|do request)"
+        ),
         lambda m: (
-            f"cannot pull {m.group(1)} (no registry reachable? "
+            f"cannot pull {m.group(1) or m.group(2)} (no registry reachable? "
             "give --python-image/--uv-image or a mirror)"
         ),
     ),
@@ -395,9 +399,9 @@ def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> S
         if any(ln.startswith(("error:", "  Caused by:", "  cause:")) for ln in lines):
             cause = uv_cause("\n".join(ln for ln in lines if not ln.startswith("#")))
     where = re.match(r"\[[^\]]+\]", step)
-    detail = (
-        f"{cause} (in {where.group(0) if where else step})" if cause and step else cause or step
-    )
+    stage = where.group(0) if where else step
+    # "[internal]" is BuildKit's own work (loading the Dockerfile, pulling images): no stage
+    detail = f"{cause} (in {stage})" if cause and step and stage != "[internal]" else cause or step
     result = StepResult.from_completed("build", done, detail)
     result.output_tail = build_tail(done.output)
     if fix:
