@@ -684,3 +684,36 @@ def test_any_interrupt_at_any_moment_leaves_nothing_behind(
     assert "interrupted" in log.read_text()
     assert leftovers(docker) == [], log.read_text()
     assert labelled_containers(docker) == [], log.read_text()
+
+
+def test_a_compose_file_the_compose_client_cannot_read_says_so(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """The full-stack FastAPI template's compose file uses `depends_on: {x: {restart: true}}`,
+    which docker-compose 1.x (Debian's) refuses: the step says which client, and the way out."""
+    (copy / "compose.yaml").write_text(
+        "services:\n"
+        "  db:\n"
+        f"    image: {LOCAL_POSTGRES_IMAGE}\n"
+        "  api:\n"
+        "    build: .\n"
+        "    depends_on:\n"
+        "      db:\n"
+        "        condition: service_started\n"
+        "        restart: true\n"
+    )
+
+    code, payload = validate_json(cli, env, copy, "--only", "services")
+
+    services = steps_of(payload)["services"]
+    client = services["command"].split()[0]
+    if Path(client).name == "docker-compose":  # 1.x, as on these machines
+        assert code == 1, payload
+        assert "depends_on contains unsupported option: 'restart'" in services["detail"]
+        assert services["detail"].endswith(
+            "(this compose client may be too old for the file: try Docker Compose v2 with "
+            "SCAFFOLD_COMPOSE)"
+        )
+    else:  # Compose v2 reads it: the database comes up
+        assert code == 0, payload
+    assert leftovers(docker) == []

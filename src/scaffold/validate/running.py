@@ -358,6 +358,13 @@ def services_step(
     done = project.up(compose.backing)
     if not done.ok:
         detail = f"{' '.join(command)} up failed: {done.tail(1)}"
+        v1 = Path(command[0]).name == "docker-compose"
+        if v1 and "is invalid because" in done.output:
+            # docker-compose 1.x knows only the older file format (no depends_on.restart, ...)
+            detail += (
+                " (this compose client may be too old for the file: try Docker Compose v2 with "
+                "SCAFFOLD_COMPOSE)"
+            )
         return Outcome(StepResult.from_completed("services", done, detail))
     problem = wait_ready(project, docker.inspect, started + min(timeout, 120.0), context.sleep)
     if problem:
