@@ -125,7 +125,7 @@ def test_project_without_tests_or_docker_skips_with_reasons(cli: Cli, project: P
     assert steps["build"]["skip_reason"] == "not_applicable"
     assert steps["build"]["essential"] is False
     plain = cli("validate", project)
-    assert "not proven: tests could not run" in plain.stdout
+    assert "not proven: tests (the project has no tests)" in plain.stdout
     strict = cli("validate", project, "--json", "--strict")
     assert strict.code == 1
     assert steps_of(strict.stdout)["tests"]["status"] == "failed"
@@ -359,3 +359,22 @@ def test_a_flat_project_we_did_not_make_named_like_a_dependency_s_module_fails_s
     sync = next(step for step in report.steps if step.name == "sync")
     assert sync.status is Status.FAILED
     assert "module 'yaml' is also installed by its dependency 'pyyaml'" in sync.detail
+
+
+def test_tests_that_all_skip_prove_nothing(cli: Cli, project: Path) -> None:
+    """pytest exits 0 when every test is skipped: that is not a working project."""
+    for test in (project / "tests").glob("test_*.py"):
+        text = test.read_text().replace(
+            "\ndef test_", "\n@pytest.mark.skip(reason='later')\ndef test_"
+        )
+        test.write_text("import pytest\n" + text)
+
+    result = cli("validate", project, "--json", *NO_DOCKER)
+
+    assert result.code == 5, result
+    tests = steps_of(result.stdout)["tests"]
+    assert tests["status"] == "skipped"
+    assert tests["skip_reason"] == "unavailable"
+    assert tests["detail"].startswith("no test passed: 1 skipped")
+    plain = cli("validate", project, *NO_DOCKER)
+    assert "not proven: tests (no test passed: 1 skipped" in plain.stdout

@@ -147,8 +147,8 @@ def _verdict_line(report: ValidationReport) -> str:
         left = f" (left out by request: {', '.join(requested)})" if requested else ""
         return f"[green]passed: every step that matters for this project ran and passed[/]{left}"
     if report.verdict is Verdict.NOT_PROVEN:
-        missing = ", ".join(s.label for s in report.unproven)
-        return f"[bold yellow]not proven: {missing} could not run[/]"
+        missing = "; ".join(f"{s.label} ({s.detail})" for s in report.unproven)
+        return f"[bold yellow]not proven: {_escape(missing)}[/]"
     return f"[bold red]failed: {', '.join(s.label for s in report.failed)}[/]"
 
 

@@ -126,6 +126,12 @@ def tests_step(package: Package, uv: Uv) -> Outcome:
         result.skip_reason = SkipReason.UNAVAILABLE
         return Outcome(result)
     summary = pytest_summary(done.output)
+    if done.ok and summary and not re.search(r"\b[1-9]\d* passed", summary):
+        # Every test skipped, deselected or expected to fail: nothing was shown to work.
+        result = StepResult.from_completed("tests", done)
+        result.status, result.detail = Status.SKIPPED, f"no test passed: {summary}"
+        result.skip_reason = SkipReason.UNAVAILABLE
+        return Outcome(result)
     if done.ok:
         return Outcome(StepResult.from_completed("tests", done, summary))
     detail = not_installed(done, "pytest") or pytest_failure(done, summary)
