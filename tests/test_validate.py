@@ -378,3 +378,26 @@ def test_tests_that_all_skip_prove_nothing(cli: Cli, project: Path) -> None:
     assert tests["detail"].startswith("no test passed: 1 skipped")
     plain = cli("validate", project, *NO_DOCKER)
     assert "not proven: tests (no test passed: 1 skipped" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    ("skip", "status", "detail"), [(False, "ok", "1 passed"), (True, "skipped", "no test passed")]
+)
+def test_what_passed_is_counted_whatever_the_project_s_output_options(
+    cli: Cli, project: Path, skip: bool, status: str, detail: str
+) -> None:
+    """`-qq` hides pytest's summary line: the count comes from its JUnit report instead."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert text.count('addopts = ["-ra", "--strict-markers"]') == 1
+    pyproject.write_text(text.replace('addopts = ["-ra"', 'addopts = ["-qq"'))
+    if skip:
+        for test in (project / "tests").glob("test_*.py"):
+            text = test.read_text().replace("\ndef test_", "\n@pytest.mark.skip\ndef test_")
+            test.write_text("import pytest\n" + text)
+
+    result = cli("validate", project, "--json", *NO_DOCKER)
+
+    tests = steps_of(result.stdout)["tests"]
+    assert (tests["status"], tests["detail"]) == (status, detail), tests
+    assert result.code == (5 if skip else 0), result
