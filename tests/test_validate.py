@@ -401,3 +401,22 @@ def test_what_passed_is_counted_whatever_the_project_s_output_options(
     tests = steps_of(result.stdout)["tests"]
     assert (tests["status"], tests["detail"]) == (status, detail), tests
     assert result.code == (5 if skip else 0), result
+
+
+def test_a_poetry_project_without_a_project_table_is_named_with_the_way_to_uv(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """uv locks it as an empty root, so lock and sync would pass on nothing of what it needs."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "legacy"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.11"\nrequests = "^2.31"\n\n'
+        '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    (tmp_path / "uv.lock").write_text('version = 1\nrequires-python = ">=3.11"\n')
+
+    result = cli("validate", tmp_path)
+
+    assert result.code == 4, result
+    assert "described in [tool.poetry], which uv does not read" in result.stderr
+    assert "uvx migrate-to-uv" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

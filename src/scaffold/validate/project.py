@@ -123,6 +123,14 @@ def load_project(
             f"{path} has no pyproject.toml", hint="validate a uv project, e.g. one made by scaffold"
         )
     data = read_pyproject(path / "pyproject.toml")
+    tool = data.get("tool")
+    if "project" not in data and isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
+        # uv would lock it as an empty root and validate nothing of what it needs.
+        raise NotAProjectError(
+            f"{path / 'pyproject.toml'}: the project is described in [tool.poetry], which uv "
+            "does not read",
+            hint="convert it to a [project] table, e.g. with `uvx migrate-to-uv`, then `uv lock`",
+        )
     lock_root = _workspace_root(path) or path
     root = _package(path, "", data, lock_root, dockerfile, context)
     members = _members(path, data)
