@@ -420,3 +420,16 @@ def test_a_poetry_project_without_a_project_table_is_named_with_the_way_to_uv(
     assert "described in [tool.poetry], which uv does not read" in result.stderr
     assert "uvx migrate-to-uv" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_pyproject_with_tool_settings_only_is_not_taken_for_a_uv_project(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    (tmp_path / "requirements.txt").write_text("flask>=3,<4\n")
+
+    result = cli("validate", tmp_path)
+
+    assert result.code == 4, result
+    assert "has no [project] table" in result.stderr
+    assert "uv add -r requirements.txt" in result.stderr

@@ -123,14 +123,7 @@ def load_project(
             f"{path} has no pyproject.toml", hint="validate a uv project, e.g. one made by scaffold"
         )
     data = read_pyproject(path / "pyproject.toml")
-    tool = data.get("tool")
-    if "project" not in data and isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
-        # uv would lock it as an empty root and validate nothing of what it needs.
-        raise NotAProjectError(
-            f"{path / 'pyproject.toml'}: the project is described in [tool.poetry], which uv "
-            "does not read",
-            hint="convert it to a [project] table, e.g. with `uvx migrate-to-uv`, then `uv lock`",
-        )
+    _refuse_what_uv_does_not_read(path, data)
     lock_root = _workspace_root(path) or path
     root = _package(path, "", data, lock_root, dockerfile, context)
     members = _members(path, data)
@@ -151,6 +144,36 @@ def load_project(
         None,
     )
     return Project(path, lock_root, tuple(packages), bool(members), compose)
+
+
+def _refuse_what_uv_does_not_read(path: Path, data: Mapping[str, Any]) -> None:
+    """A pyproject.toml that declares nothing uv installs (tool settings only, or Poetry 1's
+    [tool.poetry]): uv would lock it as an empty root, and validation would prove nothing of
+    what the code needs. A virtual root (dependency groups, a workspace) is uv's own."""
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if (
+        "project" in data
+        or "dependency-groups" in data
+        or (isinstance(uv, dict) and ("workspace" in uv or "dev-dependencies" in uv))
+        or _workspace_root(path) is not None
+    ):
+        return
+    source = path / "pyproject.toml"
+    if isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
+        raise NotAProjectError(
+            f"{source}: the project is described in [tool.poetry], which uv does not read",
+            hint="convert it to a [project] table, e.g. with `uvx migrate-to-uv`, then `uv lock`",
+        )
+    requirements = sorted(p.name for p in path.glob("requirements*.txt"))
+    raise NotAProjectError(
+        f"{source} has no [project] table: nothing in it says what the code needs",
+        hint=(
+            f"`uv init --bare` then `uv add -r {requirements[0]}`"
+            if requirements
+            else "declare the project in a [project] table (`uv init --bare`)"
+        ),
+    )
 
 
 def _package(
