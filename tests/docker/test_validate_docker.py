@@ -217,6 +217,26 @@ def test_a_base_image_that_cannot_be_pulled_is_named_with_the_way_out(
 # --- c. the service never answers ------------------------------------------------------------
 
 
+def test_a_server_listening_on_loopback_only_fails_fast_with_the_cause(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """uvicorn's default host is 127.0.0.1: it answers inside the container, never on the
+    published port. The commonest way to ship an unreachable service."""
+    edit_dockerfile(copy, '"--host", "0.0.0.0", ', "")
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "60")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["detail"] == (
+        "/health answers inside the container but not on the published port 8000: the server "
+        "listens on 127.0.0.1 only; make it listen on 0.0.0.0 (uvicorn --host 0.0.0.0, "
+        "gunicorn --bind 0.0.0.0:8000)"
+    ), run
+    assert run["duration"] < 30, run  # it does not wait out the whole --timeout
+    assert leftovers(docker) == []
+
+
 def test_health_endpoint_that_never_answers_fails_run(
     docker: Docker, cli: Cli, env: dict[str, str], copy: Path
 ) -> None:

@@ -22,7 +22,7 @@ from scaffold.docker import (
     throwaway_name,
 )
 from scaffold.report import Status, StepResult
-from scaffold.validate.container import DockerAccess, Image, unavailable
+from scaffold.validate.container import DockerAccess, Image, interpreters, unavailable
 from scaffold.validate.engine import Context, Outcome
 from scaffold.validate.project import Package
 
@@ -132,6 +132,8 @@ def _check_service(
     url = f"http://127.0.0.1:{host_port}{path}"
     deadline = started + settings.health_timeout
     last, first_answer = "no answer", None
+    unreachable_since: float | None = None
+    looked_inside = 0.0
     while not context.cancelled:
         stopped, code = _exited(docker, name)
         if stopped:
@@ -150,32 +152,62 @@ def _check_service(
             )
             return result
         now = time.monotonic()
+        problem = ""
         if status is not None:
             last = f"HTTP {status}"
             first_answer = first_answer or now
             if status in (404, 405) and now - first_answer > WRONG_PATH_WINDOW:
                 hint = _suggest_paths(f"http://127.0.0.1:{host_port}")
-                return StepResult(
-                    "run",
-                    Status.FAILED,
-                    exit_code=1,
-                    output_tail=_tail(docker.logs(name)),
-                    detail=f"the service answers on port {port} but GET {path} gives {status}: "
-                    f"give the right path with --health-path or [tool.scaffold] health-path{hint}",
+                problem = (
+                    f"the service answers on port {port} but GET {path} gives {status}: give "
+                    f"the right path with --health-path or [tool.scaffold] health-path{hint}"
                 )
         else:
             last = body
-        if now > deadline:
+            unreachable_since = unreachable_since or now
+            # Nothing on the published port: a server bound to 127.0.0.1 answers only inside.
+            if now - unreachable_since > 1.0 and now - looked_inside > 2.0:
+                looked_inside = now
+                if _answers_inside(docker, name, image, port, path):
+                    problem = (
+                        f"{path} answers inside the container but not on the published port "
+                        f"{port}: the server listens on 127.0.0.1 only; make it listen on "
+                        f"0.0.0.0 (uvicorn --host 0.0.0.0, gunicorn --bind 0.0.0.0:{port})"
+                    )
+        if not problem and now > deadline:
+            problem = (
+                f"{path} did not answer 200 on port {port} within "
+                f"{settings.health_timeout:.0f} s (last: {last})"
+            )
+        if problem:
             return StepResult(
                 "run",
                 Status.FAILED,
                 exit_code=1,
                 output_tail=_tail(docker.logs(name)),
-                detail=f"{path} did not answer 200 on port {port} within "
-                f"{settings.health_timeout:.0f} s (last: {last})",
+                detail=problem,
             )
         context.sleep(0.2)
     return StepResult("run", Status.FAILED, detail="stopped: validation was interrupted")
+
+
+def _answers_inside(docker: Docker, name: str, image: Image, port: int, path: str) -> bool:
+    """Whether the service answers HTTP on the container's own loopback (with the image's
+    Python, where it has one: no answer is taken as no)."""
+    script = (
+        "import sys, urllib.error, urllib.request\n"
+        "try:\n"
+        f"    urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=2)\n"
+        "except urllib.error.HTTPError:\n"
+        "    pass\n"
+        "except Exception:\n"
+        "    sys.exit(3)\n"
+    )
+    for python in interpreters(image.config)[:3]:
+        done = docker.exec(name, python, "-c", script)
+        if done.returncode in (0, 3):
+            return done.returncode == 0
+    return False
 
 
 def _suggest_paths(base: str) -> str:
