@@ -168,12 +168,7 @@ def _check_service(
             # Nothing on the published port: a server bound to 127.0.0.1 answers only inside.
             if now - unreachable_since > 1.0 and now - looked_inside > 2.0:
                 looked_inside = now
-                if _answers_inside(docker, name, image, port, path):
-                    problem = (
-                        f"{path} answers inside the container but not on the published port "
-                        f"{port}: the server listens on 127.0.0.1 only; make it listen on "
-                        f"0.0.0.0 (uvicorn --host 0.0.0.0, gunicorn --bind 0.0.0.0:{port})"
-                    )
+                problem = _why_unreachable(docker, name, image, port, path)
         if not problem and now > deadline:
             problem = (
                 f"{path} did not answer 200 on port {port} within "
@@ -189,6 +184,34 @@ def _check_service(
             )
         context.sleep(0.2)
     return StepResult("run", Status.FAILED, detail="stopped: validation was interrupted")
+
+
+# How servers announce where they listen: uvicorn, gunicorn, hypercorn, Flask, aiohttp...
+_LISTENING = re.compile(
+    r"(?:running on|listening on|listening at:?|serving on|started server on)\s+"
+    r"(?:https?://)?(?:\[[^\]]*\]|[\w.-]+):(\d+)",
+    re.IGNORECASE,
+)
+
+
+def _why_unreachable(docker: Docker, name: str, image: Image, port: int, path: str) -> str:
+    """Why nothing answers on the published port, when the container can tell: the server is
+    bound to its loopback only, or its log says it listens on another port ("" otherwise)."""
+    if _answers_inside(docker, name, image, port, path):
+        return (
+            f"{path} answers inside the container but not on the published port {port}: the "
+            "server listens on 127.0.0.1 only; make it listen on 0.0.0.0 (uvicorn --host "
+            f"0.0.0.0, gunicorn --bind 0.0.0.0:{port})"
+        )
+    announced = {int(found) for found in _LISTENING.findall(docker.logs(name))}
+    if announced and port not in announced:
+        other = min(announced)
+        return (
+            f"the server's log says it listens on port {other}, but the image is checked on "
+            f"port {port}: give --port {other}, or make EXPOSE and [tool.scaffold] port say "
+            f"{other} (or the server listen on {port})"
+        )
+    return ""
 
 
 def _answers_inside(docker: Docker, name: str, image: Image, port: int, path: str) -> bool:
