@@ -573,6 +573,30 @@ def test_a_health_path_that_answers_404_fails_fast_with_a_hint(
     assert leftovers(docker) == []
 
 
+def test_a_health_path_behind_authentication_fails_fast_saying_so(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    main = copy / "src" / "probe_api" / "main.py"
+    text = main.read_text()
+    assert text.count('    return {"status": "ok"}\n') == 1
+    main.write_text(
+        text.replace(
+            "from fastapi import FastAPI\n", "from fastapi import FastAPI, HTTPException\n"
+        ).replace('    return {"status": "ok"}\n', "    raise HTTPException(status_code=401)\n")
+    )
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "60")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["detail"] == (
+        "the service answers on port 8000 but GET /health gives 401: a health path must answer "
+        "without credentials (give one with --health-path or [tool.scaffold] health-path)"
+    ), run
+    assert run["duration"] < 30, run
+    assert leftovers(docker) == []
+
+
 def test_a_workspace_member_service_is_built_and_run(
     docker: Docker, cli: Cli, env: dict[str, str], healthy_project: Path, tmp_path: Path
 ) -> None:

@@ -162,6 +162,12 @@ def _check_service(
                     f"the service answers on port {port} but GET {path} gives {status}: give "
                     f"the right path with --health-path or [tool.scaffold] health-path{hint}"
                 )
+            elif status in (401, 403) and now - first_answer > WRONG_PATH_WINDOW:
+                problem = (
+                    f"the service answers on port {port} but GET {path} gives {status}: a "
+                    "health path must answer without credentials (give one with --health-path "
+                    "or [tool.scaffold] health-path)"
+                )
         else:
             last = body
             unreachable_since = unreachable_since or now
