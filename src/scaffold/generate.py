@@ -395,9 +395,9 @@ def _refuse_module_clash(spec: ProjectSpec, staging: Path, offline: bool, suffix
     from scaffold.installed import clashes  # noqa: PLC0415 - importlib.metadata, only here
 
     with tempfile.TemporaryDirectory(prefix="scaffold-modules-") as scratch:
-        uv = Uv(offline=offline, timeout=LOCK_TIMEOUT, environment=Path(scratch) / "env")
-        done = uv.run("sync", "--frozen", "--no-install-project", "--no-dev", cwd=staging)
         env = Path(scratch) / "env"
+        uv = Uv(offline=offline, timeout=LOCK_TIMEOUT, environment=env)
+        done = uv.run("sync", "--frozen", "--no-install-project", "--no-dev", cwd=staging)
         found = clashes([spec.names.package], env, [_PROBE.dist]) if done.ok else []
     if found:
         dist = spec.names.dist
