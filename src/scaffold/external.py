@@ -161,10 +161,7 @@ def render_external(
             _write_answers_file(recorded, second, resolved, questions)
         where = f"{source.shown}" + (f" at {commit}" if commit else "")
         notices.insert(0, f"rendered the template {where} with copier")
-        read = second.template
-        template = copier_template(
-            source.shown, read.local_abspath, read.questions_data, read.config_data
-        )
+        template = copier_template(source.shown, second.template)
         yield Rendered(root, _listing(root), resolved, answers_file, commit, template, notices)
 
 

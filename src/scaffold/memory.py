@@ -161,11 +161,7 @@ def render_copier(
             for path in sorted(out.rglob("*"))
             if path.is_file() and ".git" not in path.relative_to(out).parts
         }
-        read = worker.template
-        template = copier_template(
-            source, read.local_abspath, read.questions_data, read.config_data
-        )
-        return files, template
+        return files, copier_template(source, worker.template)
 
 
 def latest_tag(source: str) -> str | None:

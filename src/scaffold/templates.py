@@ -12,9 +12,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import ExitCode, UsageError, quoted
+
+if TYPE_CHECKING:
+    from copier._template import Template as CopierTemplate
 
 TEMPLATES_SUFFIX = ".jinja"
 CONFIG_FILES = ("copier.yml", "copier.yaml")
@@ -151,17 +154,15 @@ def load_template(name: str) -> Template:
     return load_template_at(templates_root() / name if plain else None, name)
 
 
-def copier_template(
-    name: str, root: Traversable, questions: Mapping[str, Any], settings: Mapping[str, Any]
-) -> Template:
-    """What a team's copier template says of itself, from copier's reading of it (its
-    ``questions_data`` and ``config_data``: keys without their ``_``), as a built-in's
-    ``copier.yml`` is read. ``root``: copier's checkout; its files are copier's to render."""
+def copier_template(name: str, read: CopierTemplate) -> Template:
+    """What a team's copier template says of itself, from copier's own reading of it after a
+    render (its questions and its ``_`` settings, as a built-in's ``copier.yml`` is read). The
+    root is copier's checkout: the files are copier's to render."""
     return Template(
         name=name,
-        root=root,
-        questions={key: dict(value) for key, value in questions.items()},
-        settings=dict(settings),
+        root=read.local_abspath,
+        questions={key: dict(value) for key, value in read.questions_data.items()},
+        settings=dict(read.config_data),
     )
 
 
