@@ -327,7 +327,8 @@ def check(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Compare projects with their template at the recorded version: exit 0 in step, 1 drifted."""
+    """Compare projects with their template at the recorded version: exit 0 in step, 1 drifted,
+    4 a path that is not a scaffold project, 2 an answers file or template that cannot be read."""
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
         from scaffold.lifecycle import check_projects  # noqa: PLC0415

@@ -62,6 +62,7 @@ class ProjectCheck:
     files: list[FileState] = field(default_factory=list)
     latest: str | None = None
     updates: list[FileState] = field(default_factory=list)  # what an update to latest changes
+    error_code: ExitCode | None = None  # why it could not be checked: 4 not ours, 2 unreadable
 
     @property
     def drifted(self) -> list[FileState]:
@@ -86,6 +87,11 @@ class CheckReport:
 
     @property
     def exit_code(self) -> ExitCode:
+        """A project that could not be checked decides (its error's code: nothing is known of
+        it), then drift (1), else 0: a CI job can tell "drifted" from "misconfigured"."""
+        errors = [p.error_code for p in self.projects if p.error_code is not None]
+        if errors:
+            return max(errors)
         if all(p.status == IN_STEP for p in self.projects):
             return ExitCode.OK
         return ExitCode.STEP_FAILED
@@ -173,7 +179,7 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
         memory = read_memory(path)
         rendered = render_memory(memory, offline=offline)
     except ScaffoldError as exc:
-        return ProjectCheck(str(path), "error", message=exc.message)
+        return ProjectCheck(str(path), "error", message=exc.message, error_code=exc.exit_code)
     files = [
         _compare(memory.project, rel, rendered.files[rel]) for rel in owned_paths(rendered, memory)
     ]
