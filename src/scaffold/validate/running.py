@@ -175,6 +175,8 @@ def _check_service(
             if now - unreachable_since > 1.0 and now - looked_inside > 2.0:
                 looked_inside = now
                 problem = _why_unreachable(docker, name, image, port, path)
+                if problem and _http_get(url)[0] is not None:
+                    problem = ""  # it came up on the published port meanwhile: read it next turn
         if not problem and now > deadline:
             problem = (
                 f"{path} did not answer 200 on port {port} within "
