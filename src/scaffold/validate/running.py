@@ -212,13 +212,17 @@ def _why_unreachable(docker: Docker, name: str, image: Image, port: int, path: s
             f"0.0.0.0, gunicorn --bind 0.0.0.0:{port})"
         )
     announced = {int(found) for found in _LISTENING.findall(docker.logs(name))}
-    if announced and port not in announced:
-        other = min(announced)
-        return (
-            f"the server's log says it listens on port {other}, but the image is checked on "
-            f"port {port}: give --port {other}, or make EXPOSE and [tool.scaffold] port say "
-            f"{other} (or the server listen on {port})"
-        )
+    if port in announced:
+        return ""
+    # A log line can name another server's port (a database it waits for): only one that
+    # answers HTTP inside the container is taken for the service's own.
+    for other in sorted(announced):
+        if _answers_inside(docker, name, image, other, path):
+            return (
+                f"the server's log says it listens on port {other}, but the image is checked "
+                f"on port {port}: give --port {other}, or make EXPOSE and [tool.scaffold] port "
+                f"say {other} (or the server listen on {port})"
+            )
     return ""
 
 
