@@ -34,7 +34,11 @@ from tests.docker.conftest import TOKEN, Measure, build_or_fail
 
 pytestmark = pytest.mark.docker
 
-PROJECT = "probe-api"  # the name validate puts in its throwaway container and image names
+# The names validate puts in its throw-away container and image names: this session's own, so
+# that its "nothing left behind" checks never see another session's on the same daemon.
+PROJECT = f"probe-{TOKEN}"
+PACKAGE = PROJECT.replace("-", "_")
+FRESH = f"my-api-{TOKEN}"
 # Shared BuildKit cache: these tests break the image, not its dependencies (the isolated build
 # has a test of its own).
 DOCKER_STEPS = ("--only", "build", "--only", "run", "--shared-cache")
@@ -50,13 +54,6 @@ def remove_leftovers(docker: Docker, project: str) -> None:
                 docker.remove_image(image)
         else:
             docker.remove_image(name)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def clean_slate(docker: Docker) -> None:
-    """What a run killed before its cleanups left on a reused machine is not this run's."""
-    for project in (PROJECT, "my-api"):
-        remove_leftovers(docker, project)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +140,7 @@ def test_new_validates_a_fresh_service(
     containers_before = set(scaffold_labelled(docker, "containers"))
     images_before = set(scaffold_labelled(docker, "images"))
 
-    result = cli("new", "my-api", "--path", tmp_path, "--python", "3.11", "--json", env=env)
+    result = cli("new", FRESH, "--path", tmp_path, "--python", "3.11", "--json", env=env)
 
     assert result.code == 0, result
     payload = json.loads(result.stdout)
@@ -169,7 +166,7 @@ def test_new_validates_a_fresh_service(
     # session carry the label too, hence the comparison with what was there before).
     assert set(scaffold_labelled(docker, "containers")) - containers_before == set()
     assert set(scaffold_labelled(docker, "images")) - images_before == set()
-    assert leftovers(docker, "my-api") == []
+    assert leftovers(docker, FRESH) == []
 
 
 # --- b. a Dockerfile step fails -------------------------------------------------------------
@@ -576,7 +573,7 @@ def test_a_health_path_that_answers_404_fails_fast_with_a_hint(
 def test_a_health_path_behind_authentication_fails_fast_saying_so(
     docker: Docker, cli: Cli, env: dict[str, str], copy: Path
 ) -> None:
-    main = copy / "src" / "probe_api" / "main.py"
+    main = copy / "src" / PACKAGE / "main.py"
     text = main.read_text()
     assert text.count('    return {"status": "ok"}\n') == 1
     main.write_text(
@@ -664,7 +661,7 @@ def test_a_compose_database_serves_the_tests_and_the_container(
         "      DATABASE_URL: postgresql://postgres@db:5432/postgres\n"
     )
     (copy / ".env.docker").write_text("APP_GREETING=from-the-env-file\n")
-    main = copy / "src" / "probe_api" / "main.py"
+    main = copy / "src" / PACKAGE / "main.py"
     main.write_text(
         main.read_text()
         + f'''
