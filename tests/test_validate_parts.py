@@ -241,3 +241,15 @@ def test_an_image_that_cannot_be_pulled_is_named(output: str) -> None:
         "cannot pull ghcr.io/astral-sh/uv:python3.12-bookworm-slim (no registry reachable? "
         "give --python-image/--uv-image or a mirror)"
     )
+
+
+def test_a_containerfile_is_the_project_s_dockerfile_when_it_has_no_dockerfile(
+    tmp_path: Path,
+) -> None:
+    """Podman's name: a project that has only a Containerfile must not pass without a build."""
+    project = tmp_path / "p"
+    write(project / "pyproject.toml", '[project]\nname = "p"\n')
+    write(project / "Containerfile", "FROM scratch\n")
+    assert load_project(project).packages[0].dockerfile == project / "Containerfile"
+    write(project / "Dockerfile", "FROM scratch\n")
+    assert load_project(project).packages[0].dockerfile == project / "Dockerfile"

@@ -193,6 +193,8 @@ def _package(
         candidate = path / (settings.dockerfile or "Dockerfile")
         if settings.dockerfile and not candidate.is_file():
             raise UsageError(f"{source}: [tool.scaffold] dockerfile: {candidate} does not exist")
+        if not candidate.is_file() and not settings.dockerfile:
+            candidate = path / "Containerfile"  # Podman's name, which docker build also takes
         dockerfile = candidate if candidate.is_file() else None
     elif not dockerfile.is_absolute():
         dockerfile = path / dockerfile
