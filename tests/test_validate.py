@@ -433,3 +433,19 @@ def test_a_pyproject_with_tool_settings_only_is_not_taken_for_a_uv_project(
     assert result.code == 4, result
     assert "has no [project] table" in result.stderr
     assert "uv add -r requirements.txt" in result.stderr
+
+
+def test_several_dockerfiles_and_none_chosen_is_not_proven(cli: Cli, project: Path) -> None:
+    dockerfile = project / "Dockerfile"
+    (project / "deploy").mkdir()
+    for name in ("api.Dockerfile", "worker.Dockerfile"):
+        (project / "deploy" / name).write_text(dockerfile.read_text())
+    dockerfile.unlink()
+
+    result = cli("validate", project, "--only", "build", "--only", "run")
+
+    assert result.code == 5, result
+    assert (
+        "not proven: build, run (several Dockerfiles (deploy/api.Dockerfile, "
+        "deploy/worker.Dockerfile): choose one with --dockerfile or [tool.scaffold] dockerfile)"
+    ) in result.stdout

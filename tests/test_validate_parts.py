@@ -253,3 +253,39 @@ def test_a_containerfile_is_the_project_s_dockerfile_when_it_has_no_dockerfile(
     assert load_project(project).packages[0].dockerfile == project / "Containerfile"
     write(project / "Dockerfile", "FROM scratch\n")
     assert load_project(project).packages[0].dockerfile == project / "Dockerfile"
+
+
+def test_a_dockerfile_in_a_subfolder_is_found_and_built_from_the_project_root(
+    tmp_path: Path,
+) -> None:
+    """`docker/Dockerfile`, built as `docker build -f docker/Dockerfile .`: without it the
+    container would never be proven, and validate would pass."""
+    project = tmp_path / "p"
+    write(project / "pyproject.toml", '[project]\nname = "p"\n')
+    write(project / "docker" / "Dockerfile", "FROM scratch\n")
+    write(project / "tests" / "fixtures" / "Dockerfile", "FROM scratch\n")  # a test's sample
+    write(project / "frontend" / "package.json", "{}\n")
+    write(project / "frontend" / "Dockerfile", "FROM scratch\n")  # another project's
+    write(project / ".devcontainer" / "Dockerfile", "FROM scratch\n")
+    package = load_project(project).packages[0]
+    assert package.dockerfile == project / "docker" / "Dockerfile"
+    assert package.context == project
+    assert package.unchosen == ()
+
+
+def test_several_dockerfiles_in_subfolders_are_left_for_the_user_to_choose(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "p"
+    write(project / "pyproject.toml", '[project]\nname = "p"\n')
+    write(project / "deploy" / "api.Dockerfile", "FROM scratch\n")
+    write(project / "deploy" / "worker.Dockerfile", "FROM scratch\n")
+    package = load_project(project).packages[0]
+    assert package.dockerfile is None
+    assert package.unchosen == (
+        project / "deploy" / "api.Dockerfile",
+        project / "deploy" / "worker.Dockerfile",
+    )
+    chosen = load_project(project, dockerfile=Path("deploy/worker.Dockerfile")).packages[0]
+    assert chosen.dockerfile == project / "deploy" / "worker.Dockerfile"
+    assert chosen.context == project

@@ -147,7 +147,10 @@ def _verdict_line(report: ValidationReport) -> str:
         left = f" (left out by request: {', '.join(requested)})" if requested else ""
         return f"[green]passed: every step that matters for this project ran and passed[/]{left}"
     if report.verdict is Verdict.NOT_PROVEN:
-        missing = "; ".join(f"{s.label} ({s.detail})" for s in report.unproven)
+        by_reason: dict[str, list[str]] = {}
+        for step in report.unproven:
+            by_reason.setdefault(step.detail, []).append(step.label)
+        missing = "; ".join(f"{', '.join(labels)} ({why})" for why, labels in by_reason.items())
         return f"[bold yellow]not proven: {_escape(missing)}[/]"
     return f"[bold red]failed: {', '.join(s.label for s in report.failed)}[/]"
 

@@ -594,6 +594,23 @@ def test_a_health_path_behind_authentication_fails_fast_saying_so(
     assert leftovers(docker) == []
 
 
+def test_a_dockerfile_in_a_subfolder_is_built_from_the_root_and_run(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """`docker/Dockerfile`, as many projects keep it: before, validate passed without it."""
+    (copy / "docker").mkdir()
+    (copy / "Dockerfile").rename(copy / "docker" / "Dockerfile")
+    (copy / "Dockerfile.dockerignore").unlink(missing_ok=True)
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS)
+
+    assert code == 0, payload
+    steps = steps_of(payload)
+    assert steps["build"]["status"] == "ok", steps["build"]
+    assert steps["run"]["detail"].startswith("/health answered 200"), steps["run"]
+    assert leftovers(docker) == []
+
+
 def test_a_workspace_member_service_is_built_and_run(
     docker: Docker, cli: Cli, env: dict[str, str], healthy_project: Path, tmp_path: Path
 ) -> None:

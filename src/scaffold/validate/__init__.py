@@ -30,7 +30,7 @@ import hashlib
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -264,7 +264,21 @@ def _package_steps(
             essential=has_docker,
         ),
     ]
-    if not has_docker:
+    if package.unchosen:
+        names = ", ".join(str(found.relative_to(package.path)) for found in package.unchosen)
+        docker_steps = [
+            replace(
+                with_skip(
+                    step,
+                    SkipReason.UNAVAILABLE,
+                    f"several Dockerfiles ({names}): choose one with --dockerfile or "
+                    "[tool.scaffold] dockerfile",
+                ),
+                essential=step.kind != "sysdeps",
+            )
+            for step in docker_steps
+        ]
+    elif not has_docker:
         docker_steps = [
             with_skip(step, SkipReason.NOT_APPLICABLE, "the project has no Dockerfile")
             for step in docker_steps
@@ -273,7 +287,10 @@ def _package_steps(
 
 
 def _requested(step: Step, options: ValidateOptions) -> Step:
-    if step.skip is None and not options.requested(step.kind):
+    """A step the user left out is "not requested", unless it would not apply anyway (then
+    that reason is the more telling one)."""
+    unplanned = step.skip is None or step.skip[0] is SkipReason.UNAVAILABLE
+    if unplanned and not options.requested(step.kind):
         return with_skip(step, SkipReason.REQUESTED, "not requested")
     return step
 

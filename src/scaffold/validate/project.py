@@ -69,6 +69,9 @@ class Package:
     dockerfile: Path | None
     context: Path | None
     is_project: bool  # has a [project] table (a virtual workspace root has none)
+    # Dockerfiles found below the folder when it has none of its own and none was named: one
+    # is taken; several leave the container unproven until one is chosen.
+    unchosen: tuple[Path, ...] = ()
 
     @property
     def tool(self) -> Mapping[str, Any]:
@@ -185,6 +188,7 @@ def _package(
     context: Path | None,
 ) -> Package:
     source = path / "pyproject.toml"
+    unchosen: tuple[Path, ...] = ()
     tool = data.get("tool", {})
     settings = Settings.read(tool.get("scaffold") if isinstance(tool, dict) else None, source)
     project = data.get("project")
@@ -196,6 +200,9 @@ def _package(
         if not candidate.is_file() and not settings.dockerfile:
             candidate = path / "Containerfile"  # Podman's name, which docker build also takes
         dockerfile = candidate if candidate.is_file() else None
+        if dockerfile is None and not rel and data.get("project") is not None:
+            found = _dockerfiles_below(path)
+            dockerfile, unchosen = (found[0], ()) if len(found) == 1 else (None, tuple(found))
     elif not dockerfile.is_absolute():
         dockerfile = path / dockerfile
     if dockerfile is not None and not dockerfile.is_file():
@@ -207,7 +214,7 @@ def _package(
     if context is not None and not context.is_dir():
         raise UsageError(f"the build context {context} is not a folder")
     if dockerfile is not None and context is None:
-        context = _default_context(dockerfile, lock_root)
+        context = _default_context(dockerfile, path, lock_root)
     return Package(
         path=path,
         rel=rel,
@@ -217,12 +224,57 @@ def _package(
         dockerfile=dockerfile,
         context=context,
         is_project=project is not None,
+        unchosen=unchosen,
     )
 
 
-def _default_context(dockerfile: Path, lock_root: Path) -> Path:
-    """The Dockerfile's folder; the workspace root when the lock it copies lives only there."""
+# Environments, caches and test fixtures (a test's sample Dockerfile is not the project's).
+_NOT_SOURCE = {"venv", "node_modules", "__pycache__", "build", "dist", "tests", "test"}
+
+
+def _dockerfiles_below(root: Path, depth: int = 3) -> list[Path]:
+    """Dockerfiles in the project's subfolders (``docker/Dockerfile``, ``deploy/api.Dockerfile``),
+    not in environments, caches or tests' fixtures."""
+    found: list[Path] = []
+    folders = [root]
+    for _ in range(depth):
+        below = []
+        for folder in folders:
+            try:
+                entries = sorted(folder.iterdir())
+            except OSError:  # a folder the user cannot read holds nothing of the build
+                continue
+            for entry in entries:
+                if entry.is_dir() and not entry.is_symlink():
+                    if entry.name not in _NOT_SOURCE and not _another_project(entry):
+                        below.append(entry)
+                elif folder != root and _is_dockerfile(entry.name):
+                    found.append(entry)
+        folders = below
+    return sorted(found)
+
+
+def _another_project(folder: Path) -> bool:
+    """A hidden folder, or another project's root (a workspace member, a JavaScript frontend):
+    its Dockerfile is not this project's."""
+    return folder.name.startswith(".") or any(
+        (folder / marker).is_file() for marker in ("pyproject.toml", "package.json")
+    )
+
+
+def _is_dockerfile(name: str) -> bool:
+    lower = name.lower()
+    return lower in ("dockerfile", "containerfile") or lower.endswith(".dockerfile")
+
+
+def _default_context(dockerfile: Path, package: Path, lock_root: Path) -> Path:
+    """The Dockerfile's folder; the package's when the Dockerfile sits in a subfolder of it
+    without a project of its own (``docker/Dockerfile`` is built from the project's root); the
+    workspace root when the lock it copies lives only there."""
     folder = dockerfile.parent
+    inside = folder != package and folder.is_relative_to(package)
+    if inside and not (folder / "pyproject.toml").is_file():
+        folder = package
     if (folder / "uv.lock").is_file() or folder == lock_root:
         return folder
     text = dockerfile.read_text("utf-8", errors="replace")
