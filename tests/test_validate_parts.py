@@ -289,3 +289,29 @@ def test_several_dockerfiles_in_subfolders_are_left_for_the_user_to_choose(
     chosen = load_project(project, dockerfile=Path("deploy/worker.Dockerfile")).packages[0]
     assert chosen.dockerfile == project / "deploy" / "worker.Dockerfile"
     assert chosen.context == project
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"tests/test_app.py": ""}, True),
+        ({"src/p/tests/test_app.py": ""}, True),  # tests beside the code
+        ({"src/p/app_test.py": ""}, True),
+        ({"test_app.py": ""}, True),
+        ({"src/p/app.py": "", "pyproject.toml.extra": '\ntestpaths = ["checks"]\n'}, True),
+        ({"src/p/app.py": ""}, False),
+        ({"src/p/app.py": "", ".venv/lib/test_x.py": "", "web/package.json": "{}"}, False),
+    ],
+)
+def test_where_validate_looks_for_tests(
+    tmp_path: Path, files: dict[str, str], expected: bool
+) -> None:
+    project = tmp_path / "p"
+    pyproject = '[project]\nname = "p"\n'
+    extra = files.pop("pyproject.toml.extra", "")
+    if extra:
+        pyproject += "\n[tool.pytest.ini_options]" + extra
+    write(project / "pyproject.toml", pyproject)
+    for rel, text in files.items():
+        write(project / rel, text)
+    assert load_project(project).packages[0].has_tests is expected

@@ -80,11 +80,15 @@ class Package:
 
     @property
     def has_tests(self) -> bool:
-        return (
-            (self.path / "tests").is_dir()
-            or (self.path / "test").is_dir()
-            or any(self.path.glob("test_*.py"))
-        )
+        """Whether pytest has anything to look for: a tests folder, its configured
+        ``testpaths``, or test modules beside the code (``src/pkg/tests/test_x.py``)."""
+        if (self.path / "tests").is_dir() or (self.path / "test").is_dir():
+            return True
+        pytest = self.tool.get("pytest")
+        options = pytest.get("ini_options") if isinstance(pytest, dict) else None
+        if isinstance(options, dict) and options.get("testpaths"):
+            return True
+        return _has_test_module(self.path)
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,32 @@ def _dockerfiles_below(root: Path, depth: int = 3) -> list[Path]:
                     found.append(entry)
         folders = below
     return sorted(found)
+
+
+def _has_test_module(root: Path, depth: int = 4) -> bool:
+    """A ``test_*.py`` or ``*_test.py`` in the project, outside environments and other
+    projects' folders."""
+    folders = [root]
+    for _ in range(depth):
+        below = []
+        for folder in folders:
+            try:
+                entries = list(folder.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                if entry.is_dir() and not entry.is_symlink():
+                    if name not in _NOT_SOURCE - {"tests", "test"} and not _another_project(entry):
+                        below.append(entry)
+                elif _is_test_module(name):
+                    return True
+        folders = below
+    return False
+
+
+def _is_test_module(name: str) -> bool:
+    return name.endswith("_test.py") or (name.startswith("test_") and name.endswith(".py"))
 
 
 def _another_project(folder: Path) -> bool:
