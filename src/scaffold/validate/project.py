@@ -8,7 +8,7 @@ Wrong types in the project's own files are one-line errors naming the file and t
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -232,52 +232,44 @@ def _package(
     )
 
 
-# Environments, caches and test fixtures (a test's sample Dockerfile is not the project's).
-_NOT_SOURCE = {"venv", "node_modules", "__pycache__", "build", "dist", "tests", "test"}
+# Never the project's own source: environments, caches, build output.
+_NOT_SOURCE = frozenset({"venv", "node_modules", "__pycache__", "build", "dist"})
+_TESTS = frozenset({"tests", "test"})
 
 
-def _dockerfiles_below(root: Path, depth: int = 3) -> list[Path]:
-    """Dockerfiles in the project's subfolders (``docker/Dockerfile``, ``deploy/api.Dockerfile``),
-    not in environments, caches or tests' fixtures."""
-    found: list[Path] = []
+def _source_files(root: Path, depth: int, skip: frozenset[str]) -> Iterator[Path]:
+    """The files of ``root`` and of its subfolders down to ``depth``, breadth first, in a
+    stable order; not in folders named in ``skip``, hidden folders, or another project's root
+    (a workspace member, a JavaScript frontend); an unreadable folder holds nothing."""
     folders = [root]
     for _ in range(depth):
         below = []
         for folder in folders:
             try:
                 entries = sorted(folder.iterdir())
-            except OSError:  # a folder the user cannot read holds nothing of the build
-                continue
-            for entry in entries:
-                if entry.is_dir() and not entry.is_symlink():
-                    if entry.name not in _NOT_SOURCE and not _another_project(entry):
-                        below.append(entry)
-                elif folder != root and _is_dockerfile(entry.name):
-                    found.append(entry)
-        folders = below
-    return sorted(found)
-
-
-def _has_test_module(root: Path, depth: int = 4) -> bool:
-    """A ``test_*.py`` or ``*_test.py`` in the project, outside environments and other
-    projects' folders."""
-    folders = [root]
-    for _ in range(depth):
-        below = []
-        for folder in folders:
-            try:
-                entries = list(folder.iterdir())
             except OSError:
                 continue
             for entry in entries:
-                name = entry.name
-                if entry.is_dir() and not entry.is_symlink():
-                    if name not in _NOT_SOURCE - {"tests", "test"} and not _another_project(entry):
-                        below.append(entry)
-                elif _is_test_module(name):
-                    return True
+                if not entry.is_dir():
+                    yield entry
+                elif not (entry.is_symlink() or entry.name in skip or _another_project(entry)):
+                    below.append(entry)
         folders = below
-    return False
+
+
+def _dockerfiles_below(root: Path) -> list[Path]:
+    """Dockerfiles in the project's subfolders (``docker/Dockerfile``, ``deploy/api.Dockerfile``),
+    not in tests (a test's sample Dockerfile is not the project's)."""
+    return sorted(
+        path
+        for path in _source_files(root, 3, _NOT_SOURCE | _TESTS)
+        if path.parent != root and _is_dockerfile(path.name)
+    )
+
+
+def _has_test_module(root: Path) -> bool:
+    """A ``test_*.py`` or ``*_test.py`` anywhere in the project's source."""
+    return any(_is_test_module(path.name) for path in _source_files(root, 4, _NOT_SOURCE))
 
 
 def _is_test_module(name: str) -> bool:
@@ -285,8 +277,6 @@ def _is_test_module(name: str) -> bool:
 
 
 def _another_project(folder: Path) -> bool:
-    """A hidden folder, or another project's root (a workspace member, a JavaScript frontend):
-    its Dockerfile is not this project's."""
     return folder.name.startswith(".") or any(
         (folder / marker).is_file() for marker in ("pyproject.toml", "package.json")
     )
