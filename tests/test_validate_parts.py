@@ -298,7 +298,8 @@ def test_several_dockerfiles_in_subfolders_are_left_for_the_user_to_choose(
         ({"src/p/tests/test_app.py": ""}, True),  # tests beside the code
         ({"src/p/app_test.py": ""}, True),
         ({"test_app.py": ""}, True),
-        ({"src/p/app.py": "", "pyproject.toml.extra": '\ntestpaths = ["checks"]\n'}, True),
+        ({"checks/conftest.py": "", "pyproject.toml.extra": '\ntestpaths = ["checks"]\n'}, True),
+        ({"src/p/app.py": "", "pyproject.toml.extra": '\ntestpaths = ["gone"]\n'}, False),
         ({"src/p/app.py": ""}, False),
         ({"src/p/app.py": "", ".venv/lib/test_x.py": "", "web/package.json": "{}"}, False),
     ],

@@ -86,7 +86,8 @@ class Package:
             return True
         pytest = self.tool.get("pytest")
         options = pytest.get("ini_options") if isinstance(pytest, dict) else None
-        if isinstance(options, dict) and options.get("testpaths"):
+        paths = options.get("testpaths") if isinstance(options, dict) else None
+        if isinstance(paths, list) and any((self.path / str(path)).exists() for path in paths):
             return True
         return _has_test_module(self.path)
 
