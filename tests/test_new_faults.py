@@ -77,10 +77,12 @@ def test_signals_while_filling_an_existing_target_leave_it_empty_or_complete(
         proc = _start(target)
         time.sleep(full_run * 1.5 * attempt / (attempts - 1))
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
-        assert target.is_dir()
-        assert list(target.iterdir()) == [] or tree_bytes(target) == expected
-        assert list(target.parent.iterdir()) == [target]
+        _, stderr = proc.communicate(timeout=60)
+        seen = f"attempt {attempt}: exit {proc.returncode}, stderr {stderr!r}"
+        assert target.is_dir(), seen
+        inside = sorted(path.name for path in target.iterdir())
+        assert inside == [] or tree_bytes(target) == expected, (seen, inside)
+        assert list(target.parent.iterdir()) == [target], (seen, list(target.parent.iterdir()))
 
 
 def test_a_failed_git_init_leaves_no_partial_git(tmp_path: Path) -> None:
