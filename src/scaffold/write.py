@@ -72,12 +72,18 @@ def staged(target: Path) -> Iterator[Path]:
     check_target(target)
     into_existing = target.is_dir()
     base = target if into_existing else target.parent
+    staging: Path | None = None
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=base))
-    except OSError as exc:
-        raise UsageError(f"cannot create {_shortened(target)}: {exc.strerror}") from None
-    try:
+        # Held, so that the folder is never made without its name known here: a signal then
+        # arrives (as an exception) only where the cleanup below can remove it.
+        with _signals_held():
+            try:
+                base.mkdir(parents=True, exist_ok=True)
+                staging = Path(
+                    tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=base)
+                )
+            except OSError as exc:
+                raise UsageError(f"cannot create {_shortened(target)}: {exc.strerror}") from None
         yield staging
         if into_existing:
             _move_entries(staging, target)
@@ -89,10 +95,12 @@ def staged(target: Path) -> Iterator[Path]:
             staging.chmod(0o777 & ~umask)
             staging.rename(target)
     except OSError as exc:
-        _remove(staging)
+        if staging is not None:
+            _remove(staging)
         raise UsageError(f"cannot write {_shortened(target)}: {exc.strerror}") from None
     except BaseException:
-        _remove(staging)
+        if staging is not None:
+            _remove(staging)
         raise
 
 
@@ -149,13 +157,18 @@ def write_plan(plan: RenderPlan, target: Path) -> None:
 
 def replace_file(path: Path, content: bytes) -> None:
     """Replace one file atomically (write beside it, then rename over it)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        with _signals_held():  # no temporary file without its name known to the cleanup
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent
+            )
+            tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         tmp.chmod(path.stat().st_mode & 0o777)
         tmp.replace(path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
