@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ from scaffold.generate import NewOptions, build_spec, new_project
 from scaffold.render import ANSWERS_FILE
 
 GOLDEN = Path(__file__).parent / "golden"
+# `scaffold new` with nothing but the render and the write: no uv, no git, no validation.
+FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
 # Images built by .ci/docker-env.sh (no registry is reachable on the test machines), unless
 # the environment or scaffold's config file names others.
 _IMAGES = BuildSettings.resolve(None, None, None)
@@ -146,3 +151,50 @@ def scaffold_labelled(docker: Docker, kind: str) -> list[str]:
 
 
 RunCli = Callable[..., ScaffoldResult]
+
+
+def uv(project: Path, *args: str) -> runner.Completed:
+    """A uv command in ``project`` that must succeed."""
+    done = runner.run([runner.uv_binary(), *args], cwd=project, timeout=600)
+    assert done.ok, f"uv {' '.join(args)} failed:\n{done.output}"
+    return done
+
+
+@dataclass(frozen=True)
+class Swept:
+    """One run of `scaffold new my-api` that a signal met: its parent folder and how it ended."""
+
+    attempt: int
+    parent: Path
+    returncode: int
+    stderr: str
+
+
+def signal_sweep(
+    root: Path, signum: int, *, attempts: int, span: float, into_existing: bool = False
+) -> Iterator[Swept]:
+    """Runs of `scaffold new my-api` (:data:`FAST`, in a child process), each sent ``signum``
+    later than the one before: from at once to ``span`` times one whole run, measured first,
+    however fast this machine is today. ``into_existing``: the target folder exists, empty."""
+
+    def start(parent: Path) -> subprocess.Popen[str]:
+        parent.mkdir(parents=True)
+        if into_existing:
+            (parent / "my-api").mkdir()
+        argv = [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(parent)]
+        return subprocess.Popen(
+            [*argv, *FAST, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
+    began = time.monotonic()
+    timing = start(root / "timing")
+    _, stderr = timing.communicate(timeout=120)
+    assert timing.returncode == 0, stderr
+    full_run = time.monotonic() - began
+    for attempt in range(attempts):
+        parent = root / str(attempt)
+        proc = start(parent)
+        time.sleep(full_run * span * attempt / (attempts - 1))
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=60)
+        yield Swept(attempt, parent, proc.returncode, stderr)

@@ -18,9 +18,7 @@ import yaml
 
 from scaffold.generate import NewOptions, build_spec
 from scaffold.presets import load_preset
-from tests.conftest import Cli
-
-FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
+from tests.conftest import FAST, Cli
 
 
 def answers_of(project: Path) -> dict[str, Any]:

@@ -15,9 +15,7 @@ from rich.console import Console
 from scaffold import __version__, runner, ui
 from scaffold.report import Status, StepResult, ValidationReport
 from scaffold.templates import available
-from tests.conftest import Cli
-
-FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
+from tests.conftest import FAST, Cli
 
 
 def test_version_and_help(cli: Cli) -> None:

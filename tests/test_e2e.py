@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
 from scaffold.generate import NewOptions, new_project
 from scaffold.report import Status
+from tests.conftest import uv
 
 pytestmark = pytest.mark.e2e
-
-
-def uv(project: Path, *args: str) -> runner.Completed:
-    done = runner.run([runner.uv_binary(), *args], cwd=project, timeout=600)
-    assert done.ok, f"uv {' '.join(args)} failed:\n{done.output}"
-    return done
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
-from tests.conftest import Cli
+from tests.conftest import Cli, uv
 
 pytestmark = pytest.mark.e2e
 
 DOCKER_STEPS = ("sysdeps", "build", "imports", "run")
-
-
-def uv(project: Path, *args: str) -> runner.Completed:
-    done = runner.run([runner.uv_binary(), *args], cwd=project, timeout=600)
-    assert done.ok, f"uv {' '.join(args)} failed:\n{done.output}"
-    return done
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
+from tests.conftest import FAST
 
 
 def scaffold(*args: str | bytes, cwd: Path) -> subprocess.CompletedProcess[str]:

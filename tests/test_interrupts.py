@@ -18,7 +18,7 @@ from scaffold import cli
 from scaffold.errors import Interrupted
 from scaffold.render import PlannedFile, RenderPlan
 from scaffold.write import TEMP_SUFFIX, write_plan
-from tests.conftest import GOLDEN, tree_bytes
+from tests.conftest import GOLDEN, signal_sweep, tree_bytes
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 PLAN = RenderPlan(tuple(PlannedFile(f"pkg/f{i}.txt", b"x\n") for i in range(6)))
@@ -72,41 +72,26 @@ def test_the_cli_reports_a_signal_in_one_line_with_128_plus_its_number(
     assert capsys.readouterr().err.strip() == "error: interrupted"
 
 
-def _start(parent: Path) -> subprocess.Popen[str]:
-    parent.mkdir()
-    argv = [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(parent)]
-    argv += ["--python", "3.11", "--no-lock", "--no-git", "--no-validate", "-q"]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
 def test_signals_at_any_moment_leave_no_staging_and_no_partial_target(
     signum: int, tmp_path: Path
 ) -> None:
     expected = tree_bytes(GOLDEN / "service")
-    began = time.monotonic()
-    assert _start(tmp_path / "timing").wait() == 0
-    full_run = time.monotonic() - began
-    attempts = 10
     outcomes = set()
-    for attempt in range(attempts):
-        parent = tmp_path / str(attempt)
-        proc = _start(parent)
-        time.sleep(full_run * 1.5 * attempt / (attempts - 1))
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=60)
+    for run in signal_sweep(tmp_path, signum, attempts=10, span=1.5):
+        parent, err = run.parent, run.stderr
         assert sorted(p.name for p in parent.iterdir()) in ([], ["my-api"])
         assert not any(p.name.endswith(TEMP_SUFFIX) for p in parent.iterdir())
         target = parent / "my-api"
         if target.exists():
             assert tree_bytes(target) == expected
-        if proc.returncode == 0:
+        if run.returncode == 0:
             outcomes.add("finished")
             continue
         # Before scaffold's handlers exist (interpreter start-up) the signal ends the process
         # the default way; afterwards it is scaffold's one line and 128 + the signal's number.
-        assert proc.returncode in (-signum, 128 + signum), err
-        if proc.returncode == 128 + signum:
+        assert run.returncode in (-signum, 128 + signum), err
+        if run.returncode == 128 + signum:
             outcomes.add("handled")
             assert err.strip().splitlines()[-1] == "error: interrupted", err
     # Some signals must have reached scaffold's own handling, or the test proved little.

@@ -4,9 +4,6 @@ kept as it is, no half `.git`, and no next steps that cannot work."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -17,9 +14,7 @@ from scaffold.generate import NewOptions, new_project
 from scaffold.render import PlannedFile, RenderPlan
 from scaffold.report import Status
 from scaffold.write import TEMP_SUFFIX, write_plan
-from tests.conftest import GOLDEN, Cli, tree_bytes
-
-FAST = ("--python", "3.11", "--no-lock", "--no-git", "--no-validate")
+from tests.conftest import GOLDEN, Cli, signal_sweep, tree_bytes
 
 
 def test_an_empty_existing_target_keeps_its_inode_and_mode(tmp_path: Path) -> None:
@@ -56,33 +51,17 @@ def test_a_failure_filling_an_existing_target_leaves_it_empty(
     assert list(target.iterdir()) == []
 
 
-def _start(target: Path) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(target.parent)]
-    return subprocess.Popen([*argv, *FAST, "-q"], stderr=subprocess.PIPE, text=True)
-
-
 def test_signals_while_filling_an_existing_target_leave_it_empty_or_complete(
     tmp_path: Path,
 ) -> None:
     expected = tree_bytes(GOLDEN / "service")
-    timing = tmp_path / "timing" / "my-api"
-    timing.mkdir(parents=True)
-    began = time.monotonic()
-    assert _start(timing).wait() == 0
-    full_run = time.monotonic() - began
-    attempts = 8
-    for attempt in range(attempts):
-        target = tmp_path / str(attempt) / "my-api"
-        target.mkdir(parents=True)
-        proc = _start(target)
-        time.sleep(full_run * 1.5 * attempt / (attempts - 1))
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
-        seen = f"attempt {attempt}: exit {proc.returncode}, stderr {stderr!r}"
+    for run in signal_sweep(tmp_path, signal.SIGTERM, attempts=8, span=1.5, into_existing=True):
+        target = run.parent / "my-api"
+        seen = f"attempt {run.attempt}: exit {run.returncode}, stderr {run.stderr!r}"
         assert target.is_dir(), seen
         inside = sorted(path.name for path in target.iterdir())
         assert inside == [] or tree_bytes(target) == expected, (seen, inside)
-        assert list(target.parent.iterdir()) == [target], (seen, list(target.parent.iterdir()))
+        assert list(run.parent.iterdir()) == [target], (seen, list(run.parent.iterdir()))
 
 
 def test_a_failed_git_init_leaves_no_partial_git(tmp_path: Path) -> None:

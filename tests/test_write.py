@@ -5,10 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +15,7 @@ import pytest
 from scaffold.errors import UsageError
 from scaffold.render import PlannedFile, RenderPlan
 from scaffold.write import TEMP_SUFFIX, replace_file, write_plan
-from tests.conftest import GOLDEN, tree_bytes
+from tests.conftest import GOLDEN, signal_sweep, tree_bytes
 
 _T = TypeVar("_T")
 PLAN = RenderPlan(
@@ -77,47 +74,15 @@ def test_killed_at_any_moment_leaves_no_target_or_a_complete_one(tmp_path: Path)
     """SIGKILL a real `scaffold new` at a spread of moments; never a half-written project."""
     expected = tree_bytes(GOLDEN / "service")
 
-    def start(parent: Path) -> subprocess.Popen[bytes]:
-        parent.mkdir()
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scaffold",
-                "new",
-                "my-api",
-                "--path",
-                str(parent),
-                "--python",
-                "3.11",
-                "--no-lock",
-                "--no-git",
-                "--no-validate",
-                "-q",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    # Spread the kills over one whole run, however fast this machine is today.
-    began = time.monotonic()
-    start(tmp_path / "timing").wait()
-    full_run = time.monotonic() - began
-    attempts = 12
     outcomes = set()
-    for attempt in range(attempts):
-        parent = tmp_path / str(attempt)
-        proc = start(parent)
-        time.sleep(full_run * 1.3 * attempt / (attempts - 1))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        target = parent / "my-api"
+    for run in signal_sweep(tmp_path, signal.SIGKILL, attempts=12, span=1.3):
+        target = run.parent / "my-api"
         if target.exists():
             assert tree_bytes(target) == expected
             outcomes.add("complete")
         else:
             outcomes.add("absent")
-        leftovers = [p.name for p in parent.iterdir() if p.name != "my-api"]
+        leftovers = [p.name for p in run.parent.iterdir() if p.name != "my-api"]
         assert all(name.endswith(TEMP_SUFFIX) for name in leftovers), leftovers
     # The spread of kill times must have caught both outcomes, or the test proved nothing.
     assert outcomes == {"absent", "complete"}
