@@ -149,3 +149,26 @@ def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(
     with pytest.raises(KeyboardInterrupt):
         write_plan(PLAN, tmp_path / "proj")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("handlers")
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_a_signal_while_python_makes_a_class_is_still_an_interrupt(
+    signum: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python wraps what a signal handler raises inside `__set_name__` (a dataclass being made
+    while a module loads) in a RuntimeError: still an interrupt, not an internal error."""
+
+    class Signalled:
+        def __set_name__(self, owner: type, name: str) -> None:
+            os.kill(os.getpid(), signum)
+
+    def while_a_class_is_made(*args: object, **kwargs: object) -> None:
+        type("Made", (), {"field": Signalled()})
+
+    monkeypatch.setattr("scaffold.generate.write_files", while_a_class_is_made)
+    args = ["new", "my-api", "--path", str(tmp_path), "--no-lock", "--no-git", "--no-validate"]
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    assert exited.value.code == 128 + signum
+    assert capsys.readouterr().err.strip() == "error: interrupted"

@@ -116,6 +116,9 @@ def _errors(json_output: bool, debug: bool) -> Iterator[None]:
     except typer.Exit:
         raise
     except Exception as exc:  # a bug in scaffold: still one line, unless --debug
+        interrupt = _wrapped_interrupt(exc)
+        if interrupt is not None:
+            _report_interrupt(interrupt, json_output)
         if debug:
             raise
         from scaffold import ui  # noqa: PLC0415
@@ -484,11 +487,30 @@ def validate(
         raise typer.Exit(out.validation_done(report))
 
 
-def _report_interrupt(exc: KeyboardInterrupt, json_output: bool) -> NoReturn:
-    from scaffold import ui  # noqa: PLC0415
+def _wrapped_interrupt(exc: BaseException) -> KeyboardInterrupt | None:
+    """The interrupt behind ``exc``, when a signal arrived inside Python's own machinery, which
+    wraps what the handler raised (``RuntimeError: Error calling __set_name__`` while a class
+    is made, an ``ImportError`` while a module loads)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _interrupt_code(exc: KeyboardInterrupt) -> int:
     from scaffold.errors import interrupt_exit_code  # noqa: PLC0415
 
-    code = interrupt_exit_code(exc)
+    return interrupt_exit_code(exc)
+
+
+def _report_interrupt(exc: KeyboardInterrupt, json_output: bool) -> NoReturn:
+    from scaffold import ui  # noqa: PLC0415
+
+    code = _interrupt_code(exc)
     _signals.reported = True
     ui.error("interrupted", None, code, json_output)
     raise typer.Exit(code) from None
@@ -570,10 +592,11 @@ def _main(args: list[str]) -> int:
         return _click_error(exc, json_output)
     except Abort:
         return _fail("interrupted", None, 130, json_output)
-    except KeyboardInterrupt as exc:  # outside a command: while parsing, importing, exiting
-        from scaffold.errors import interrupt_exit_code  # noqa: PLC0415
-
-        return _fail("interrupted", None, interrupt_exit_code(exc), json_output)
+    except (KeyboardInterrupt, Exception) as exc:  # outside a command: parsing, importing...
+        interrupt = _wrapped_interrupt(exc)
+        if interrupt is None:
+            raise
+        return _fail("interrupted", None, _interrupt_code(interrupt), json_output)
     if code == 130 and not _signals.reported:
         # Typer turned an interrupt outside a command into a bare exit 130; say so, and give
         # SIGTERM and SIGHUP their own codes.
