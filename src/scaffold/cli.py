@@ -26,6 +26,7 @@ from scaffold.steplist import STEPS
 if TYPE_CHECKING:
     from typer._click.exceptions import ClickException
 
+    from scaffold.answers import Ask
     from scaffold.validate import ValidateOptions
 
 app = typer.Typer(
@@ -265,13 +266,12 @@ def new(
         from scaffold.generate import NewOptions, new_project  # noqa: PLC0415
         from scaffold.presets import load_preset  # noqa: PLC0415
 
-        interactive = not (no_input or json_output or quiet) and sys.stdin.isatty()
         options = NewOptions(
             name=name,
             data=parse_data_args(data or ()),
             data_file=data_file,
             preset=load_preset(preset),
-            ask=ui.ask if interactive and sys.stdout.isatty() else None,
+            ask=_asker(no_input=no_input or json_output or quiet),
             parent=path,
             template=template,
             python=python,
@@ -378,14 +378,13 @@ def update(
         from scaffold.answers import parse_data_args  # noqa: PLC0415
         from scaffold.lifecycle import UpdateOptions, update_project  # noqa: PLC0415
 
-        interactive = not (no_input or json_output or quiet) and sys.stdin.isatty()
         options = UpdateOptions(
             to=to,
             data=parse_data_args(data or ()),
             allow_dirty=allow_dirty,
             dry_run=dry_run,
             offline=offline,
-            ask=ui.ask if interactive and sys.stdout.isatty() else None,
+            ask=_asker(no_input=no_input or json_output or quiet),
         )
         report = update_project(path, options)
         code = ui.update_done(report, json_output=json_output, quiet=quiet)
@@ -536,6 +535,16 @@ class _Signals:
 
 
 _signals = _Signals()
+
+
+def _asker(*, no_input: bool) -> Ask | None:
+    """The prompt for a template's questions, in a terminal only (stdin and stdout both), and
+    never with --no-input, --json or --quiet."""
+    if no_input or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    from scaffold import ui  # noqa: PLC0415
+
+    return ui.ask
 
 
 def _not_utf8(args: list[str]) -> str | None:
