@@ -177,17 +177,30 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
     with staged(target) as staging:
         write_files(plan, staging)
         if options.lock:
-            if on_step:
-                on_step("lock")
-            lock = _lock(template, spec, staging, target, options)
-            report.steps.append(lock)
-            if lock.status is Status.OK and "uv.lock" not in report.files:
-                report.files = sorted([*report.files, "uv.lock"])
+            _locked(report, on_step, lambda: _lock(template, spec, staging, target, options))
+    _git(report, on_step, options, target)
+    return report
+
+
+def _locked(
+    report: NewReport, on_step: StepCallback | None, lock: Callable[[], StepResult]
+) -> None:
+    """The lock step, said when it starts; ``uv.lock`` among the project's files once made."""
+    if on_step:
+        on_step("lock")
+    result = lock()
+    report.steps.append(result)
+    if result.status is Status.OK and "uv.lock" not in report.files:
+        report.files = sorted([*report.files, "uv.lock"])
+
+
+def _git(
+    report: NewReport, on_step: StepCallback | None, options: NewOptions, target: Path
+) -> None:
     if options.git:
         if on_step:
             on_step("git")
         report.steps.append(git_init(target))
-    return report
 
 
 def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | None) -> NewReport:
@@ -247,27 +260,21 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
                 "not a Python project (no pyproject.toml with [project]): not locked or validated"
             )
         elif options.lock:
-            if on_step:
-                on_step("lock")
-            lock = uv_lock(staging, offline=options.offline, shown_as=target)
-            if lock.status is Status.OK:
-                lock = _bound_rendered(staging, lock, target)
-            report.steps.append(lock)
-            if lock.status is Status.OK and "uv.lock" not in report.files:
-                report.files = sorted([*report.files, "uv.lock"])
-    if options.git:
-        if on_step:
-            on_step("git")
-        report.steps.append(git_init(target))
+            _locked(report, on_step, lambda: _lock_rendered(staging, target, options.offline))
+    _git(report, on_step, options, target)
     return report
 
 
-def _bound_rendered(staging: Path, lock: StepResult, target: Path) -> StepResult:
-    """A team template's open runtime dependencies get the bounds the built-in templates' get,
-    from the lock, in its ``pyproject.toml`` as it is (tomlkit keeps its layout and comments);
-    then a second, offline lock. Should that fail, the file and the first lock stay."""
+def _lock_rendered(staging: Path, target: Path, offline: bool) -> StepResult:
+    """``uv lock`` of a team template's project; its open runtime dependencies then get the
+    bounds the built-in templates' get, from the lock, in its ``pyproject.toml`` as it is
+    (tomlkit keeps its layout and comments), and a second, offline lock. Should that fail, the
+    file and the first lock stay."""
     import tomlkit  # noqa: PLC0415 - only for teams' templates
 
+    lock = uv_lock(staging, offline=offline, shown_as=target)
+    if lock.status is not Status.OK:
+        return lock
     path = staging / "pyproject.toml"
     original = path.read_text("utf-8")
     document = tomlkit.parse(original)
