@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from scaffold import __version__
 from scaffold.generate import NewOptions, new_project
 from scaffold.render import ANSWERS_FILE
 from tests.conftest import assert_copier_renders_the_same
@@ -30,7 +31,7 @@ def test_answers_file_records_template_version_and_every_answer(tmp_path: Path) 
     assert text.startswith("# Changes here will be overwritten by Copier")
     answers = yaml.safe_load(text)
     assert answers["template"] == "service"
-    assert answers["scaffold_version"] == "0.1.0"
+    assert answers["scaffold_version"] == __version__
     assert answers["project_name"] == "my-api"
     assert answers["package_name"] == "my_api"
     assert set(answers) >= {"python_version", "dependencies", "description", "uv_version"}

@@ -20,7 +20,7 @@ from tests.conftest import Cli
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parent.parent
-NEXT = "0.2.0"  # the "newer" scaffold the test builds and serves from a local folder
+NEXT = "0.3.0"  # the "newer" scaffold the test builds and serves from a local folder
 GIT = shutil.which("git") or "git"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
@@ -66,9 +66,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ignore=lambda folder, names: [n for n in names if Path(folder) == ROOT and n in top_level],
     )
     edit(source / "src" / "scaffold" / "__init__.py", f'"{__version__}"', f'"{NEXT}"')
-    edit(source / "pyproject.toml", f'version = "{__version__}"', f'version = "{NEXT}"')
     service = source / "templates" / "service"
-    edit(service / "copier.yml", f'default: "{__version__}"', f'default: "{NEXT}"')
     dockerfile = service / "Dockerfile.jinja"
     edit(dockerfile, "HEALTHCHECK --interval=30s", "HEALTHCHECK --interval=20s")
     edit(

@@ -21,7 +21,7 @@ def test_installed_wheel_generates_the_golden_tree(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     built = runner.run([uv, "build", "--wheel", "--out-dir", str(dist)], cwd=ROOT, timeout=300)
     assert built.ok, built.output
-    (wheel,) = dist.glob("scaffold-*.whl")
+    (wheel,) = dist.glob("scaffold_proven-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     templates = ROOT / "templates"
     for path in sorted(templates.rglob("*")):

@@ -373,24 +373,24 @@ def test_update_that_fails_and_changes_nothing_fails_the_job(update_run: Any) ->
 
 
 def test_update_opens_a_pull_request_titled_with_the_template_version(update_run: Any) -> None:
-    code, gh = update_run(FAKE_NEW_VERSION="0.2.0")
+    code, gh = update_run(FAKE_NEW_VERSION="0.9.0")
     assert code == 0
     assert "pr create --head scaffold/update --base main" in gh
-    assert "--title scaffold update: service template 0.2.0 " in gh
+    assert "--title scaffold update: service template 0.9.0 " in gh
     assert "needs attention" not in gh
     pushed = git(update_run.origin, "show", "scaffold/update:.copier-answers.yml")
-    assert "scaffold_version: 0.2.0" in pushed
+    assert "scaffold_version: 0.9.0" in pushed
 
 
 def test_conflicts_still_open_it_marked_as_needing_attention(update_run: Any) -> None:
     code, gh = update_run(
-        FAKE_NEW_VERSION="0.2.0",
+        FAKE_NEW_VERSION="0.9.0",
         FAKE_CONFLICT="Dockerfile",
         FAKE_PYPROJECT_CONFLICT="1",
         FAKE_STATUS="6",
     )
     assert code == 0
-    assert "--title [needs attention] scaffold update: service template 0.2.0 " in gh
+    assert "--title [needs attention] scaffold update: service template 0.9.0 " in gh
     assert "exited with status 6" in gh
     listed = [line for line in gh.splitlines() if line.startswith("- ")]
     assert listed == ["- `Dockerfile`", "- `pyproject.toml`"]
@@ -398,14 +398,14 @@ def test_conflicts_still_open_it_marked_as_needing_attention(update_run: Any) ->
 
 
 def test_an_open_pull_request_is_updated_not_duplicated(update_run: Any) -> None:
-    code, gh = update_run(FAKE_NEW_VERSION="0.3.0", FAKE_OPEN_PR="17")
+    code, gh = update_run(FAKE_NEW_VERSION="0.10.0", FAKE_OPEN_PR="17")
     assert code == 0
-    assert "pr edit 17 --title scaffold update: service template 0.3.0 " in gh
+    assert "pr edit 17 --title scaffold update: service template 0.10.0 " in gh
     assert "pr create" not in gh
 
 
 def test_a_branch_someone_pushed_to_is_left_alone(update_run: Any, tmp_path: Path) -> None:
-    update_run(FAKE_NEW_VERSION="0.2.0")
+    update_run(FAKE_NEW_VERSION="0.9.0")
     person = tmp_path / "person"
     git(
         tmp_path,
@@ -421,6 +421,6 @@ def test_a_branch_someone_pushed_to_is_left_alone(update_run: Any, tmp_path: Pat
     git(person, "commit", "--quiet", "-am", "resolve", env=env)
     git(person, "push", "--quiet")
 
-    code, gh = update_run(FAKE_NEW_VERSION="0.3.0", FAKE_OPEN_PR="17")
+    code, gh = update_run(FAKE_NEW_VERSION="0.10.0", FAKE_OPEN_PR="17")
     assert (code, gh) == (0, "")
     assert git(update_run.origin, "log", "-1", "--format=%s", "scaffold/update") == "resolve\n"

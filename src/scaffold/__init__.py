@@ -5,4 +5,4 @@ The public API is small: :func:`scaffold.generate.new_project` creates a project
 in :mod:`scaffold.cli` turns their reports into output and exit codes.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
