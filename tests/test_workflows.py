@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scaffold import DISTRIBUTION, __version__
 from scaffold.generate import NewOptions, new_project
 from scaffold.lifecycle import check_project
 from scaffold.templates import available, load_template
@@ -120,7 +121,7 @@ def test_the_templates_share_one_update_workflow_and_one_ci_per_kind() -> None:
                 else f"{path.name}-{has_docker}"
             )
             sources.setdefault(key, set()).add(path.read_bytes())
-    assert "scaffold-update.yml" in sources
+    assert "scaffold-update.yml.jinja" in sources
     assert all(len(texts) == 1 for texts in sources.values()), sorted(sources)
 
 
@@ -157,7 +158,7 @@ def test_ci_runs_what_validate_checks(template: str, projects: dict[str, Path]) 
         "uv run ruff format --check",
         "uv run mypy",
         "uv run pytest",
-        "uvx --from scaffold scaffold check --diff .",
+        f"uvx --from {DISTRIBUTION}=={__version__} scaffold check --diff .",
     ):
         assert command in runs, command
     docker_builds = [run for run in runs if run.startswith("docker build")]
@@ -174,10 +175,23 @@ def test_the_update_workflow_is_scheduled_and_may_open_pull_requests(
     assert update["permissions"] == {"contents": "write", "pull-requests": "write"}
     (job,) = update["jobs"].values()
     script = "\n".join(steps(job))
-    assert "uvx --from scaffold scaffold update" in script
+    # Pinned to the release that made the project, under scaffold's own name on the index.
+    assert f"uvx --from {DISTRIBUTION}=={__version__} scaffold update --no-input" in script
     assert "--allow-dirty" not in script  # a fresh checkout is clean
     assert "gh pr create" in script
     assert "gh pr edit" in script
+
+
+@pytest.mark.parametrize("template", available())
+def test_no_checkout_leaves_a_token_for_what_runs_after_it(
+    template: str, projects: dict[str, Path]
+) -> None:
+    for workflow in WORKFLOWS:
+        for name, job in load(projects[template] / workflow)["jobs"].items():
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, f"{workflow}: {name}"
+                    assert "token" not in step["with"], f"{workflow}: {name}"
 
 
 @pytest.mark.parametrize("template", available())
@@ -260,9 +274,14 @@ def test_shellcheck_reports_a_broken_script() -> None:
 
 # --- the update workflow's scripts, run as GitHub runs them, with stand-ins for uvx and gh ---
 
-FAKE_UVX = """#!/usr/bin/env bash
-# Stands in for `uvx --from scaffold scaffold update`: the test says what the update does.
-[ "$*" = "--from scaffold scaffold update --no-input" ] || { echo "unexpected: $*" >&2; exit 9; }
+FAKE_UVX = f"""#!/usr/bin/env bash
+# Stands in for `uvx --from {DISTRIBUTION}=={__version__} scaffold update`: the test says what the
+# update does. Code from the index must never run with the token in reach.
+[ "$*" = "--from {DISTRIBUTION}=={__version__} scaffold update --no-input" ] || {{
+    echo "unexpected: $*" >&2; exit 9; }}
+[ -z "${{GH_TOKEN:-}}${{GITHUB_TOKEN:-}}" ] || {{ echo "a token reached scaffold" >&2; exit 8; }}
+! git config --get-regexp '^http[.].*extraheader' || {{
+    echo "credentials in .git/config" >&2; exit 7; }}
 if [ -n "$FAKE_NEW_VERSION" ]; then
     sed -i "s/^scaffold_version: .*/scaffold_version: $FAKE_NEW_VERSION/" .copier-answers.yml
 fi
@@ -272,7 +291,7 @@ fi
 if [ -n "$FAKE_PYPROJECT_CONFLICT" ]; then
     printf '# scaffold update: conflict: ours kept\\n' >> pyproject.toml
 fi
-exit "${FAKE_STATUS:-0}"
+exit "${{FAKE_STATUS:-0}}"
 """
 FAKE_GH = """#!/usr/bin/env bash
 # Stands in for the gh CLI: records each call; `gh pr list` answers FAKE_OPEN_PR.
@@ -303,8 +322,11 @@ def update_run(tmp_path: Path, projects: dict[str, Path]) -> Any:
     runs the update workflow's steps in it as GitHub would; returns (exit code, gh calls)."""
     workflow = load(projects["service"] / WORKFLOWS[1])
     (job,) = workflow["jobs"].values()
-    scripts = [step["run"] for step in job["steps"] if "run" in step]
-    assert all("${{" not in script for script in scripts), "expressions belong in env"
+    scripts = [(step.get("env", {}), step["run"]) for step in job["steps"] if "run" in step]
+    assert all("${{" not in script for _, script in scripts), "expressions belong in env"
+    # Only the step that pushes and opens the pull request is given the token.
+    assert [env for env, _ in scripts if "GH_TOKEN" in env] == [scripts[-1][0]]
+    assert "GH_TOKEN" not in job.get("env", {})
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, text in (("uvx", FAKE_UVX), ("gh", FAKE_GH)):
@@ -337,13 +359,15 @@ def update_run(tmp_path: Path, projects: dict[str, Path]) -> Any:
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "BRANCH": "scaffold/update",
             "BASE": "main",
-            "GH_TOKEN": "not-a-token",
             "GITHUB_OUTPUT": str(output),
             "GH_LOG": str(log),
             **fake,
         }
         code = 0
-        for script in scripts:
+        for declared, script in scripts:
+            env.pop("GH_TOKEN", None)
+            if "GH_TOKEN" in declared:
+                env["GH_TOKEN"] = "not-a-token"  # noqa: S105 - a stand-in
             if "STATUS" in script:
                 env["STATUS"] = output.read_text().strip().removeprefix("status=")
             # GitHub's default shell on Linux runners.

@@ -6,3 +6,5 @@ in :mod:`scaffold.cli` turns their reports into output and exit codes.
 """
 
 __version__ = "0.2.0"
+# The name on the package index (the index's "scaffold" is an unrelated project).
+DISTRIBUTION = "scaffold-proven"

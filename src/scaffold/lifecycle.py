@@ -199,6 +199,9 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
                 result.latest = newest
                 result.updates = _template_changes(rendered, new)
         except ScaffoldError as exc:
+            # Asked what an update would change and unable to say: an error, never "in step".
+            result.status = "error"
+            result.error_code = exc.exit_code
             result.message += f"; cannot tell what the newest template would change: {exc.message}"
     return result
 

@@ -5,9 +5,8 @@ a team's copier template records copier's ``_src_path`` and ``_commit``. :func:`
 turns the file into the inputs of a render; the template renders the answers file back, so an
 update records its new version the way the first render did.
 
-An older scaffold's built-in template is obtained with uv, never installed by hand:
-``uv tool run --from scaffold==VERSION`` from the package index uv is configured with
-(``UV_INDEX_URL``, ``UV_FIND_LINKS``), kept in uv's cache; ``--offline`` uses that cache only.
+An earlier release's built-in templates ship in the wheel (:mod:`scaffold.history`); a newer
+release's are fetched as a wheel and read as data, never run.
 """
 
 from __future__ import annotations
@@ -21,14 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import __version__, runner
-from scaffold.errors import NotAProjectError, ToolError, UsageError
+from scaffold.errors import NotAProjectError, UsageError
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.templates import Template, copier_template, load_template, load_template_at
-from scaffold.uvtool import Uv, uv_cause
-
-_PRINT_TEMPLATES = (
-    "import pathlib, scaffold; print(pathlib.Path(scaffold.__file__).parent / 'templates')"
-)
 
 
 @dataclass(frozen=True)
@@ -92,43 +86,22 @@ def read_memory(project: Path) -> Memory:
 
 @cache
 def builtin_template(name: str, version: str, *, offline: bool = False) -> Template:
-    """A built-in template as scaffold ``version`` shipped it (once per process: an update
-    needs the old and the new one several times, and each older one is a uv call)."""
+    """A built-in template as scaffold ``version`` shipped it: this one's, an earlier release's
+    from the wheel's history, or a newer release's template files fetched as a wheel (once per
+    process: an update needs the old and the new one several times)."""
+    from scaffold.history import templates_at  # noqa: PLC0415
+
     if version == __version__:
         return load_template(name)
-    uv = Uv(offline=offline, timeout=600)
-    try:
-        done = uv.run(
-            "tool", "run", "--from", f"scaffold=={version}", "python", "-c", _PRINT_TEMPLATES,
-            cwd=Path(tempfile.gettempdir()),
-        )  # fmt: skip
-    except ToolError as exc:
-        raise UsageError(exc.message) from None
-    root = Path(done.output.strip().splitlines()[-1]) if done.ok and done.output.strip() else None
-    if root is None or not root.is_dir():
-        how = " from uv's cache (--offline)" if offline else ""
-        raise UsageError(
-            f"cannot get scaffold {version}{how}: {uv_cause(done.output) or 'no templates'}",
-            hint="uv fetches it from the configured index (UV_INDEX_URL, UV_FIND_LINKS)",
-        )
-    return load_template_at(root / name, name)
+    return load_template_at(templates_at(version, offline=offline) / name, name)
 
 
 def newest_scaffold(*, offline: bool = False) -> str:
-    """The newest scaffold the configured index offers, or this one when that is older or
-    cannot be found (no index reachable, or a package of that name that is not ours)."""
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+    """The newest stable scaffold release the configured index offers, or this one when that is
+    older; one that cannot be asked is an error (never "in step")."""
+    from scaffold.history import newest  # noqa: PLC0415
 
-    done = Uv(offline=offline, timeout=300).run(
-        "tool", "run", "--from", "scaffold", "python", "-c",
-        "import scaffold.templates, scaffold; print(scaffold.__version__)",
-        cwd=Path(tempfile.gettempdir()),
-    )  # fmt: skip
-    found = done.output.strip().splitlines()[-1] if done.ok and done.output.strip() else ""
-    try:
-        return found if Version(found) > Version(__version__) else __version__
-    except InvalidVersion:
-        return __version__
+    return newest(offline=offline)
 
 
 def render_builtin(template: Template, answers: Mapping[str, Any]) -> dict[str, bytes]:

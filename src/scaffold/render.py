@@ -97,6 +97,10 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
 
 
 def _is_executable(resource: Any) -> bool:
+    import zipfile  # noqa: PLC0415
+
+    if isinstance(resource, zipfile.Path):  # an earlier release's templates (scaffold.history)
+        return bool((resource.root.getinfo(resource.at).external_attr >> 16) & 0o111)
     try:
         return bool(Path(str(resource)).stat().st_mode & 0o111)
     except OSError:
