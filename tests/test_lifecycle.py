@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import tomllib
@@ -16,6 +17,8 @@ from copier import run_copy
 
 from scaffold import __version__, runner
 from scaffold.generate import NewOptions, new_project
+from scaffold.lifecycle import render_memory
+from scaffold.memory import read_memory
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.e2e
@@ -212,7 +215,10 @@ def test_update_between_two_scaffold_versions_keeps_every_edit(
     for line in ours_before["Dockerfile"].splitlines():
         assert line in dockerfile
     changed = set(git(project, "diff", "--name-only").split())
-    assert changed == {".copier-answers.yml", "Dockerfile", "pyproject.toml", "uv.lock"}
+    workflows = {".github/workflows/ci.yml", ".github/workflows/scaffold-update.yml"}
+    assert changed == {".copier-answers.yml", "Dockerfile", "pyproject.toml", "uv.lock", *workflows}
+    for workflow in workflows:  # the pin moved to the release the project was updated to
+        assert f"uvx --from scaffold-proven=={NEXT} scaffold" in (project / workflow).read_text()
 
 
 def test_the_same_update_twice_gives_the_same_result(
@@ -240,7 +246,7 @@ def test_update_refuses_uncommitted_changes(cli: Cli, project: Path) -> None:
     result = cli("update", project)
     assert result.code == 2
     assert "uncommitted changes" in result.stderr
-    assert cli("update", project, "--allow-dirty").code == 0
+    assert cli("update", project, "--to", __version__, "--allow-dirty").code == 0
 
 
 # --- a team's copier template in git, between tags -----------------------------------------
@@ -371,3 +377,145 @@ def test_an_update_to_a_template_version_with_a_symlink_out_of_the_project_is_re
     assert "outside the project" in result.stderr, result
     assert not (project / "hostname").exists()
     assert git(project, "status", "--porcelain") == ""
+
+
+# --- scaffold's own releases: the wheel's history, and nothing else from the index runs ----
+
+OLD = "0.1.0"  # the release before this one: its templates ship in the wheel's history
+
+
+def no_process(argv: object, **_: object) -> runner.Completed:
+    raise AssertionError(f"nothing may be run or downloaded, but this ran: {argv}")
+
+
+@pytest.fixture
+def old_project(tmp_path: Path) -> Path:
+    """A service as scaffold 0.1.0 rendered it (its templates, from the wheel's history)."""
+    report = new_project(
+        NewOptions(name="my-api", parent=tmp_path, python="3.11", lock=False, git=False)
+    )
+    path = Path(report.path)
+    for rel, data in render_memory(read_memory(path), OLD).files.items():
+        (path / rel).write_bytes(data)
+    return path
+
+
+def test_a_project_at_an_earlier_release_checks_and_updates_offline_from_the_history(
+    cli: Cli, old_project: Path
+) -> None:
+    ci = old_project / ".github" / "workflows" / "ci.yml"
+    assert "uvx --from scaffold scaffold check" in ci.read_text()  # 0.1.0's own words
+    runner.set_runner(no_process)
+    try:
+        result = cli("check", old_project, "--json")
+        assert result.code == 0, result
+        assert json.loads(result.stdout)["projects"][0]["at"] == f"scaffold {OLD}"
+        updated = cli("update", old_project, "--to", __version__, "--json")
+        assert updated.code == 0, updated
+        assert ".github/workflows/ci.yml" in {
+            f["path"] for f in json.loads(updated.stdout)["files"]
+        }
+        assert cli("check", old_project).code == 0
+    finally:
+        runner.set_runner(None)
+    # The update moved the pin to the release it updated to, under scaffold's own name.
+    assert f"uvx --from scaffold-proven=={__version__} scaffold check" in ci.read_text()
+    answers = yaml.safe_load((old_project / ".copier-answers.yml").read_text())
+    assert answers["scaffold_version"] == __version__
+
+
+def test_a_release_this_scaffold_does_not_know_is_an_error_naming_it(
+    cli: Cli, old_project: Path
+) -> None:
+    answers = old_project / ".copier-answers.yml"
+    answers.write_text(
+        answers.read_text().replace(f"scaffold_version: {OLD}", "scaffold_version: 0.0.9")
+    )
+    result = cli("check", old_project, "--json")
+    assert result.code == 2, result
+    (found,) = json.loads(result.stdout)["projects"]
+    assert found["message"].startswith("scaffold-proven 0.0.9 is not a release this scaffold")
+
+
+def impostor_sdist(index: Path, name: str, version: str, marker: Path) -> None:
+    """An sdist on the index under ``name``, whose build writes ``marker``: a stranger's code."""
+    stem = f"{name.replace('-', '_')}-{version}"
+    folder = index.parent / "impostor" / stem
+    folder.mkdir(parents=True)
+    (folder / "backend.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "def build_wheel(*args, **kwargs): raise SystemExit(1)\n"
+        "def build_sdist(*args, **kwargs): raise SystemExit(1)\n"
+    )
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\n'
+    )
+    (folder / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    shutil.make_archive(str(index / stem), "gztar", folder.parent, stem)
+
+
+@pytest.fixture
+def hostile_index(tmp_path: Path, wheels: Path) -> tuple[Path, Path]:
+    """A local index folder: scaffold's wheels, and impostor sdists under scaffold's name (a
+    newer version) and under the index's unrelated "scaffold"."""
+    index, marker = tmp_path / "index", tmp_path / "impostor-ran"
+    shutil.copytree(wheels, index)
+    impostor_sdist(index, "scaffold-proven", "9.9.9", marker)
+    impostor_sdist(index, "scaffold", "9.9.9", marker)
+    return index, marker
+
+
+def test_check_latest_takes_the_newest_wheel_and_never_builds_an_sdist(
+    cli: Cli, project: Path, hostile_index: tuple[Path, Path]
+) -> None:
+    index, marker = hostile_index
+    env = {"UV_FIND_LINKS": str(index), "UV_OFFLINE": "1"}
+    result = cli("check", project, "--latest", "--json", env=env)
+    assert result.code == 0, result
+    assert json.loads(result.stdout)["projects"][0]["latest"] == NEXT  # not the sdist's 9.9.9
+    assert not marker.exists()
+
+
+def test_without_a_wheel_to_fetch_check_latest_and_update_fail_and_run_nothing(
+    cli: Cli, project: Path, tmp_path: Path
+) -> None:
+    index, marker = tmp_path / "only-sdists", tmp_path / "impostor-ran"
+    index.mkdir()
+    impostor_sdist(index, "scaffold-proven", "9.9.9", marker)
+    env = {"UV_FIND_LINKS": str(index), "UV_OFFLINE": "1"}
+    checked = cli("check", project, "--latest", "--json", env=env)
+    assert checked.code == 2, checked  # never "in step"
+    (found,) = json.loads(checked.stdout)["projects"]
+    assert found["status"] == "error"
+    assert "cannot get scaffold-proven" in found["message"]
+    updated = cli("update", project, env=env)
+    assert updated.code == 2, updated
+    assert "cannot get scaffold-proven" in updated.stderr
+    assert git(project, "status", "--porcelain") == ""
+    assert not marker.exists()
+
+
+def test_the_generated_workflows_command_runs_scaffold_pinned_never_an_impostor(
+    project: Path, hostile_index: tuple[Path, Path]
+) -> None:
+    index, marker = hostile_index
+    ci = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    (command,) = [
+        step["run"]
+        for job in ci["jobs"].values()
+        for step in job["steps"]
+        if str(step.get("run", "")).startswith("uvx ")
+    ]
+    assert command == f"uvx --from scaffold-proven=={__version__} scaffold check --diff ."
+    done = runner.run(
+        [runner.uv_binary(), "tool", "run", *shlex.split(command)[1:]],
+        cwd=project,
+        # Online: uv resolves scaffold's own dependencies from the index (its cache has no
+        # index pages); scaffold-proven itself is only in the local folder.
+        env={"UV_FIND_LINKS": str(index), "NO_COLOR": "1"},
+        timeout=300,
+    )
+    assert done.ok, done.output
+    assert "in step" in done.output
+    assert not marker.exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
+from scaffold import __version__, runner
 from tests.conftest import GOLDEN, tree_bytes
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +29,8 @@ def test_installed_wheel_generates_the_golden_tree(tmp_path: Path) -> None:
             assert f"scaffold/templates/{path.relative_to(templates).as_posix()}" in names
     assert "scaffold/data/system-packages.toml" in names
     assert "scaffold/py.typed" in names
+    assert "scaffold/history/0.1.0.zip" in names  # earlier releases' templates, for check/update
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
 
     venv = tmp_path / "venv"
     made = runner.run([uv, "venv", "--python", sys.executable, str(venv)], timeout=120)
@@ -41,6 +43,11 @@ def test_installed_wheel_generates_the_golden_tree(tmp_path: Path) -> None:
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {"PYTHONPATH": "", "NO_COLOR": "1"}
+    # The distribution's own name is a command too (`uvx scaffold-proven new my-api`).
+    for command in ("scaffold", "scaffold-proven"):
+        shown = runner.run([str(venv / "bin" / command), "--version"], cwd=work, env=env)
+        assert shown.ok, shown.output
+        assert shown.output.strip() == f"scaffold {__version__}"
     done = runner.run(
         [
             str(venv / "bin" / "scaffold"),

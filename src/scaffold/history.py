@@ -12,6 +12,7 @@ of it is imported or run.
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 import tempfile
@@ -27,6 +28,10 @@ from scaffold.templates import templates_root
 from scaffold.uvtool import Uv, uv_cause
 
 _ARCHIVE = re.compile(r"^(?P<version>[0-9][0-9A-Za-z.+!-]*)\.zip$")
+_INDEX_VARIABLES = (
+    "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS",
+    "UV_OFFLINE", "UV_CONFIG_FILE",
+)  # fmt: skip
 _HINT = (
     f"uv fetches newer releases of {DISTRIBUTION} as wheels from the configured index "
     "(UV_INDEX_URL, UV_FIND_LINKS for a folder of wheels); --offline uses uv's cache"
@@ -68,20 +73,27 @@ def templates_at(version: str, *, offline: bool = False) -> Traversable:
             f"{DISTRIBUTION} {version} is not a release this scaffold ({__version__}) knows",
             hint=f"it knows {', '.join(released())}; record one of them as scaffold_version",
         )
-    return _fetched(f"{DISTRIBUTION}=={version}", offline)[1]
+    return _fetched(f"{DISTRIBUTION}=={version}", offline, _index_settings())[1]
 
 
 def newest(*, offline: bool = False) -> str:
     """The newest stable release the configured index offers (never older than this one)."""
     from packaging.version import Version  # noqa: PLC0415
 
-    found = _fetched(DISTRIBUTION, offline)[0]
+    found = _fetched(DISTRIBUTION, offline, _index_settings())[0]
     return max(found, __version__, key=Version)
 
 
+def _index_settings() -> tuple[str, ...]:
+    """What decides where uv looks (part of the cache key: a library caller may change it)."""
+    return tuple(os.environ.get(name, "") for name in _INDEX_VARIABLES)
+
+
 @cache
-def _fetched(requirement: str, offline: bool) -> tuple[str, Traversable]:
-    """The version and the templates of the newest wheel that satisfies ``requirement``."""
+def _fetched(requirement: str, offline: bool, where: tuple[str, ...]) -> tuple[str, Traversable]:
+    """The version and the templates of the newest wheel that satisfies ``requirement``, from
+    the index uv is configured with (``where``: the settings that name it)."""
+    del where  # only a cache key
     uv = Uv(offline=offline, timeout=300)
     with tempfile.TemporaryDirectory(prefix="scaffold-release-") as scratch:
         target = Path(scratch) / "wheel"

@@ -1,0 +1,51 @@
+"""The wheel's history of built-in templates: one archive per earlier release, made from git."""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from scaffold import __version__, history
+from scaffold.errors import UsageError
+from scaffold.templates import available, load_template_at
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import template_history  # noqa: E402
+
+
+def test_every_archived_release_is_older_than_this_one_and_holds_every_template() -> None:
+    versions = history.released()
+    assert versions[-1] == __version__
+    assert len(versions) >= 2, "the wheel carries no earlier release"
+    for version in versions[:-1]:
+        assert Version(version) < Version(__version__)
+        root = history.templates_at(version)
+        for name in available():
+            template = load_template_at(root / name, name)
+            assert "scaffold_version" in template.questions
+            assert any(path.endswith("pyproject.toml.jinja") for path, _ in template.files())
+
+
+def test_an_archive_is_the_tracked_templates_folder_byte_for_byte_and_the_same_each_time() -> None:
+    first, second = template_history.archive("HEAD"), template_history.archive("HEAD")
+    assert first == second
+    tracked = template_history._git("ls-files", "-z", "templates").decode().split("\0")
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        names = sorted(p.removeprefix("templates/") for p in tracked if p)
+        assert sorted(archive.namelist()) == names
+        for name in names:
+            committed = template_history._git("show", f"HEAD:templates/{name}")
+            assert archive.read(name) == committed, name
+
+
+def test_an_unknown_older_release_is_refused_naming_it() -> None:
+    with pytest.raises(UsageError, match=r"scaffold-proven 0\.0\.1 is not a release"):
+        history.templates_at("0.0.1")
+    with pytest.raises(UsageError, match="not a scaffold version"):
+        history.templates_at("not-a-version")
