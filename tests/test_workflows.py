@@ -216,6 +216,7 @@ def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
         files.append(tmp_path / f"readme-{number}.yml")
         files[-1].write_text(block)
         assert "scaffold check" in block
+        assert f"uvx --from {DISTRIBUTION}=={__version__} scaffold" in block  # pinned, ours
     done = actionlint(*files)
     assert done.returncode == 0, done.stdout + done.stderr
     assert shellcheck_findings(*files) == {}
