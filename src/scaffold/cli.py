@@ -77,6 +77,12 @@ CaOpt = Annotated[
 DockerOpt = Annotated[
     str | None, typer.Option("--docker", help="The docker client binary [env: SCAFFOLD_DOCKER].")
 ]
+PrereleaseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--prerelease", help="The newest version may be a pre-release (default: stable only)."
+    ),
+]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", help="Seconds each validation step may take.")
 ]
@@ -325,6 +331,7 @@ def check(
         typer.Option("--latest", help="Also show what an update to the newest template changes."),
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show each drifted file's diff.")] = False,
+    prerelease: PrereleaseOpt = False,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -336,7 +343,9 @@ def check(
         from scaffold import ui  # noqa: PLC0415
         from scaffold.lifecycle import check_projects  # noqa: PLC0415
 
-        report = check_projects(list(paths or [Path()]), latest=latest, offline=offline)
+        report = check_projects(
+            list(paths or [Path()]), latest=latest, offline=offline, prerelease=prerelease
+        )
         raise typer.Exit(ui.check_done(report, json_output=json_output, quiet=quiet, diff=diff))
 
 
@@ -364,6 +373,7 @@ def update(
         bool, typer.Option("--validate", help="Run scaffold validate on the result.")
     ] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask.")] = False,
+    prerelease: PrereleaseOpt = False,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -384,6 +394,7 @@ def update(
             allow_dirty=allow_dirty,
             dry_run=dry_run,
             offline=offline,
+            prerelease=prerelease,
             ask=_asker(no_input=no_input or json_output or quiet),
         )
         report = update_project(path, options)

@@ -76,11 +76,12 @@ def templates_at(version: str, *, offline: bool = False) -> Traversable:
     return _fetched(f"{DISTRIBUTION}=={version}", offline, _index_settings())[1]
 
 
-def newest(*, offline: bool = False) -> str:
-    """The newest stable release the configured index offers (never older than this one)."""
+def newest(*, offline: bool = False, prerelease: bool = False) -> str:
+    """The newest stable release the configured index offers, or the newest pre-release with
+    ``prerelease`` (never older than this one)."""
     from packaging.version import Version  # noqa: PLC0415
 
-    found = _fetched(DISTRIBUTION, offline, _index_settings())[0]
+    found = _fetched(DISTRIBUTION, offline, _index_settings(), prerelease=prerelease)[0]
     return max(found, __version__, key=Version)
 
 
@@ -90,7 +91,9 @@ def _index_settings() -> tuple[str, ...]:
 
 
 @cache
-def _fetched(requirement: str, offline: bool, where: tuple[str, ...]) -> tuple[str, Traversable]:
+def _fetched(
+    requirement: str, offline: bool, where: tuple[str, ...], *, prerelease: bool = False
+) -> tuple[str, Traversable]:
     """The version and the templates of the newest wheel that satisfies ``requirement``, from
     the index uv is configured with (``where``: the settings that name it)."""
     del where  # only a cache key
@@ -100,6 +103,7 @@ def _fetched(requirement: str, offline: bool, where: tuple[str, ...]) -> tuple[s
         done = uv.run(
             "pip", "install", "--target", str(target), "--python", sys.executable,
             "--no-deps", "--no-build", "--quiet", requirement,
+            *(("--prerelease", "allow") if prerelease else ()),
             cwd=Path(scratch),
         )  # fmt: skip
         infos = sorted(target.glob("scaffold_proven-*.dist-info")) if done.ok else []

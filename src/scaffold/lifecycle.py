@@ -31,8 +31,9 @@ from scaffold.memory import (
     render_copier,
 )
 from scaffold.render import ANSWERS_FILE
-from scaffold.uvtool import Uv
-from scaffold.write import replace_file
+from scaffold.tree import Entry, read_entry, read_tree
+from scaffold.uvtool import Uv, uv_cause
+from scaffold.write import apply_changes
 
 IN_STEP, CHANGED, MISSING = "in_step", "changed", "missing"
 
@@ -109,7 +110,7 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class Rendered:
-    files: dict[str, bytes]
+    files: dict[str, Entry]
     owned: tuple[str, ...]  # globs; empty: every rendered file
     seeded: tuple[str, ...]
     version: str  # what it was rendered at, as recorded in the answers file
@@ -169,12 +170,19 @@ def owned_paths(rendered: Rendered, memory: Memory) -> list[str]:
 
 
 def check_projects(
-    paths: list[Path], *, latest: bool = False, offline: bool = False
+    paths: list[Path], *, latest: bool = False, offline: bool = False, prerelease: bool = False
 ) -> CheckReport:
-    return CheckReport([check_project(path, latest=latest, offline=offline) for path in paths])
+    return CheckReport(
+        [
+            check_project(path, latest=latest, offline=offline, prerelease=prerelease)
+            for path in paths
+        ]
+    )
 
 
-def check_project(path: Path, *, latest: bool = False, offline: bool = False) -> ProjectCheck:
+def check_project(
+    path: Path, *, latest: bool = False, offline: bool = False, prerelease: bool = False
+) -> ProjectCheck:
     try:
         memory = read_memory(path)
         rendered = render_memory(memory, offline=offline)
@@ -193,7 +201,7 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
         result.message = f"{len(files)} owned files in step with {memory.at}"
     if latest:
         try:
-            newest = _newest(memory, offline)
+            newest = _newest(memory, offline, prerelease)
             if newest is not None and newest != rendered.version:
                 new = render_memory(memory, newest, offline=offline)
                 result.latest = newest
@@ -206,10 +214,11 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
     return result
 
 
-def _newest(memory: Memory, offline: bool) -> str | None:
+def _newest(memory: Memory, offline: bool, prerelease: bool) -> str | None:
+    """The newest stable version of the project's template (pre-releases only when asked)."""
     if memory.builtin:
-        return newest_scaffold(offline=offline)
-    return latest_tag(str(memory.source))
+        return newest_scaffold(offline=offline, prerelease=prerelease)
+    return latest_tag(str(memory.source), prerelease=prerelease)
 
 
 def _template_changes(old: Rendered, new: Rendered) -> list[FileState]:
@@ -218,15 +227,25 @@ def _template_changes(old: Rendered, new: Rendered) -> list[FileState]:
         before, after = old.files.get(rel), new.files.get(rel)
         if before != after and rel != ANSWERS_FILE:
             state = "added" if before is None else "deleted" if after is None else "updated"
-            changes.append(FileState(rel, state, _diff(rel, before, after, "current", "newest")))
+            changes.append(
+                FileState(rel, state, _diff(rel, _data(before), _data(after), "current", "newest"))
+            )
     return changes
 
 
-def _compare(project: Path, rel: str, expected: bytes) -> FileState:
-    path = project.joinpath(*rel.split("/"))
-    if not path.is_file():
+def _data(entry: Entry | None) -> bytes | None:
+    return None if entry is None else entry.data
+
+
+def _compare(project: Path, rel: str, entry: Entry) -> FileState:
+    expected = entry.data
+    found = read_entry(project.joinpath(*rel.split("/")))
+    if found is None:
         return FileState(rel, MISSING, _diff(rel, expected, None, "template", "project"))
-    actual = path.read_bytes()
+    if found.link != entry.link or found.executable != entry.executable:
+        reason = f"the template has {entry.describe()}, the project {found.describe()}"
+        return FileState(rel, CHANGED, "", (reason,))
+    actual = found.data
     if actual == expected:
         return FileState(rel, IN_STEP)
     if rel.endswith("pyproject.toml"):
@@ -262,7 +281,7 @@ def _data_drift(want: Any, have: Any, where: str) -> list[str]:
             else:
                 found += _data_drift(value, have[key], here)
         return found
-    if isinstance(want, list) and isinstance(have, list) and _requirements(want):
+    if isinstance(want, list) and isinstance(have, list) and _requirements(want, where):
         missing = [
             item for item in want if item not in have and _name(item) not in map(_name, have)
         ]
@@ -273,8 +292,19 @@ def _data_drift(want: Any, have: Any, where: str) -> list[str]:
     return [] if want == have else [f"{where} changed from {want!r} to {have!r}"]
 
 
-def _requirements(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(item, str) for item in items)
+# Where pyproject.toml lists requirements: the project adds its own there, which is never drift,
+# whatever the template started with (an empty `dependencies = []` included).
+_REQUIREMENT_LISTS = (
+    "project.dependencies",
+    "project.optional-dependencies.",
+    "dependency-groups.",
+)
+
+
+def _requirements(items: list[Any], where: str) -> bool:
+    if not all(isinstance(item, str) for item in items):
+        return False
+    return bool(items) or where.startswith(_REQUIREMENT_LISTS)
 
 
 def _name(requirement: Any) -> str:
@@ -304,6 +334,7 @@ class UpdateReport:
     conflicts: list[str] = field(default_factory=list)  # "path: reason"
     dry_run: bool = False
     locked: bool | None = None  # uv lock ran (dependencies changed): ok or not
+    lock_error: str = ""  # uv's own line, when it failed
 
     @property
     def exit_code(self) -> ExitCode:
@@ -322,6 +353,7 @@ class UpdateReport:
             "files": [f.to_json() for f in self.files],
             "conflicts": self.conflicts,
             "locked": self.locked,
+            "lock_error": self.lock_error,
             "exit_code": int(self.exit_code),
         }
 
@@ -333,18 +365,22 @@ class UpdateOptions:
     allow_dirty: bool = False
     dry_run: bool = False
     offline: bool = False
+    prerelease: bool = False  # without --to, a pre-release may be the newest
     ask: Ask | None = None
 
 
 def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateReport:
-    from scaffold.merge import Action, Labels, merge_file  # noqa: PLC0415 - check needs none
+    """Plan the whole update (three renders, every path's outcome), then apply it all or
+    nothing, the answers file last; a dry run is the plan alone."""
+    from scaffold.merge import Labels  # noqa: PLC0415 - check needs none
+    from scaffold.merge.tree import merge_tree  # noqa: PLC0415
 
     options = options or UpdateOptions()
     memory = read_memory(path)
     if not options.allow_dirty and not options.dry_run:
         _refuse_dirty(memory.project)
     base = render_memory(memory, offline=options.offline)
-    target = options.to or _newest(memory, options.offline) or base.version
+    target = options.to or _newest(memory, options.offline, options.prerelease) or base.version
     answers = _new_answers(memory, target, options)
     theirs = render_memory(memory, target, offline=options.offline, answers=answers)
     report = UpdateReport(str(path), base.version, theirs.version, dry_run=options.dry_run)
@@ -352,23 +388,42 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
         ours="project", base=f"template {base.version}", theirs=f"template {theirs.version}"
     )
     before_deps = _dependencies(memory.project)
-    for rel in sorted(set(base.files) | set(theirs.files)):
-        file = memory.project.joinpath(*rel.split("/"))
-        ours = file.read_bytes() if file.is_file() else None
-        merged = merge_file(rel, base.files.get(rel), ours, theirs.files.get(rel), labels)
-        if merged.action is Action.UNCHANGED or merged.data == ours:
-            continue
-        new = merged.data
-        report.files.append(
-            FileState(rel, str(merged.action), _diff(rel, ours, new, "project", "updated"))
+    plan = merge_tree(base.files, theirs.files, _OnDisk(memory.project), labels)
+    for outcome in plan.outcomes:
+        diff = _diff(
+            outcome.path, _data(outcome.before), _data(outcome.after), "project", "updated"
         )
-        report.conflicts += [f"{rel}: {c.reason}" for c in merged.conflicts]
-        if not options.dry_run:
-            _write(file, new)
-    if not options.dry_run and before_deps != _dependencies(memory.project):
+        report.files.append(FileState(outcome.path, str(outcome.action), diff, outcome.conflicts))
+    report.conflicts = plan.conflicts
+    if options.dry_run or not plan.changes:
+        return report
+    apply_changes(memory.project, plan.changes, last=ANSWERS_FILE)
+    if before_deps != _dependencies(memory.project):
         done = Uv(offline=options.offline).run("lock", cwd=memory.project)
         report.locked = done.ok
+        if not done.ok:
+            report.lock_error = uv_cause(done.output)
     return report
+
+
+@dataclass(frozen=True)
+class _OnDisk:
+    """The project's files, as the tree merge asks for them."""
+
+    root: Path
+
+    def _path(self, rel: str) -> Path:
+        return self.root.joinpath(*rel.split("/"))
+
+    def entry(self, path: str) -> Entry | None:
+        return read_entry(self._path(path))
+
+    def is_folder(self, path: str) -> bool:
+        found = self._path(path)
+        return found.is_dir() and not found.is_symlink()
+
+    def files_under(self, folder: str) -> list[str]:
+        return [f"{folder}/{rel}" for rel in read_tree(self._path(folder))]
 
 
 def _new_answers(memory: Memory, target: str, options: UpdateOptions) -> dict[str, Any]:
@@ -419,26 +474,25 @@ def _moved_defaults(recorded: list[Any], old: Any, new: Any) -> list[Any]:
 
 
 def _refuse_dirty(project: Path) -> None:
-    if not (project / ".git").exists():
-        return
-    done = runner.git("status", "--porcelain", cwd=project)
-    if done is not None and done.ok and done.output.strip():
+    """Refuse uncommitted changes under ``project``, asking git from the project's own folder:
+    the work tree may enclose it (a monorepo), and only the project's path counts."""
+    done = runner.git("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=project)
+    if done is None:
+        return  # no git, so no repository to keep reviewable
+    if not done.ok:
+        if "not a git repository" in done.output:
+            return
+        raise UsageError(
+            f"cannot tell whether {project} has uncommitted changes: git status failed: "
+            f"{done.tail(1)}",
+            hint="fix what git says, or pass --allow-dirty",
+        )
+    if done.output.strip():
         raise UsageError(
             f"{project} has uncommitted changes",
             hint="commit or stash them first, so the update is reviewable with git diff "
             "(or --allow-dirty)",
         )
-
-
-def _write(path: Path, content: bytes | None) -> None:
-    if content is None:
-        path.unlink(missing_ok=True)
-        return
-    if path.is_file():
-        replace_file(path, content)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
 
 
 def _dependencies(project: Path) -> Any:

@@ -17,12 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold import __version__, runner
 from scaffold.errors import NotAProjectError, UsageError
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.templates import Template, copier_template, load_template, load_template_at
+from scaffold.tree import Entry, read_tree
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,14 @@ def read_memory(project: Path) -> Memory:
     source, commit = extra.get("_src_path"), extra.get("_commit")
     template, version = answers.get("template"), answers.get("scaffold_version")
     if isinstance(source, str) and source:
-        if commit is not None and not isinstance(commit, str):
+        if commit is None or commit == "":
+            # Without it the base of a merge would be a guess: the newest tag, "nothing to change".
+            raise UsageError(
+                f"{path}: no _commit: the template version this project was made from is not "
+                "recorded",
+                hint="add '_commit: TAG' (the tag or commit it was rendered from) to the file",
+            )
+        if not isinstance(commit, str):
             raise UsageError(f"{path}: _commit must be a string")
         return Memory(project, answers, source=source, commit=commit, extra=extra)
     if not isinstance(template, str) or not template:
@@ -96,23 +107,28 @@ def builtin_template(name: str, version: str, *, offline: bool = False) -> Templ
     return load_template_at(templates_at(version, offline=offline) / name, name)
 
 
-def newest_scaffold(*, offline: bool = False) -> str:
-    """The newest stable scaffold release the configured index offers, or this one when that is
-    older; one that cannot be asked is an error (never "in step")."""
+def newest_scaffold(*, offline: bool = False, prerelease: bool = False) -> str:
+    """The newest stable scaffold release the configured index offers (a pre-release too with
+    ``prerelease``), or this one when that is older; one that cannot be asked is an error
+    (never "in step")."""
     from scaffold.history import newest  # noqa: PLC0415
 
-    return newest(offline=offline)
+    return newest(offline=offline, prerelease=prerelease)
 
 
-def render_builtin(template: Template, answers: Mapping[str, Any]) -> dict[str, bytes]:
-    return {item.path: item.content for item in render(template, answers).files}
+def render_builtin(template: Template, answers: Mapping[str, Any]) -> dict[str, Entry]:
+    return {
+        item.path: Entry(item.content, executable=item.executable)
+        for item in render(template, answers).files
+    }
 
 
 def render_copier(
     source: str, ref: str | None, answers: Mapping[str, Any]
-) -> tuple[dict[str, bytes], Template]:
-    """A copier template rendered at ``ref`` with ``answers``, as path -> bytes, and what the
-    template says of itself at that ref (its ``_scaffold_owned``, ``_scaffold_seeded``...)."""
+) -> tuple[dict[str, Entry], Template]:
+    """A copier template rendered at ``ref`` with ``answers``, as path -> entry (its symlinks
+    and executable bits kept), and what the template says of itself at that ref (its
+    ``_scaffold_owned``, ``_scaffold_seeded``...)."""
     from copier import run_copy  # noqa: PLC0415 - only teams' own templates pay for copier
 
     from scaffold.external import check_tree  # noqa: PLC0415 - with copier
@@ -129,16 +145,13 @@ def render_copier(
             raise UsageError(f"cannot render {source}@{ref}: {first}") from None
         # A symlink out of the render would carry a file of this machine into the project.
         check_tree(f"{source}@{ref}" if ref else source, Path(scratch), out)
-        files = {
-            path.relative_to(out).as_posix(): path.read_bytes()
-            for path in sorted(out.rglob("*"))
-            if path.is_file() and ".git" not in path.relative_to(out).parts
-        }
-        return files, copier_template(source, worker.template)
+        return read_tree(out), copier_template(source, worker.template)
 
 
-def latest_tag(source: str) -> str | None:
-    """The newest version tag of a git template (None when it has none)."""
+def latest_tag(source: str, *, prerelease: bool = False) -> str | None:
+    """The newest version tag of a git template by PEP 440 (``v1.2.3`` or ``1.2.3``), stable
+    releases only unless ``prerelease``, as copier and ``scaffold new`` choose; None when it has
+    none. Tags that are not versions are not releases."""
     done = runner.git("ls-remote", "--tags", source, timeout=120)
     if done is None:
         raise UsageError("git is not installed: it is needed to find the template's tags")
@@ -149,13 +162,15 @@ def latest_tag(source: str) -> str | None:
         for line in done.output.splitlines()
         if "refs/tags/" in line
     }
-    return max(tags, key=_version_key) if tags else None
+    releases = {tag: version for tag in tags if (version := _version(tag)) is not None}
+    chosen = [tag for tag, version in releases.items() if prerelease or not version.is_prerelease]
+    return max(chosen, key=lambda tag: (releases[tag], tag)) if chosen else None
 
 
-def _version_key(tag: str) -> tuple[int, Any]:
+def _version(tag: str) -> Version | None:
     from packaging.version import InvalidVersion, Version  # noqa: PLC0415
 
     try:
-        return (1, Version(tag.removeprefix("v")))
+        return Version(tag.removeprefix("v"))
     except InvalidVersion:
-        return (0, tag)
+        return None

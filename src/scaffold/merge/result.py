@@ -42,6 +42,7 @@ class Action(StrEnum):
     UPDATED = "updated"
     ADDED = "added"
     DELETED = "deleted"
+    RENAMED = "renamed"  # the template moved it; the project's edit went with it
     CONFLICT = "conflict"
 
 
