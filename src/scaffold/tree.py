@@ -44,7 +44,7 @@ def read_entry(path: Path) -> Entry | None:
     """What is at ``path`` as an Entry; None when nothing is there or it is a folder."""
     try:
         info = path.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there, or a file on the way
         return None
     if stat.S_ISLNK(info.st_mode):
         return Entry(os.fsencode(path.readlink()), link=True)

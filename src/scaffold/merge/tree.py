@@ -78,14 +78,16 @@ def merge_tree(
         if path in targets:
             source = renames[path]
             _merge_one(
-                result, path, base[source], project.entry(source), theirs[path], project, labels
-            )
+                result, path, base[source], project.entry(source), theirs[path], project, labels,
+                base,
+            )  # fmt: skip
             result.outcomes[-1] = _renamed(result.outcomes[-1], source)
             result.changes.append(Change(source, None))
             continue
         _merge_one(
-            result, path, base.get(path), project.entry(path), theirs.get(path), project, labels
-        )
+            result, path, base.get(path), project.entry(path), theirs.get(path), project, labels,
+            base,
+        )  # fmt: skip
     _settle_folders(result, project)
     result.outcomes.sort(key=lambda o: o.path)
     return result
@@ -104,6 +106,7 @@ def _merge_one(  # noqa: PLR0911 - one return per case of the module's docstring
     theirs: Entry | None,
     project: Project,
     labels: Labels,
+    base_paths: Iterable[str],
 ) -> None:
     def take(entry: Entry | None, action: Action, *conflicts: str) -> None:
         if entry != ours:
@@ -123,10 +126,10 @@ def _merge_one(  # noqa: PLR0911 - one return per case of the module's docstring
 
     if theirs == base:
         return  # the template did not touch it: the project's, whatever it is
-    if project.is_folder(path):
+    if project.is_folder(path) and not any(p.startswith(f"{path}/") for p in base_paths):
         if theirs is not None:
             beside("the project has a folder where the template has a file; the folder is kept")
-        return
+        return  # (a folder the template itself turns into a file: settled with the others)
     if ours == base:
         take(theirs, _taken(ours, theirs))
         return

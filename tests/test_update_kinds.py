@@ -1,0 +1,287 @@
+"""`scaffold update` with every kind of change a template makes, against a project whose user
+edited the same files: a copier template in a local git repository, tagged v1, v2 and a
+pre-release, and a project made from v1. An update is all or nothing, however it is cut short."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from copier import run_copy
+
+from scaffold import lifecycle, write
+from scaffold.errors import ScaffoldError
+from scaffold.lifecycle import UpdateOptions, update_project
+from scaffold.tree import read_tree
+from tests.conftest import Cli
+from tests.test_lifecycle import git
+
+pytestmark = pytest.mark.e2e
+
+LOGO_V1, LOGO_OURS, LOGO_V2 = b"\x89PNG\0v1", b"\x89PNG\0ours", b"\x89PNG\0v2"
+SETTINGS_V1 = "".join(f"option_{n} = {n}\n" for n in range(12))
+
+V1: dict[str, str | bytes] = {
+    "copier.yml": "project_name:\n  type: str\n  default: svc\n_preserve_symlinks: true\n",
+    "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+    "pyproject.toml.jinja": (
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        "dependencies = []\n"
+    ),
+    "notes.txt": "first\nsecond\nthird\n",
+    "logo.bin": LOGO_V1,
+    "old.bin": b"\0old",
+    "config/settings.ini": SETTINGS_V1,
+    "scripts": "a file that v2 turns into a folder\n",
+    "docs/index.md": "# docs, a folder that v2 turns into a file\n",
+    "run.sh": "#!/bin/sh\necho v1\n",
+}
+
+
+def commit(repo: Path, tag: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", tag)
+    git(repo, "tag", tag)
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    repo = tmp_path / "template"
+    for rel, content in V1.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    (repo / "run.sh").chmod(0o755)
+    (repo / "link").symlink_to("notes.txt")
+    git(repo, "init", "-q")
+    commit(repo, "v1")
+    # v2: a change of every kind.
+    (repo / "notes.txt").write_text("first\nsecond\nthird, as v2 has it\n")
+    (repo / "logo.bin").write_bytes(LOGO_V2)
+    (repo / "old.bin").unlink()
+    (repo / "config" / "settings.ini").rename(repo / "settings.ini")
+    (repo / "config").rmdir()
+    ini = repo / "settings.ini"
+    ini.write_text(ini.read_text().replace("option_11 = 11", "option_11 = eleven"))
+    (repo / "scripts").unlink()
+    (repo / "scripts").mkdir()
+    (repo / "scripts" / "run.sh").write_text("echo now a folder\n")
+    shutil.rmtree(repo / "docs")
+    (repo / "docs").write_text("now a file\n")
+    (repo / "run.sh").write_text("#!/bin/sh\necho v2\n")
+    (repo / "tool").write_text("#!/bin/sh\necho tool\n")
+    (repo / "tool").chmod(0o755)
+    commit(repo, "v2")
+    (repo / "notes.txt").write_text("a pre-release\n")
+    commit(repo, "v3.0.0a1")
+    return repo
+
+
+@pytest.fixture
+def project(tmp_path: Path, template: Path) -> Path:
+    path = tmp_path / "svc"
+    run_copy(str(template), path, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    git(path, "init", "-q")
+    commit(path, "made")
+    # The user's edits, on the same files the template changes.
+    notes = path / "notes.txt"
+    notes.write_text(notes.read_text().replace("first", "first, as we have it"))
+    (path / "logo.bin").write_bytes(LOGO_OURS)
+    (path / "old.bin").write_bytes(b"\0ours")
+    ini = path / "config" / "settings.ini"
+    ini.write_text(ini.read_text().replace("option_0 = 0", "option_0 = ours"))
+    git(path, "commit", "-qam", "our edits")
+    return path
+
+
+def state(root: Path) -> dict[str, Any]:
+    """Everything a user could lose: every file's bytes, mode and kind, and every folder."""
+    tree: dict[str, Any] = {
+        rel: (entry.data, entry.executable, entry.link) for rel, entry in read_tree(root).items()
+    }
+    tree["folders"] = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_dir() and not p.is_symlink() and ".git" not in p.relative_to(root).parts
+    )
+    return tree
+
+
+def test_every_kind_of_change_is_applied_kept_or_listed(cli: Cli, project: Path) -> None:
+    dry = cli("update", project, "--dry-run", "--json")
+    before = state(project)
+    result = cli("update", project, "--json")
+    assert result.code == 6, result  # conflicts, listed
+    report = json.loads(result.stdout)
+    assert report["to"] == "v2"  # the newest stable tag, not v3.0.0a1
+    assert json.loads(dry.stdout)["files"] == report["files"]  # the dry run told the truth
+    assert json.loads(dry.stdout)["conflicts"] == report["conflicts"]
+    conflicts = {c.split(":")[0]: c for c in report["conflicts"]}
+    assert set(conflicts) == {"logo.bin", "old.bin"}
+    assert "logo.bin.scaffold-template" in conflicts["logo.bin"]
+    assert "the template deleted it" in conflicts["old.bin"]
+
+    # text: both edits
+    assert (
+        project / "notes.txt"
+    ).read_text() == "first, as we have it\nsecond\nthird, as v2 has it\n"
+    # binary: ours kept, theirs findable beside it
+    assert (project / "logo.bin").read_bytes() == LOGO_OURS
+    assert (project / "logo.bin.scaffold-template").read_bytes() == LOGO_V2
+    assert (project / "old.bin").read_bytes() == b"\0ours"
+    # a rename carries the user's edit; the old folder is gone
+    ini = (project / "settings.ini").read_text()
+    assert "option_0 = ours" in ini
+    assert "option_11 = eleven" in ini
+    assert not (project / "config").exists()
+    # a file turned into a folder, and a folder into a file
+    assert (project / "scripts" / "run.sh").read_text() == "echo now a folder\n"
+    assert (project / "docs").read_text() == "now a file\n"
+    # modes and symlinks as the template has them
+    assert os.access(project / "run.sh", os.X_OK)
+    assert (project / "run.sh").read_text().endswith("echo v2\n")
+    assert os.access(project / "tool", os.X_OK)
+    assert (project / "link").is_symlink()
+    assert (project / "link").readlink().as_posix() == "notes.txt"
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v2"
+    # Nothing of the user's was lost: every file they had is there (or, renamed, its edit is).
+    gone = {"config/settings.ini", "scripts", "docs/index.md"}  # renamed, or unedited + replaced
+    for rel in set(before) - {"folders"} - gone:
+        assert (project / rel).exists() or (project / rel).is_symlink(), rel
+
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "update to v2, conflicts left as they are")
+    again = cli("update", project, "--json")  # at v2 already: nothing more to do
+    assert again.code == 0, again
+    assert json.loads(again.stdout)["files"] == []
+
+
+def test_the_same_update_twice_gives_the_same_tree(cli: Cli, project: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin"
+    shutil.copytree(project, twin, symlinks=True)
+    for folder in (project, twin):
+        assert cli("update", folder, "--to", "v2").code == 6
+    assert state(project) == state(twin)
+
+
+def test_prereleases_only_when_asked(cli: Cli, project: Path) -> None:
+    latest = cli("check", project, "--latest", "--json")
+    assert json.loads(latest.stdout)["projects"][0]["latest"] == "v2"
+    latest = cli("check", project, "--latest", "--prerelease", "--json")
+    assert json.loads(latest.stdout)["projects"][0]["latest"] == "v3.0.0a1"
+
+
+def test_an_answers_file_without_the_recorded_version_is_an_error(cli: Cli, project: Path) -> None:
+    answers = project / ".copier-answers.yml"
+    answers.write_text(
+        "".join(line for line in answers.read_text().splitlines(True) if "_commit" not in line)
+    )
+    git(project, "commit", "-qam", "lost the version")
+    result = cli("update", project)
+    assert result.code == 2, result
+    assert "no _commit" in result.stderr
+
+
+@pytest.fixture
+def updated(cli: Cli, project: Path, tmp_path: Path) -> dict[str, Any]:
+    """The state of the project once fully updated to v2 (on a copy)."""
+    copy = tmp_path / "reference"
+    shutil.copytree(project, copy, symlinks=True)
+    assert cli("update", copy, "--to", "v2").code == 6
+    result = state(copy)
+    shutil.rmtree(copy)
+    return result
+
+
+def test_an_update_that_fails_at_any_step_leaves_the_project_as_it_was(
+    project: Path, tmp_path: Path, updated: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rename, folder made or removed and staged write fails in turn (as a full disk, a
+    read-only file or a vanished folder would): the project is exactly as it was each time,
+    and once nothing fails it is exactly as a clean update leaves it."""
+    original = state(project)
+    real = {name: getattr(write, name) for name in ("rename_noreplace", "_stage")}
+    path_ops = {name: getattr(Path, name) for name in ("rename", "mkdir", "rmdir")}
+    for failing in range(1, 200):
+        calls, active = 0, False
+
+        def faulty(real_op: Any) -> Any:
+            def op(*args: Any, **kwargs: Any) -> Any:
+                nonlocal calls
+                if active:  # noqa: B023 - read when called, as meant
+                    calls += 1
+                    if calls == failing:  # noqa: B023 - the attempt's own number
+                        raise OSError(28, "No space left on device (injected)")
+                return real_op(*args, **kwargs)
+
+            return op
+
+        def applying(*args: Any, **kwargs: Any) -> None:
+            nonlocal active
+            active = True  # only the update's own writes fail, not the renders before them
+            try:
+                write.apply_changes(*args, **kwargs)
+            finally:
+                active = False
+
+        copy = tmp_path / f"attempt-{failing}"
+        shutil.copytree(project, copy, symlinks=True)
+        with monkeypatch.context() as patch:
+            patch.setattr(lifecycle, "apply_changes", applying)
+            for name, real_op in real.items():
+                patch.setattr(write, name, faulty(real_op))
+            for name, real_op in path_ops.items():
+                patch.setattr(Path, name, faulty(real_op))
+            failed = None
+            try:
+                update_project(copy, UpdateOptions(to="v2"))
+            except ScaffoldError as exc:
+                failed = exc.message
+        if failed is not None:
+            assert "nothing was changed" in failed, failed
+            assert state(copy) == original, f"fault at step {failing} changed the project"
+            assert not list(copy.glob(".scaffold-update.*")), "a staging folder was left"
+            shutil.rmtree(copy)
+            continue
+        assert state(copy) == updated
+        assert failing > 10, "the update made fewer steps than the test expects"
+        return
+    pytest.fail("every attempt failed")
+
+
+def test_a_signal_at_any_moment_leaves_the_project_as_it_was_or_fully_updated(
+    project: Path, tmp_path: Path, updated: dict[str, Any]
+) -> None:
+    original = state(project)
+    argv = [sys.executable, "-m", "scaffold", "update", "--to", "v2", "-q"]
+    began = time.monotonic()
+    timing = tmp_path / "timing"
+    shutil.copytree(project, timing, symlinks=True)
+    subprocess.run([*argv, str(timing)], check=False, capture_output=True, timeout=120)
+    full = time.monotonic() - began
+    outcomes = set()
+    for attempt in range(12):
+        copy = tmp_path / f"signal-{attempt}"
+        shutil.copytree(project, copy, symlinks=True)
+        proc = subprocess.Popen(
+            [*argv, str(copy)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(full * 1.2 * attempt / 11)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        now = state(copy)
+        assert now in (original, updated), f"attempt {attempt}: half an update ({proc.returncode})"
+        assert b"Traceback" not in stderr
+        assert not list(copy.glob(".scaffold-update.*"))
+        outcomes.add("updated" if now == updated else "as it was")
+    assert outcomes == {"updated", "as it was"}  # the sweep did reach both sides
