@@ -4,6 +4,8 @@
 #
 #   .ci/release.sh build                   sdist and wheel into dist/, their metadata checked
 #   .ci/release.sh check-tag TAG           TAG is v + scaffold.__version__, and dist/ carries it
+#   .ci/release.sh history TAG             every release tag before TAG has its templates in
+#                                          src/scaffold/history/ (check and update need them)
 #   .ci/release.sh test-wheel PYTHON [ARG...]
 #                                          the wheel of dist/ in a fresh environment of PYTHON:
 #                                          both commands answer and render a project, then this
@@ -94,6 +96,7 @@ test_wheel() {
 case "${1:-}" in
     build) build ;;
     check-tag) [ "$#" -eq 2 ] || die "usage: $0 check-tag TAG"; check_tag "$2" ;;
+    history) [ "$#" -eq 2 ] || die "usage: $0 history TAG"; python3 scripts/template_history.py check --except "$2" ;;
     test-wheel) [ "$#" -ge 2 ] || die "usage: $0 test-wheel PYTHON [PYTEST-ARG...]"; shift; test_wheel "$@" ;;
-    *) die "usage: $0 build | check-tag TAG | test-wheel PYTHON [PYTEST-ARG...]" ;;
+    *) die "usage: $0 build | check-tag TAG | history TAG | test-wheel PYTHON [PYTEST-ARG...]" ;;
 esac

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -49,3 +50,23 @@ def test_an_unknown_older_release_is_refused_naming_it() -> None:
         history.templates_at("0.0.1")
     with pytest.raises(UsageError, match="not a scaffold version"):
         history.templates_at("not-a-version")
+
+
+def test_the_history_check_names_a_release_tag_without_its_archive(tmp_path: Path) -> None:
+    """What the release workflow runs (.ci/release.sh history TAG): a tag whose templates are
+    not in the history fails it, naming the command that adds them."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)  # noqa: S607
+    for tag in ("v0.1.0", "v0.0.5", f"v{__version__}"):
+        subprocess.run(["git", "-C", str(repo), "tag", "-f", tag], check=True)  # noqa: S607
+    script = [sys.executable, str(repo / "scripts" / "template_history.py"), "check"]
+    done = subprocess.run(
+        [*script, "--except", f"v{__version__}"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert done.stdout.strip() == ("missing: v0.0.5: run scripts/template_history.py add 0.0.5")
+    subprocess.run(["git", "-C", str(repo), "tag", "-d", "v0.0.5"], check=True, capture_output=True)  # noqa: S607
+    done = subprocess.run(
+        [*script, "--except", f"v{__version__}"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout
