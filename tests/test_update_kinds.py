@@ -18,8 +18,9 @@ import pytest
 import yaml
 from copier import run_copy
 
-from scaffold import lifecycle, write
+from scaffold import lifecycle, runner, write
 from scaffold.errors import ScaffoldError
+from scaffold.generate import NewOptions, new_project
 from scaffold.lifecycle import UpdateOptions, update_project
 from scaffold.tree import read_tree
 from tests.conftest import Cli
@@ -285,3 +286,42 @@ def test_a_signal_at_any_moment_leaves_the_project_as_it_was_or_fully_updated(
         assert not list(copy.glob(".scaffold-update.*"))
         outcomes.add("updated" if now == updated else "as it was")
     assert outcomes == {"updated", "as it was"}  # the sweep did reach both sides
+
+
+def test_a_project_in_a_monorepo_folder_with_uncommitted_edits_is_not_updated(
+    cli: Cli, template: Path, tmp_path: Path
+) -> None:
+    monorepo = tmp_path / "monorepo"
+    project = monorepo / "services" / "svc"
+    run_copy(str(template), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    (monorepo / "README.md").write_text("many services\n")
+    git(monorepo, "init", "-q")
+    commit(monorepo, "start")
+    (project / "notes.txt").write_text("uncommitted\n")
+    before = state(project)
+    result = cli("update", project)
+    assert result.code == 2, result
+    assert "uncommitted changes" in result.stderr
+    assert state(project) == before
+
+    git(monorepo, "checkout", "--", ".")
+    (monorepo / "README.md").write_text("an edit elsewhere in the monorepo counts not\n")
+    assert cli("update", project).code == 0
+
+
+def test_a_library_after_uv_add_has_not_drifted(cli: Cli, tmp_path: Path) -> None:
+    """The lib template starts with `dependencies = []`: what the project adds is its own."""
+    report = new_project(
+        NewOptions(name="my-lib", template="lib", parent=tmp_path, python="3.11", offline=True)
+    )
+    assert report.post_steps_ok, [s.to_json() for s in report.steps]
+    project = Path(report.path)
+    added = runner.run(
+        [runner.uv_binary(), "add", "--offline", "--no-sync", "packaging>=24,<27"],
+        cwd=project,
+        timeout=300,
+    )
+    assert added.ok, added.output
+    result = cli("check", project, "--json")
+    assert result.code == 0, result
+    assert "pyproject.toml" in json.loads(result.stdout)["projects"][0]["in_step"]
