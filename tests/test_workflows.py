@@ -9,6 +9,7 @@ never skips them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -73,6 +74,12 @@ def steps(job: dict[str, Any]) -> list[str]:
     return [step.get("run") or step["uses"] for step in job["steps"]]
 
 
+def every_workflow(root: Path) -> list[Path]:
+    """Every workflow a project has: ci, scaffold-update, and release where the template
+    publishes (lib, cli)."""
+    return sorted((root / ".github" / "workflows").glob("*.yml"))
+
+
 @pytest.mark.parametrize("template", available())
 def test_every_template_makes_both_workflows_and_owns_them(
     template: str, projects: dict[str, Path]
@@ -88,8 +95,40 @@ def test_every_template_makes_both_workflows_and_owns_them(
 def test_actionlint_passes_on_the_rendered_workflows(
     template: str, projects: dict[str, Path]
 ) -> None:
-    done = actionlint(*(projects[template] / workflow for workflow in WORKFLOWS))
+    done = actionlint(*every_workflow(projects[template]))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def zizmor(*files: Path, pedantic: bool = True) -> list[dict[str, Any]]:
+    binary = shutil.which("zizmor", path=str(Path(sys.executable).parent))
+    assert binary is not None, "zizmor comes with the dev group"
+    persona = ["--persona", "pedantic"] if pedantic else []
+    done = subprocess.run(
+        [binary, "--offline", "--no-config", *persona, "--format", "json", *map(str, files)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    found: list[dict[str, Any]] = json.loads(done.stdout or "[]")
+    return found
+
+
+@pytest.mark.parametrize("template", available())
+def test_zizmor_finds_nothing_in_the_rendered_workflows(
+    template: str, projects: dict[str, Path]
+) -> None:
+    """GitHub Actions' security linter, with its pedantic persona: no finding at any severity."""
+    findings = zizmor(*every_workflow(projects[template]))
+    assert findings == [], [f["ident"] for f in findings]
+
+
+def test_zizmor_reports_a_workflow_that_leaks(tmp_path: Path) -> None:
+    leaky = tmp_path / "leaky.yml"
+    leaky.write_text(
+        "on: pull_request_target\npermissions: write-all\njobs:\n  x:\n"
+        "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v6\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    idents = {finding["ident"] for finding in zizmor(leaky, pedantic=False)}
+    assert {"unpinned-uses", "template-injection", "artipacked"} <= idents
 
 
 @pytest.mark.parametrize("template", available())
@@ -149,7 +188,6 @@ def test_ci_runs_what_validate_checks(template: str, projects: dict[str, Path]) 
     root = projects[template]
     ci = load(root / WORKFLOWS[0])
     assert set(ci["on"]) == {"push", "pull_request"}
-    assert ci["permissions"] == {"contents": "read"}
     assert "${{ github.ref }}" in ci["concurrency"]["group"]
     runs = [run for job in ci["jobs"].values() for run in steps(job)]
     for command in (
@@ -158,12 +196,15 @@ def test_ci_runs_what_validate_checks(template: str, projects: dict[str, Path]) 
         "uv run ruff format --check",
         "uv run mypy",
         "uv run pytest",
+        # The proof itself, as a local `scaffold validate` gives it: the image, or the wheel.
+        f"uvx --from {DISTRIBUTION}=={__version__} scaffold validate --strict .",
         f"uvx --from {DISTRIBUTION}=={__version__} scaffold check --diff .",
     ):
         assert command in runs, command
-    docker_builds = [run for run in runs if run.startswith("docker build")]
-    assert bool(docker_builds) == (root / "Dockerfile").is_file()
-    assert ("uv build" in runs) == (load_template(template).kind == "lib")
+    assert not [run for run in runs if run.startswith("docker build")]  # validate builds it
+    for name, job in ci["jobs"].items():
+        assert job["permissions"] == {"contents": "read"}, name
+    assert ci["permissions"] == {}
 
 
 @pytest.mark.parametrize("template", available())
@@ -172,8 +213,9 @@ def test_the_update_workflow_is_scheduled_and_may_open_pull_requests(
 ) -> None:
     update = load(projects[template] / WORKFLOWS[1])
     assert set(update["on"]) == {"schedule", "workflow_dispatch"}
-    assert update["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert update["permissions"] == {}
     (job,) = update["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
     script = "\n".join(steps(job))
     # Pinned to the release that made the project, under scaffold's own name on the index.
     assert f"uvx --from {DISTRIBUTION}=={__version__} scaffold update --no-input" in script
@@ -195,15 +237,18 @@ def test_no_checkout_leaves_a_token_for_what_runs_after_it(
 
 
 @pytest.mark.parametrize("template", available())
-def test_every_job_has_a_timeout_and_every_action_a_major_version(
+def test_every_job_has_a_timeout_and_every_action_is_pinned_to_a_commit(
     template: str, projects: dict[str, Path]
 ) -> None:
-    for workflow in WORKFLOWS:
-        for name, job in load(projects[template] / workflow)["jobs"].items():
-            assert isinstance(job.get("timeout-minutes"), int), f"{workflow}: {name}"
-            for step in job["steps"]:
-                if "uses" in step:
-                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+    for workflow in every_workflow(projects[template]):
+        for name, job in load(workflow)["jobs"].items():
+            assert isinstance(job.get("timeout-minutes"), int), f"{workflow.name}: {name}"
+            assert "permissions" in job, f"{workflow.name}: {name}: least privilege, per job"
+        uses = re.findall(r"uses: (\S+)(.*)", workflow.read_text())
+        assert uses
+        for action, comment in uses:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (action, comment)
 
 
 def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
@@ -265,7 +310,7 @@ def shellcheck_findings(*workflows: Path) -> dict[str, str]:
 def test_every_run_script_of_the_workflows_passes_shellcheck(
     template: str, projects: dict[str, Path]
 ) -> None:
-    assert shellcheck_findings(*(projects[template] / workflow for workflow in WORKFLOWS)) == {}
+    assert shellcheck_findings(*every_workflow(projects[template])) == {}
 
 
 def test_shellcheck_reports_a_broken_script() -> None:
