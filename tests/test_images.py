@@ -220,3 +220,16 @@ def test_valid_images_from_data_reach_the_dockerfile(cli: Cli, tmp_path: Path) -
     assert result.code == 0, result
     dockerfile = (tmp_path / "my-api" / "Dockerfile").read_text()
     assert f"ARG PYTHON_IMAGE={python}\nARG UV_IMAGE={uv}\n" in dockerfile
+
+
+def test_update_validate_refuses_an_environment_image_before_it_writes(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from scaffold import __version__  # noqa: PLC0415
+    from scaffold.generate import new_project  # noqa: PLC0415
+
+    report = new_project(NewOptions(name="my-api", parent=tmp_path, lock=False, git=False))
+    before = tree_bytes(tmp_path)
+    args = ("update", report.path, "--to", __version__, "--data", "description=Changed")
+    result = cli(*args, "--validate", env={"SCAFFOLD_PYTHON_IMAGE": BAD})
+    _refused(result, tmp_path, before, "$SCAFFOLD_PYTHON_IMAGE")
