@@ -213,3 +213,63 @@ def test_the_console_script_exits_0_or_2_with_one_line_for_any_answers(
             lines = err.getvalue().splitlines()
             assert len(lines) == 1, lines
             assert lines[0].startswith("error: ")
+
+
+# Marker strings with escapes: packaging decodes them ("3.12\n" is a line break to it), and
+# what it decoded is what scaffold would write.
+_MARKER_TEXT = st.lists(
+    st.one_of(
+        st.text(max_size=4),
+        st.sampled_from(
+            ["\\n", "\\x1b", "\\x1b]0;t\\x07", "\\\\", "\\u0041", "\\t", '\\"', "\\", "\n", "\x1b"]
+        ),
+        st.sampled_from(["\x7f", "\x85", "\u2028", "[tool.x]", "]", "=", '"', "'", "3.12"]),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@given(variable=st.sampled_from(["python_version <", "platform_machine =="]), value=_MARKER_TEXT)
+@example(variable="python_version <", value="3.12\\n")
+@example(variable="python_version <", value='3.12\\n[tool.evil]\\nx = \\"')
+@example(variable="platform_machine ==", value="\\x1b]0;pwned\\x07")
+@example(variable="platform_machine ==", value="a\\\\b")
+@example(variable="platform_machine ==", value="\\u0041")
+def test_a_marker_with_any_text_is_refused_or_written_as_the_requirement_given(
+    variable: str, value: str
+) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    from scaffold.deps import parse_dependency  # noqa: PLC0415
+    from tests.conftest import FAST, Cli  # noqa: PLC0415
+
+    given_dep = f'x-lib>=1,<2; {variable} "{value}"'
+    with tempfile.TemporaryDirectory() as parent:
+        result = Cli()("new", "my-api", "--path", parent, *FAST, "--dep", given_dep)
+        if result.code == 2:
+            assert len(result.stderr.strip().splitlines()) == 1, result
+            assert list(Path(parent).iterdir()) == []
+            return
+        assert result.code == 0, result
+        pyproject = tomllib.loads((Path(parent) / "my-api" / "pyproject.toml").read_text())
+    assert set(pyproject) == {"project", "dependency-groups", "build-system", "tool"}
+    written = [dep for dep in pyproject["project"]["dependencies"] if dep.startswith("x-lib")]
+    assert written == [str(parse_dependency(given_dep))]
+    try:
+        assert Requirement(written[0]) == Requirement(given_dep)
+    except InvalidRequirement:  # pragma: no cover - a failure, shown with the text
+        pytest.fail(f"{written[0]!r} does not parse back")
+
+
+@pytest.mark.parametrize(
+    ("dep", "message"),
+    [
+        ('x>=1,<2; python_version < "3.12\\n"', "the dependency contains a line break"),
+        ('x>=1,<2; platform_machine == "\\x1b[2J"', "the control character U+001B"),
+        ("x>=1,<2; platform_machine == '\\u202e'", "the control character U+202E"),
+        ('x>=1,<2; platform_machine == "a\\\\b"', "a backslash (PEP 508 strings take no escapes)"),
+    ],
+)
+def test_escapes_in_markers_are_refused_in_check_texts_words(dep: str, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        build_spec(NewOptions(name="my-api", python="3.11", lock=False, deps=(dep,)), TEMPLATE)

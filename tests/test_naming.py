@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scaffold.errors import ExitCode, UsageError
-from scaffold.naming import derive_names
+from scaffold.naming import check_package_name, check_project_name, derive_names
 
 ACCEPTED = [
     ("my-api", "my-api", "my_api"),
@@ -81,3 +81,45 @@ def test_transliteration_is_announced() -> None:
 
 def test_plain_kebab_name_has_no_notice() -> None:
     assert derive_names("my-api").notices == ()
+
+
+# Names as an answers file records them: what derive_names gave, or refused.
+@pytest.mark.parametrize("dist", [dist for _, dist, _ in ACCEPTED])
+def test_a_recorded_project_name_is_what_derive_names_gave(dist: str) -> None:
+    assert check_project_name(dist) == dist
+
+
+@pytest.mark.parametrize(
+    "name", ["My-Api", "my_api", "my-api\n", " my-api", "../x", "my-api/../x", "..", "", "class"]
+)
+def test_a_recorded_project_name_that_new_would_not_give_is_refused(name: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        check_project_name(name)
+    assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize("package", ["my_api", "x", "_private", "MyPkg", "a" * 64])
+def test_a_recorded_package_name_is_an_identifier(package: str) -> None:
+    assert check_package_name(package) == package
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "../../../tmp/x",
+        "my_api/x",
+        "my.api",
+        "my-api",
+        "my_api\n",
+        "",
+        "class",
+        "2x",
+        "é",
+        "a" * 65,
+    ],
+)
+def test_a_recorded_package_name_that_is_a_path_or_not_an_identifier_is_refused(
+    package: str,
+) -> None:
+    with pytest.raises(UsageError, match="is not a Python package name"):
+        check_package_name(package)

@@ -4,6 +4,10 @@ Precedence, highest first: the command line (options and ``--data key=value``), 
 file (``--data-file``, YAML or TOML), then the team's preset, then the template's default. A key
 the template does not ask is an error, never ignored; a value of the wrong type, outside the
 question's choices or failing its validator names the key.
+
+An answer that scaffold knows (a name, a version, an image, a dependency...) has one checker,
+:data:`CHECKS`, whatever it comes from: an option, ``--data``, the data file, the preset, a
+prompt, or the answers file read back by ``check`` and ``update``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scaffold import naming, spec, system
+from scaffold.deps import parse_dependency
 from scaffold.errors import UsageError
 from scaffold.templates import Template
 
@@ -85,7 +91,64 @@ def coerce(template: Template, key: str, value: Any, source: str) -> Any:
     problem = validator_message(template, key, typed)
     if problem:
         raise UsageError(f"{source}: '{key}': {problem}")
-    return typed
+    return check_answer(key, typed, source)
+
+
+def _text(check: Callable[[str], str]) -> Callable[[Any], str]:
+    def checked(value: Any) -> str:
+        if not isinstance(value, str):
+            raise UsageError(f"must be a string, not {type(value).__name__}")
+        return check(value)
+
+    return checked
+
+
+def _each(check: Callable[[str], object]) -> Callable[[Any], list[str]]:
+    def checked(value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise UsageError("must be a list of strings")
+        for item in value:
+            check(item)
+        return list(value)
+
+    return checked
+
+
+# The checker of each answer scaffold knows, by question name: what the templates write into
+# paths, pyproject.toml, the Dockerfile and the answers file gets through these only.
+CHECKS: Mapping[str, Callable[[Any], Any]] = {
+    "project_name": _text(naming.check_project_name),
+    "package_name": _text(naming.check_package_name),
+    "python_version": _text(spec.check_python),
+    "description": _text(spec.check_description),
+    "author": _text(spec.check_author),
+    "dependencies": _each(parse_dependency),
+    "apt_build": _each(system.check_apt_name),
+    "apt_runtime": _each(system.check_apt_name),
+    "python_image": _text(spec.check_image),
+    "uv_image": _text(spec.check_image),
+    "uv_version": _text(spec.check_uv_version),
+}
+
+
+def check_answer(key: str, value: Any, source: str | None, label: str | None = None) -> Any:
+    """``value`` through the checker of ``key`` (unchanged for a question scaffold does not
+    know); a refusal names ``source`` and the key (``label``, where the source spells it so)."""
+    check = CHECKS.get(key)
+    if check is None:
+        return value
+    try:
+        return check(value)
+    except UsageError as exc:
+        if source is None:
+            raise
+        raise UsageError(f"{source}: '{label or key}': {exc.message}", hint=exc.hint) from None
+
+
+def check_recorded(template: Template, answers: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Answers read back (an answers file) as :func:`coerce` checks what a user gives: a
+    recorded answer becomes paths and file contents again, as on the first render."""
+    return {key: coerce(template, key, value, source) for key, value in answers.items()}
 
 
 def _as_str(value: Any) -> str:

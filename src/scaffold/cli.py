@@ -397,15 +397,20 @@ def update(
             prerelease=prerelease,
             ask=_asker(no_input=no_input or json_output or quiet),
         )
+        validation = None
+        if validate_after and not dry_run:
+            from scaffold.validate import ValidateOptions  # noqa: PLC0415
+
+            # Made (and its images checked) before the update writes anything.
+            validation = ValidateOptions(offline=offline)
         report = update_project(path, options)
         code = ui.update_done(report, json_output=json_output, quiet=quiet)
-        if validate_after and not dry_run and code == 0:
-            from scaffold.validate import ValidateOptions, validate_project  # noqa: PLC0415
+        if validation is not None and code == 0:
+            from scaffold.validate import validate_project  # noqa: PLC0415
 
             out = ui.Output(json_output=json_output, quiet=quiet)
             with out.live_steps() as events:
-                validation = validate_project(path, ValidateOptions(offline=offline), events)
-            code = out.validation_done(validation)
+                code = out.validation_done(validate_project(path, validation, events))
         raise typer.Exit(code)
 
 

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from scaffold.errors import UsageError
+from scaffold.spec import check_image
 
 CONFIG_ENV = "SCAFFOLD_CONFIG"
 
@@ -54,6 +55,13 @@ def _load(path: Path) -> DockerConfig:
         if value is not None and not (isinstance(value, str) and value.strip()):
             shown = "an empty string" if isinstance(value, str) else _kind(value)
             raise UsageError(f"{path}: [docker] {key} must be a non-empty string, not {shown}")
+    for key in ("python-image", "uv-image"):
+        image = values[key]
+        if image is not None:
+            try:
+                check_image(image)
+            except UsageError as exc:
+                raise UsageError(f"{path}: [docker] {key}: {exc.message}", hint=exc.hint) from None
     return DockerConfig(values["binary"], values["python-image"], values["uv-image"])
 
 

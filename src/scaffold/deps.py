@@ -76,16 +76,25 @@ def _ordered(parts: Sequence[str]) -> str:
 
 
 def parse_dependency(text: str) -> Dependency:
-    """Parse a PEP 508 requirement as given; missing bounds come from the lock later."""
+    """Parse a PEP 508 requirement as given; missing bounds come from the lock later.
+
+    One line of printable text (:func:`scaffold.spec.check_text`), before and after parsing:
+    packaging decodes Python escapes in marker strings (``"3.12\\n"`` becomes a line break), and
+    what it decoded is what would be written. A backslash left after that is refused too:
+    PEP 508 strings take no escapes, and packaging would read the written one as one.
+    """
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
     from packaging.utils import canonicalize_name  # noqa: PLC0415
 
+    from scaffold.spec import MAX_DEPENDENCY, check_text  # noqa: PLC0415 - spec imports us
+
+    text = check_text("dependency", text, MAX_DEPENDENCY)
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
         first_line = str(exc).splitlines()[0]
         raise UsageError(f"invalid dependency '{text}': {first_line}") from None
-    return Dependency(
+    dep = Dependency(
         name=req.name,
         key=canonicalize_name(req.name),
         extras=tuple(sorted(req.extras)),
@@ -93,6 +102,12 @@ def parse_dependency(text: str) -> Dependency:
         marker=str(req.marker) if req.marker else "",
         url=req.url or "",
     )
+    check_text("dependency", str(dep), MAX_DEPENDENCY * 2)
+    if "\\" in str(dep):
+        raise UsageError(
+            f"invalid dependency '{text}': a backslash (PEP 508 strings take no escapes)"
+        )
+    return dep
 
 
 _SIMPLE_BOUNDED = re.compile(

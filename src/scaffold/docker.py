@@ -15,7 +15,9 @@ from pathlib import Path
 
 from scaffold import runner
 from scaffold.config import docker_config
+from scaffold.errors import UsageError
 from scaffold.runner import Completed
+from scaffold.spec import check_image
 
 PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
 UV_IMAGE_ENV = "SCAFFOLD_UV_IMAGE"
@@ -45,12 +47,24 @@ class BuildSettings:
         if ca_bundle is None and os.environ.get("SSL_CERT_FILE"):
             candidate = Path(os.environ["SSL_CERT_FILE"])
             ca_bundle = candidate if candidate.is_file() else None
-        config = docker_config()
+        config = docker_config()  # its images are checked as it is read
         return cls(
-            python_image or os.environ.get(PYTHON_IMAGE_ENV) or config.python_image,
-            uv_image or os.environ.get(UV_IMAGE_ENV) or config.uv_image,
+            _image(python_image, "--python-image", PYTHON_IMAGE_ENV) or config.python_image,
+            _image(uv_image, "--uv-image", UV_IMAGE_ENV) or config.uv_image,
             ca_bundle,
         )
+
+
+def _image(option: str | None, name: str, env: str) -> str | None:
+    """The option's image, else the environment's, checked (it becomes a build argument, and
+    the Dockerfile's ``FROM`` line)."""
+    value, source = (option, name) if option else (os.environ.get(env), f"${env}")
+    if not value:
+        return None
+    try:
+        return check_image(value)
+    except UsageError as exc:
+        raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
 
 
 class Docker:

@@ -22,7 +22,16 @@ class ExitCode(IntEnum):
 def one_line(text: str) -> str:
     """``text`` with every character that would break a line or a terminal escaped (``\\x1e``):
     messages quote what the user typed, and must stay one line."""
-    return "".join(ch if ch.isprintable() or ch == " " else _escaped(ch) for ch in text)
+    return printable(text)
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` as a terminal may show it: every character that is not printable (control
+    characters, so the ESC of every escape sequence, DEL, C1, line separators, bidirectional
+    overrides) escaped as ``\\x1b``, but those in ``keep``."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " or ch in keep else _escaped(ch) for ch in text
+    )
 
 
 def quoted(text: str, limit: int = 60) -> str:

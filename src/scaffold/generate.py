@@ -14,7 +14,15 @@ from typing import Any
 from scaffold import deps as deplib
 from scaffold import spec as specs
 from scaffold import system as systems
-from scaffold.answers import Ask, check_keys, check_known, coerce, load_data_file, resolve
+from scaffold.answers import (
+    Ask,
+    check_answer,
+    check_keys,
+    check_known,
+    coerce,
+    load_data_file,
+    resolve,
+)
 from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
 from scaffold.external import is_external
@@ -77,10 +85,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     if (options.apt_build or options.apt_runtime) and "apt_build" not in asks:
         raise UsageError(f"template '{template.name}' installs no Debian packages (--apt-*)")
     defaults = [deplib.template_dependency(d) for d in template.default("dependencies") or ()]
-    extra = [
-        deplib.parse_dependency(specs.check_text("dependency", d, specs.MAX_DEPENDENCY))
-        for d in [*preset.dependencies, *options.deps]
-    ]
+    extra = [deplib.parse_dependency(d) for d in [*preset.dependencies, *options.deps]]
     deps = deplib.merge_dependencies(defaults, extra)
     specs.check_not_shadowing(names, template.reserved_names, deps, template.kind or "project")
     systems.check_apt_names([*options.apt_build, *options.apt_runtime])
@@ -138,12 +143,7 @@ def _given_answers(options: NewOptions, preset: Preset, template: Template) -> d
     }
     for key, value in options_given.items():
         if value is not None and key in template.questions:
-            given[key] = value
-    if "python_version" in given:
-        given["python_version"] = specs.check_python(str(given["python_version"]))
-    for key, check in (("description", specs.check_description), ("author", specs.check_author)):
-        if key in given:
-            given[key] = check(str(given[key]))
+            given[key] = check_answer(key, value, None)  # the option's own message
     return given
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import __version__, runner
-from scaffold.answers import Ask, check_known, coerce, resolve
+from scaffold.answers import Ask, check_known, check_recorded, coerce, resolve
 from scaffold.errors import ExitCode, ScaffoldError, UsageError
 from scaffold.memory import (
     Memory,
@@ -130,7 +130,9 @@ def render_memory(
         template = builtin_template(memory.template, at, offline=offline)
         given["scaffold_version"] = at
         kept = {k: v for k, v in given.items() if k in template.questions}
-        full = resolve(template, {}, kept)
+        # What the file says becomes paths and file contents: checked as `new` checks it.
+        checked = check_recorded(template, kept, str(memory.project / ANSWERS_FILE))
+        full = resolve(template, {}, checked)
         return Rendered(render_builtin(template, full), template.owned, template.seeded, at)
     ref = version or memory.commit
     files, template = render_copier(str(memory.source), ref, given)

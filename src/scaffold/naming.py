@@ -13,7 +13,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 
-from scaffold.errors import UsageError
+from scaffold.errors import UsageError, quoted
 
 MAX_NAME_LENGTH = 64  # long enough for any real service, short enough for image tags and paths
 _MAX_INPUT_LENGTH = 200
@@ -26,6 +26,8 @@ _CAMEL_LOWER_UPPER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _CAMEL_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
 # sys.stdlib_module_names leaves out the regression-test package, which still shadows.
 _STDLIB = frozenset(sys.stdlib_module_names) | {"test"}
+# An import package: an ASCII identifier (no separators, dots or line breaks to make a path of).
+_PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Folders of the generated project itself: a package of that name would be ambiguous.
 _RESERVED = frozenset({"src", "tests"})
 
@@ -122,3 +124,22 @@ def derive_names(raw: str, suffix: str = "service") -> Names:
     if dist != text:
         notices.append(f"using '{dist}' for the repository and '{package}' for the package")
     return Names(raw=raw, dist=dist, package=package, notices=tuple(notices))
+
+
+def check_project_name(name: str) -> str:
+    """A project name given as it is written (an answers file read back): kebab-case, exactly
+    what :func:`derive_names` makes of it, so no path or line break reaches a file name."""
+    derived = derive_names(name).dist
+    if derived != name:
+        raise _refuse(f"{quoted(name)} is not a kebab-case project name", derived)
+    return name
+
+
+def check_package_name(name: str) -> str:
+    """An import package name given as it is written: a Python identifier, the folder under
+    ``src/`` (``..`` or a ``/`` would put it elsewhere)."""
+    if not _PACKAGE.fullmatch(name) or keyword.iskeyword(name) or len(name) > MAX_NAME_LENGTH:
+        raise _refuse(
+            f"{quoted(name)} is not a Python package name", hint="snake_case, such as 'my_api'"
+        )
+    return name

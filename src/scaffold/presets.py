@@ -25,12 +25,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers import check_answer
 from scaffold.config import config_path
 from scaffold.errors import UsageError
 
 PRESET_ENV = "SCAFFOLD_PRESET"
 _TEXT_KEYS = ("template", "python", "author", "description", "python-image", "uv-image")
 _KNOWN = {*_TEXT_KEYS, "dependencies", "system-packages", "data"}
+_ANSWERS = {
+    "python": "python_version",
+    "author": "author",
+    "description": "description",
+    "python-image": "python_image",
+    "uv-image": "uv_image",
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,11 @@ def load_preset(explicit: Path | None = None) -> Preset:
     for key in _TEXT_KEYS:
         if key in data and not (isinstance(data[key], str) and data[key]):
             raise UsageError(f"{path}: '{key}' must be a non-empty string")
+    # Checked here, as any source of these answers is: a template that does not ask one (a
+    # library has no image) would otherwise leave a bad team-wide default unseen.
+    for key, answer in _ANSWERS.items():
+        if key in data:
+            check_answer(answer, data[key], str(path), label=key)
     deps = data.get("dependencies", [])
     if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
         raise UsageError(f"{path}: 'dependencies' must be a list of strings")

@@ -79,6 +79,7 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
             ]
             if not all(segments):
                 continue
+            _check_segments(template, rel, segments)
             path = "/".join(segments)
             if path.endswith(TEMPLATES_SUFFIX):
                 text = env.from_string(resource.read_text("utf-8")).render(context)
@@ -94,6 +95,18 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
         files.append(PlannedFile(path, content, executable=_is_executable(resource)))
     files.sort(key=lambda item: item.path)
     return RenderPlan(tuple(files))
+
+
+def _check_segments(template: Template, rel: str, segments: list[str]) -> None:
+    """A rendered name is one name: the answers' checkers keep paths out of them, and this
+    keeps any that got through from writing outside the project."""
+    for segment in segments:
+        if segment in (".", "..") or "/" in segment or "\\" in segment or "\x00" in segment:
+            raise ScaffoldError(
+                f"template '{template.name}' rendered {rel} to a path out of its folder: "
+                f"'{segment}'",
+                exit_code=ExitCode.INTERNAL,
+            )
 
 
 def _is_executable(resource: Any) -> bool:

@@ -6,6 +6,7 @@ dependencies in :mod:`scaffold.deps`, the Debian packages in :mod:`scaffold.syst
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -138,6 +139,52 @@ def check_description(text: str) -> str:
 
 def check_author(text: str) -> str:
     return check_text("author", text, MAX_AUTHOR)
+
+
+# An image reference, as Docker reads it: distribution/reference's grammar (regexp.go,
+# github.com/distribution/reference), written once here:
+#   reference := name [ ":" tag ] [ "@" digest ]
+#   name      := [ domain "/" ] path-component [ "/" path-component ]*
+#   domain    := host [ ":" port ]   host := domain-component [ "." domain-component ]* | [ IPv6 ]
+# Path components are lower case; Go's \w is ASCII, hence re.ASCII. fullmatch, never "$", which
+# would let a trailing line break through into the Dockerfile line the image is written on.
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(
+    rf"(?P<name>(?:{_HOST}(?::[0-9]+)?/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?::[\w][\w.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
+)
+_MAX_IMAGE_NAME = 255  # distribution/reference's NameTotalLengthMax
+
+
+def check_image(reference: str) -> str:
+    """A Docker image reference (``python:3.12-slim``, ``registry:5000/team/py@sha256:...``):
+    it is written into the Dockerfile's ``ARG`` lines and given to ``docker build``, so
+    nothing but the reference grammar gets through."""
+    match = _IMAGE.fullmatch(reference)
+    if match is None or len(match["name"]) > _MAX_IMAGE_NAME:
+        hint = "e.g. python:3.12-slim or registry.example:5000/team/python:3.12"
+        if match is None and _IMAGE.fullmatch(reference.lower()):
+            hint = "the repository path must be lower case"
+        raise UsageError(f"{quoted(reference)} is not a Docker image reference", hint=hint)
+    return reference
+
+
+def check_uv_version(version: str) -> str:
+    """A uv version, for the uv image's tag: a PEP 440 version, written as it is normalized
+    (``packaging`` would also take surrounding white space, which is a line in a Dockerfile)."""
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    try:
+        valid = str(Version(version)) == version
+    except InvalidVersion:
+        valid = False
+    if not valid:
+        raise UsageError(f"{quoted(version)} is not a uv version", hint="e.g. 0.13.9")
+    return version
 
 
 def check_not_shadowing(

@@ -134,9 +134,19 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 def check_apt_names(names: Iterable[str], source: str = "--apt-build/--apt-runtime") -> None:
     for name in names:
-        if not isinstance(name, str) or not _APT_NAME.fullmatch(name):
-            shown = quoted(name) if isinstance(name, str) else repr(name)
-            raise UsageError(f"{source}: {shown} is not a valid Debian package name")
+        try:
+            check_apt_name(name)
+        except UsageError as exc:
+            raise UsageError(f"{source}: {exc.message}") from None
+
+
+def check_apt_name(name: str) -> str:
+    """A Debian package name (Debian policy 5.6.1): it is written into the Dockerfile's
+    ``apt-get install`` lines."""
+    if not isinstance(name, str) or not _APT_NAME.fullmatch(name):
+        shown = quoted(name) if isinstance(name, str) else repr(name)
+        raise UsageError(f"{shown} is not a valid Debian package name")
+    return name
 
 
 def load_system_mapping(

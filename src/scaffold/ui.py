@@ -1,6 +1,11 @@
 """Everything scaffold shows a person: rich trees, live step displays, tables, JSON.
 
-Colours follow rich's rules: off when stdout is not a terminal or ``NO_COLOR`` is set.
+Colours follow rich's rules: off when stdout is not a terminal or ``NO_COLOR`` is set. What is
+shown of data (paths, names, template text, tools' output, messages) is literal: it reaches
+rich as :class:`~rich.text.Text` through :func:`_plain` (no markup, no emoji codes, no
+highlighting, no control character: a path holding ``[bold]`` or ``:fire:`` prints as itself,
+and an escape sequence cannot retitle the window or clear the screen). The consoles take no
+markup either, so a string that slips through still prints as it is.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console, Group
 from rich.text import Text
 
-from scaffold.errors import ExitCode
+from scaffold.errors import ExitCode, printable
 from scaffold.report import NewReport, SkipReason, Status, StepResult, ValidationReport, Verdict
 from scaffold.templates import Template
 
@@ -26,28 +31,42 @@ _STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow
 _MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "-"}
 
 
+def _plain(text: object, *, lines: bool = False) -> str:
+    """Data as it may reach the terminal: every control character escaped (``\\x1b``), but
+    line breaks and tabs where ``lines`` are shown (a diff, a tool's output)."""
+    value = str(text)
+    return printable(value.replace("\r\n", "\n"), "\n\t") if lines else printable(value)
+
+
+def _data(text: object, style: str = "", *, lines: bool = False) -> Text:
+    """Data as literal rich text, in ``style``."""
+    return Text(_plain(text, lines=lines), style=style)
+
+
+def _line(*parts: str | tuple[str, str] | Text) -> Text:
+    """One line of our words (``(text, style)`` or a plain ``str``) and data (``_data(...)``)."""
+    return Text.assemble(*parts)
+
+
+def _console(*, stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
 def error(message: str, hint: str | None, code: int, json_output: bool) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    line = f"[bold red]error:[/] {_escape(message)}"
+    line = _line(("error:", "bold red"), " ", _data(message))
     if hint:
-        line += f" [dim]({_escape(hint)})[/]"
-    err.print(line)
+        line.append_text(_line(" ", _data(f"({hint})", "dim")))
+    _console(stderr=True).print(line)
     if json_output:
         payload = {"ok": False, "error": message, "hint": hint, "exit_code": code}
         sys.stdout.write(json.dumps(payload) + "\n")
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape  # noqa: PLC0415
-
-    return escape(text)
 
 
 class Output:
     def __init__(self, *, json_output: bool = False, quiet: bool = False) -> None:
         self.json = json_output
         self.quiet = quiet
-        self.console = Console(highlight=False, soft_wrap=True)
+        self.console = _console()
 
     @property
     def _silent(self) -> bool:
@@ -58,17 +77,17 @@ class Output:
     def new_step(self, name: str) -> None:
         if not self._silent and self.console.is_terminal:
             label = {"lock": "locking dependencies with uv", "git": "initialising git"}
-            self.console.print(f"[dim]… {label.get(name, name)}[/]")
+            self.console.print(_data(f"… {label.get(name, name)}", "dim"))
 
     def new_created(self, report: NewReport) -> None:
         """Before validation starts: what was written, then the validation heading."""
         if self._silent:
             return
         self._created(report)
-        self.console.print("[bold]validating the new project[/]")
+        self.console.print(Text("validating the new project", style="bold"))
 
     def _created(self, report: NewReport) -> None:
-        self.console.print(_file_tree(report))
+        self.console.print(_file_tree(report), soft_wrap=False)  # a long path folds, not cut
         for step in report.steps:
             self.console.print(_step_line(step))
 
@@ -85,12 +104,13 @@ class Output:
         if report.validation is None:  # otherwise new_created showed it before validating
             self._created(report)
         for notice in report.notices:
-            self.console.print(f"[yellow]note:[/] {_escape(notice)}")
+            self.console.print(_line(("note:", "yellow"), " ", _data(notice)))
         if report.validation is not None:
             self._summary(report.validation)
         for step in report.steps:
             if step.status is Status.FAILED and step.data.get("fix"):
-                self.console.print(f"[bold]to finish by hand:[/] {_escape(step.data['fix'])}")
+                fix = _data(step.data["fix"])
+                self.console.print(_line(("to finish by hand:", "bold"), " ", fix))
         # The usual next steps start from a lock: after a failed one they would fail too.
         if not any(s.name == "lock" and s.status is Status.FAILED for s in report.steps):
             self.console.print(_next_steps(report))
@@ -130,29 +150,31 @@ class Output:
             self.console.print(_table(report))
         for step in report.steps:
             for note in step.notes:
-                self.console.print(f"[yellow]note:[/] {step.label}: {_escape(note)}")
+                self.console.print(_line(("note:", "yellow"), " ", _data(f"{step.label}: {note}")))
         verdict = _verdict_line(report)
-        self.console.print(f"{verdict}  {report.wall_time:.2f}s")
+        self.console.print(_line(verdict, f"  {report.wall_time:.2f}s"))
         for step in report.failed:
             for fix in step.data.get("fix") or ():
-                self.console.print(f"[bold]fix[/] {step.label}: {_escape(str(fix))}")
+                self.console.print(_line(("fix", "bold"), " ", _data(f"{step.label}: {fix}")))
             if step.output_tail:
-                self.console.print(f"[bold]{step.label}[/]: {_escape(step.command or '')}")
-                self.console.print(Text(step.output_tail, style="dim"))
+                label = _data(step.label, "bold")
+                self.console.print(_line(label, ": ", _data(step.command or "")))
+                self.console.print(_data(step.output_tail, "dim", lines=True))
 
 
-def _verdict_line(report: ValidationReport) -> str:
+def _verdict_line(report: ValidationReport) -> Text:
     if report.verdict is Verdict.PASSED:
         requested = [s.label for s in report.steps if s.skip_reason is SkipReason.REQUESTED]
         left = f" (left out by request: {', '.join(requested)})" if requested else ""
-        return f"[green]passed: every step that matters for this project ran and passed[/]{left}"
+        passed = ("passed: every step that matters for this project ran and passed", "green")
+        return _line(passed, _data(left))
     if report.verdict is Verdict.NOT_PROVEN:
         by_reason: dict[str, list[str]] = {}
         for step in report.unproven:
             by_reason.setdefault(step.detail, []).append(step.label)
         missing = "; ".join(f"{', '.join(labels)} ({why})" for why, labels in by_reason.items())
-        return f"[bold yellow]not proven: {_escape(missing)}[/]"
-    return f"[bold red]failed: {', '.join(s.label for s in report.failed)}[/]"
+        return _data(f"not proven: {missing}", "bold yellow")
+    return _data(f"failed: {', '.join(s.label for s in report.failed)}", "bold red")
 
 
 class _LiveSteps:
@@ -176,7 +198,7 @@ class _LiveSteps:
         lines: list[Any] = [_step_line(step) for step in self.done]
         now = time.monotonic()
         for label, started in self.running.items():
-            lines.append(Spinner("dots", text=Text(f"{label}  {now - started:4.1f}s")))
+            lines.append(Spinner("dots", text=_data(f"{label}  {now - started:4.1f}s")))
         return Group(*lines)
 
 
@@ -191,16 +213,16 @@ def _new_exit_code(report: NewReport) -> int:
 def _step_line(step: StepResult) -> Text:
     text = Text()
     text.append(f"{_MARK[step.status]} ", style=_STYLE[step.status])
-    text.append(f"{step.label:<7}", style="bold")
+    text.append(f"{_plain(step.label):<7}", style="bold")
     text.append(f" {step.status:<7} {step.duration:6.2f}s  ")
-    text.append(step.detail)
+    text.append(_plain(step.detail))
     return text
 
 
 def _file_tree(report: NewReport) -> Any:
     from rich.tree import Tree  # noqa: PLC0415
 
-    tree = Tree(f"[bold]{_escape(report.path)}[/]")
+    tree = Tree(_data(report.path, "bold"))
     folders: dict[str, Tree] = {"": tree}
     for rel in report.files:
         parts = rel.split("/")
@@ -208,8 +230,8 @@ def _file_tree(report: NewReport) -> Any:
             key = "/".join(parts[:depth])
             if key not in folders:
                 parent = folders["/".join(parts[: depth - 1])]
-                folders[key] = parent.add(f"[bold blue]{_escape(parts[depth - 1])}/[/]")
-        folders["/".join(parts[:-1])].add(_escape(parts[-1]))
+                folders[key] = parent.add(_data(f"{parts[depth - 1]}/", "bold blue"))
+        folders["/".join(parts[:-1])].add(_data(parts[-1]))
     return tree
 
 
@@ -225,7 +247,7 @@ def _table(report: ValidationReport) -> Any:
         status = Text(str(step.status), style=_STYLE[step.status])
         if step.unproven:
             status = Text("not proven", style="bold yellow")
-        table.add_row(step.label, status, f"{step.duration:.2f}s", Text(step.detail))
+        table.add_row(_data(step.label), status, f"{step.duration:.2f}s", _data(step.detail))
     return table
 
 
@@ -234,7 +256,7 @@ def _next_steps(report: NewReport) -> Text:
     commands = [f"cd {report.path}", *python, *report.next_steps]
     text = Text("next:\n", style="bold")
     for command in commands:
-        text.append(f"  {command}\n", style="cyan")
+        text.append(f"  {_plain(command)}\n", style="cyan")
     return text
 
 
@@ -243,10 +265,11 @@ def templates(found: list[Template], json_output: bool) -> None:
         rows = [{"name": t.name, "kind": t.kind, "summary": t.summary} for t in found]
         sys.stdout.write(json.dumps({"templates": rows}, indent=2) + "\n")
         return
-    console = Console(highlight=False, soft_wrap=True)
-    width = max((len(t.name) for t in found), default=0)
+    console = _console()
+    width = max((len(_plain(t.name)) for t in found), default=0)
     for template in found:
-        console.print(f"[bold]{template.name:<{width}}[/]  {_escape(template.summary)}")
+        name = _data(f"{_plain(template.name):<{width}}", "bold")
+        console.print(_line(name, "  ", _data(template.summary)))
 
 
 def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None) -> Any:
@@ -254,15 +277,21 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
     after a refused answer, the reason first."""
     from rich.prompt import Prompt  # noqa: PLC0415
 
-    console = Console(highlight=False)
+    class LiteralPrompt(Prompt):
+        def render_default(self, default: Any) -> Text:
+            return _data(f"({default})", "prompt.default")
+
+    console = _console()
     if problem:
-        console.print(f"[red]{_escape(problem)}[/]")
-    label = str(question.get("help") or key)
+        console.print(_data(problem, "red"))
+    label = _data(question.get("help") or key, "prompt")
     choices = question.get("choices")
     if choices:
         values = [str(v) for v in (choices.values() if isinstance(choices, dict) else choices)]
-        return Prompt.ask(label, choices=values, default=str(default), console=console)
-    return Prompt.ask(label, default=str(default) if default is not None else None, console=console)
+        shown = [_plain(v) for v in values]
+        return LiteralPrompt.ask(label, choices=shown, default=str(default), console=console)
+    given = str(default) if default is not None else None
+    return LiteralPrompt.ask(label, default=given, console=console)
 
 
 def _as_json(payload: dict[str, Any], json_output: bool, quiet: bool) -> bool:
@@ -274,29 +303,32 @@ def _as_json(payload: dict[str, Any], json_output: bool, quiet: bool) -> bool:
 
 def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: bool) -> int:
     code = int(report.exit_code)
+    for project in report.projects:  # what could not be checked, one line each, as errors are
+        if project.error_code is not None:
+            error(project.message, None, int(project.error_code), json_output=False)
     if _as_json(report.to_json(), json_output, quiet):
         return code
     from rich.table import Table  # noqa: PLC0415
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = _console()
     for project in report.projects:
+        where = _data(project.path, "bold")
         for file in project.drifted:
-            console.print(f"[bold]{_escape(project.path)}[/]: {file.path} {file.state}")
+            console.print(_line(where, ": ", _data(f"{file.path} {file.state}")))
             for reason in file.reasons:
-                console.print(f"  {_escape(reason)}")
+                console.print(_line("  ", _data(reason)))
             if diff and file.diff:
-                console.print(Text(file.diff, style="dim"))
+                console.print(_data(file.diff, "dim", lines=True))
         for file in project.updates:
-            console.print(
-                f"[bold]{_escape(project.path)}[/]: {project.latest} {file.state} {file.path}"
-            )
+            change = _data(f"{project.latest} {file.state} {file.path}")
+            console.print(_line(where, ": ", change))
     table = Table(title="check", title_justify="left", show_edge=False)
     for column in ("project", "status", "template", "detail"):
         table.add_column(column, overflow="fold")
     styles = {"in_step": "green", "drifted": "bold red", "error": "bold red"}
     for project in report.projects:
         status = Text(project.status.replace("_", " "), style=styles.get(project.status, ""))
-        table.add_row(project.path, status, project.at, Text(project.message))
+        table.add_row(_data(project.path), status, _data(project.at), _data(project.message))
     console.print(table)
     return code
 
@@ -305,19 +337,20 @@ def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
     code = int(report.exit_code)
     if _as_json(report.to_json(), json_output, quiet):
         return code
-    console = Console(highlight=False, soft_wrap=True)
+    console = _console()
     verb = "would update" if report.dry_run else "updated"
-    console.print(f"[bold]{_escape(report.path)}[/]: template {report.old} -> {report.new}")
+    versions = _data(f"template {report.old} -> {report.new}")
+    console.print(_line(_data(report.path, "bold"), ": ", versions))
     for file in report.files:
-        console.print(f"  {verb} {file.path} ({file.state})")
+        console.print(_line(f"  {verb} ", _data(f"{file.path} ({file.state})")))
         if report.dry_run and file.diff:
-            console.print(Text(file.diff, style="dim"))
+            console.print(_data(file.diff, "dim", lines=True))
     if not report.files:
         console.print("  nothing to change")
     for conflict in report.conflicts:
-        console.print(f"[bold red]conflict[/] {_escape(conflict)}")
+        console.print(_line(("conflict", "bold red"), " ", _data(conflict)))
     if report.conflicts:
         console.print("resolve the conflicts marked in those files, then commit")
     if report.locked is False:
-        console.print("[bold red]uv lock failed[/]: run 'uv lock' in the project")
+        console.print(_line(("uv lock failed", "bold red"), ": run 'uv lock' in the project"))
     return code

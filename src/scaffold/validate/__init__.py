@@ -92,6 +92,9 @@ class ValidateOptions:
             raise UsageError(f"--ca-bundle {self.ca_bundle} is not a file")
         if self.jobs is not None and self.jobs < 1:
             raise UsageError("--jobs must be at least 1")
+        # The images from the options, $SCAFFOLD_*_IMAGE or the config file, checked now:
+        # before `scaffold new` writes the project it is to validate.
+        BuildSettings.resolve(self.python_image, self.uv_image, self.ca_bundle)
 
     def requested(self, step: str) -> bool:
         return step not in self.skip and (not self.only or step in self.only)
