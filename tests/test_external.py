@@ -122,6 +122,7 @@ def test_built_in_names_are_not_sources(tmp_path: Path) -> None:
     assert not is_external("my_template-2")
     folder = tmp_path / "odd@name"
     folder.mkdir()
+    (folder / "copier.yml").write_text("")
     assert parse_source("odd@name", cwd=tmp_path).location == str(folder)
     assert parse_source("odd@name", cwd=tmp_path).ref is None
     assert parse_source("./odd@name@v1", cwd=tmp_path).ref == "v1"

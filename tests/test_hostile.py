@@ -7,11 +7,29 @@ file outside the project, which must never appear, and ends with the documented 
 
 from __future__ import annotations
 
+import json
 import subprocess
+import time
 from pathlib import Path
 
+import pytest
+
 from scaffold import runner
-from tests.test_external import GIT
+from tests.conftest import Cli
+from tests.test_external import (
+    ANSWERS_JINJA,
+    ANSWERS_TEXT,
+    BASIC,
+    FAST,
+    GIT,
+    git_template,
+    one_line_error,
+    private_dirs,
+    versions,
+    write_tree,
+)
+
+__all__ = ["private_dirs", "versions"]  # test_external's fixtures, used here too
 
 
 def hook_script(marker: Path) -> str:
@@ -49,3 +67,211 @@ def test_scaffolds_git_commands_never_run_a_planted_config(tmp_path: Path) -> No
     assert done.ok, done
     assert "file.txt" in done.output
     assert not marker.exists()
+
+
+# --- git's own files in a template -----------------------------------------------------------
+
+
+def monitor(tmp_path: Path) -> tuple[Path, Path]:
+    """A program that leaves a marker when it runs, and the marker."""
+    marker = tmp_path / "marker"
+    script = tmp_path / "monitor.sh"
+    script.write_text(hook_script(marker))
+    script.chmod(0o755)
+    return script, marker
+
+
+def planting(tmp_path: Path, git_dir: str) -> dict[str, str]:
+    """A template with no tasks whose `_subdirectory` holds ``git_dir`` (a templated name):
+    a config whose fsmonitor is the monitor, and the hooks git fires on status and commit."""
+    script, marker = monitor(tmp_path)
+    return {
+        "copier.yml": "_subdirectory: tpl\nproject_name: {type: str}\n",
+        f"tpl/{ANSWERS_JINJA}": ANSWERS_TEXT,
+        "tpl/README.md.jinja": "{{ project_name }}\n",
+        f"tpl/{git_dir}/config": planted_config(script),
+        f"tpl/{git_dir}/hooks/pre-commit": hook_script(marker),
+        f"tpl/{git_dir}/hooks/post-index-change": hook_script(marker),
+    }
+
+
+@pytest.mark.parametrize(
+    "git_dir",
+    ["{{ '.git' }}", "{{ '.G' ~ 'IT' | lower }}", "sub/{{ '.git' }}", ".GIT", "x/.git."],
+)
+def test_a_planted_git_folder_is_refused_with_nothing_written(
+    cli: Cli, tmp_path: Path, git_dir: str
+) -> None:
+    # A folder, not a repository: git itself refuses to commit `.GIT` or `.git.`.
+    template = write_tree(tmp_path / "planting", planting(tmp_path, git_dir))
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, "--no-lock")
+    one_line_error(result, "would put git's own files into the project")
+    assert not out.exists()
+    assert not (tmp_path / "marker").exists()
+
+
+@pytest.mark.parametrize(
+    ("rel", "text"),
+    [
+        # a file pointing git at another folder (copier leaves out one spelt `.git` exactly)
+        ("sub/{{ '.Git' }}", "gitdir: /tmp/elsewhere\n"),
+        ("vendor/HEAD", "ref: refs/heads/main\n"),  # with objects/ and refs/: a bare repository
+    ],
+)
+def test_a_git_file_or_a_bare_repository_is_refused(
+    cli: Cli, tmp_path: Path, rel: str, text: str
+) -> None:
+    files = {**BASIC, rel: text, "vendor/objects/.keep": "", "vendor/refs/.keep": ""}
+    template = write_tree(tmp_path / "gitfile", files)
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, *FAST)
+    one_line_error(result, "would put git's own files into the project")
+    assert not out.exists()
+
+
+def test_git_s_content_files_are_a_template_s_own(cli: Cli, tmp_path: Path) -> None:
+    """.gitignore, .gitattributes and .gitmodules run nothing by themselves: they stay."""
+    files = {**BASIC, ".gitignore": "*.pyc\n", ".gitattributes": "* text=auto\n", ".gitmodules": ""}
+    template = write_tree(tmp_path / "content", files)
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, *FAST)
+    assert result.code == 0, result
+    assert (out / "my-svc" / ".gitattributes").is_file()
+
+
+def test_a_task_s_repository_never_reaches_the_project(cli: Cli, tmp_path: Path) -> None:
+    """Trusted, a task may run git init in the render; scaffold's own git init makes the
+    project's repository, without the hooks the task left."""
+    script, marker = monitor(tmp_path)
+    task = f"git init -q && cp {script} .git/hooks/pre-commit"
+    files = {**BASIC, "copier.yml": BASIC["copier.yml"] + f"_tasks: [{json.dumps(task)}]\n"}
+    template = write_tree(tmp_path / "task-git", files)
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, "--trust", "--no-lock")
+    assert result.code == 0, result
+    assert "left out what a task made of git's: .git" in result.stdout
+    assert not (out / "my-svc" / ".git" / "hooks" / "pre-commit").exists()
+    assert not marker.exists()
+
+
+def test_update_of_a_project_with_a_planted_git_runs_nothing(cli: Cli, tmp_path: Path) -> None:
+    """A project copier made from the template before (copier keeps the planted `.git`):
+    scaffold's `git status` runs no monitor, and a render with git's files is refused."""
+    from copier import run_copy  # noqa: PLC0415
+
+    template = git_template(tmp_path / "planting", planting(tmp_path, "{{ '.git' }}"))
+    project = tmp_path / "svc"
+    run_copy(str(template), project, data={"project_name": "svc"}, defaults=True, quiet=True)
+    assert (project / ".git" / "config").is_file()
+    quiet = (*GIT, "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-qm", "from copier")):
+        subprocess.run([*quiet, *args], cwd=project, check=True, capture_output=True)
+    (project / "README.md").write_text("edited\n")  # git status has something to look at
+    assert not (tmp_path / "marker").exists()
+
+    dirty = cli("update", project)  # git status ran, and found the edit
+    one_line_error(dirty, "has uncommitted changes")
+    assert not (tmp_path / "marker").exists()
+    result = cli("update", project, "--allow-dirty")
+    one_line_error(result, "would put git's own files into the project")
+    assert not (tmp_path / "marker").exists()
+    assert (project / "README.md").read_text() == "edited\n"
+    check = cli("check", project, "--json")
+    assert check.code == 2, check
+    assert not (tmp_path / "marker").exists()
+
+
+# --- bounds on a render ----------------------------------------------------------------------
+
+# The sandbox refuses a range over 100,000; three of them nested are 10**15 iterations.
+BOMB = (
+    "{% for a in range(n) %}{% for b in range(99999) %}{% for c in range(99999) %}"
+    "x{% endfor %}{% endfor %}{% endfor %}\n"
+)
+BOUND = {"SCAFFOLD_RENDER_TIMEOUT": "3"}
+
+
+def bomb_template(tmp_path: Path) -> Path:
+    files = {
+        **BASIC,
+        "copier.yml": BASIC["copier.yml"] + "n:\n  type: int\n  default: 99999\n",
+        "bomb.txt.jinja": BOMB,
+    }
+    return git_template(tmp_path / "bomb", files)
+
+
+@pytest.mark.parametrize("no_input", [True, False])
+def test_a_render_without_end_is_stopped_within_the_bound(
+    cli: Cli, tmp_path: Path, no_input: bool
+) -> None:
+    """Without a terminal the wall clock stops it; with one (questions asked) the CPU clock."""
+    template = bomb_template(tmp_path)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    args = ("--no-input",) if no_input else ()
+    result = cli("new", "my-svc", "--path", out, "--template", template, *args, *FAST, env=BOUND)
+    assert time.monotonic() - started < 30
+    one_line_error(result, "stopped")
+    assert not out.exists()
+
+
+def test_check_of_a_render_without_end_is_stopped(cli: Cli, tmp_path: Path) -> None:
+    """The answers file of a project (a pull request can change it) makes its template's
+    render endless: check stops too, with exit 2."""
+    template = bomb_template(tmp_path)
+    out = tmp_path / "out"
+    made = cli("new", "svc", "--path", out, "--template", template, "--data", "n=0", *FAST)
+    assert made.code == 0, made
+    answers = out / "svc" / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("n: 0", "n: 99999"))
+    started = time.monotonic()
+    result = cli("check", out / "svc", env=BOUND)
+    assert time.monotonic() - started < 30
+    assert result.code == 2, result
+    assert "stopped" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("files", "env", "message"),
+    [
+        ({f"f{i}.txt": "x\n" for i in range(30)}, {"SCAFFOLD_RENDER_MAX_FILES": "10"}, "files"),
+        (
+            {"big.txt.jinja": "{% for a in range(2000) %}{{ 'x' * 1000 }}{% endfor %}"},
+            {"SCAFFOLD_RENDER_MAX_MB": "1"},
+            "MB",
+        ),
+    ],
+)
+def test_a_render_past_the_size_bound_is_stopped(
+    cli: Cli, tmp_path: Path, files: dict[str, str], env: dict[str, str], message: str
+) -> None:
+    template = write_tree(tmp_path / "big", {**BASIC, **files})
+    out = tmp_path / "out"
+    result = cli("new", "my-svc", "--path", out, "--template", template, *FAST, env=env)
+    one_line_error(result, message)
+    assert "stopped" in result.stderr
+    assert not out.exists()
+
+
+def test_a_bad_bound_is_a_usage_error(cli: Cli, tmp_path: Path, versions: Path) -> None:
+    out = tmp_path / "out"
+    env = {"SCAFFOLD_RENDER_TIMEOUT": "soon"}
+    result = cli("new", "my-svc", "--path", out, "--template", versions, *FAST, env=env)
+    one_line_error(result, "$SCAFFOLD_RENDER_TIMEOUT must be a positive number")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where", ["~", "plain-folder"])
+def test_a_folder_without_copier_yml_is_not_a_template(
+    cli: Cli, tmp_path: Path, where: str
+) -> None:
+    home = write_tree(tmp_path / "home", {".bashrc": "echo hi\n", "notes.txt": "mine\n"})
+    write_tree(tmp_path / "plain-folder", {"README.md": "hello\n"})
+    out = tmp_path / "out"
+    template = where if where == "~" else str(tmp_path / where)
+    result = cli(
+        "new", "my-svc", "--path", out, "--template", template, *FAST, env={"HOME": str(home)}
+    )
+    one_line_error(result, "is not a copier template: it has no copier.yml or copier.yaml")
+    assert not out.exists()
