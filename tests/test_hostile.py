@@ -275,3 +275,61 @@ def test_a_folder_without_copier_yml_is_not_a_template(
     )
     one_line_error(result, "is not a copier template: it has no copier.yml or copier.yaml")
     assert not out.exists()
+
+
+# --- check and update of a template that needs trust ------------------------------------------
+
+
+def test_check_and_update_run_a_template_s_extensions_only_with_trust(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Jinja extension that ships with the template (importable as if installed beside
+    copier): imported, its code run, only with --trust; without it check and update are one
+    line that names --trust."""
+    script, marker = monitor(tmp_path)
+    extension = (
+        "import subprocess\nfrom jinja2.ext import Extension\n\n"
+        f"subprocess.run([{str(script)!r}], check=True)\n\n"
+        "class Shout(Extension):\n"
+        "    def __init__(self, environment):\n"
+        "        super().__init__(environment)\n"
+        "        environment.filters['shout'] = lambda text: text.upper()\n"
+    )
+    ext = "_jinja_extensions: [shouting.Shout]\n"
+    v1 = {
+        **BASIC,
+        "copier.yml": BASIC["copier.yml"] + ext + "_exclude: [shouting.py, copier.yml]\n",
+        "shouting.py": extension,
+        "README.md.jinja": "{{ project_name | shout }} v1\n",
+    }
+    template = git_template(tmp_path / "shouting", v1, {"README.md.jinja": "{{ owner }} v2\n"})
+    monkeypatch.syspath_prepend(str(template))
+    out = tmp_path / "out"
+    args = ("--path", out, "--template", f"{template}@v1", *FAST)
+    refused = cli("new", "svc", *args)
+    one_line_error(refused, "uses jinja_extensions, which scaffold runs only with --trust")
+    made = cli("new", "svc", *args, "--trust")
+    assert made.code == 0, made
+    assert marker.exists()  # the extension ran: the test sees it when it does
+    marker.unlink()
+    project = out / "svc"
+    assert (project / "README.md").read_text() == "SVC v1\n"
+    quiet = (*GIT, "-c", "core.hooksPath=/dev/null")
+    for command in (("init", "-q"), ("add", "-A"), ("commit", "-qm", "v1")):
+        subprocess.run([*quiet, *command], cwd=project, check=True, capture_output=True)
+
+    unchecked = cli("check", project, "--json")  # many projects in one call: one line each
+    assert unchecked.code == 2, unchecked
+    (line,) = json.loads(unchecked.stdout)["projects"]
+    assert "uses jinja_extensions, which scaffold runs only with --trust" in line["message"]
+    refused = cli("update", project)
+    one_line_error(refused, "uses jinja_extensions, which scaffold runs only with --trust")
+    assert not marker.exists()
+    assert (project / "README.md").read_text() == "SVC v1\n"
+
+    checked = cli("check", project, "--trust", "--json")
+    assert checked.code == 0, checked
+    assert json.loads(checked.stdout)["projects"][0]["status"] == "in_step"
+    updated = cli("update", project, "--trust")
+    assert updated.code == 0, updated
+    assert (project / "README.md").read_text() == "nobody v2\n"

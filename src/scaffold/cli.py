@@ -80,6 +80,14 @@ DockerOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", help="Seconds each validation step may take.")
 ]
+TrustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust",
+        help="Let a copier template run its tasks and Jinja extensions, and its project's "
+        "own code in uv lock and validation.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -190,10 +198,7 @@ def new(
             "or a git URL[@REF] [default: the preset's, service].",
         ),
     ] = None,
-    trust: Annotated[
-        bool,
-        typer.Option("--trust", help="Let a copier template run its tasks and Jinja extensions."),
-    ] = False,
+    trust: TrustOpt = False,
     python: Annotated[
         str | None,
         typer.Option("--python", help="Python version, e.g. 3.12 [default: the running one]."),
@@ -326,6 +331,7 @@ def check(
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show each drifted file's diff.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    trust: TrustOpt = False,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -336,7 +342,9 @@ def check(
         from scaffold import ui  # noqa: PLC0415
         from scaffold.lifecycle import check_projects  # noqa: PLC0415
 
-        report = check_projects(list(paths or [Path()]), latest=latest, offline=offline)
+        report = check_projects(
+            list(paths or [Path()]), latest=latest, offline=offline, trust=trust
+        )
         raise typer.Exit(ui.check_done(report, json_output=json_output, quiet=quiet, diff=diff))
 
 
@@ -365,6 +373,7 @@ def update(
     ] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    trust: TrustOpt = False,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -385,6 +394,7 @@ def update(
             dry_run=dry_run,
             offline=offline,
             ask=_asker(no_input=no_input or json_output or quiet),
+            trust=trust,
         )
         report = update_project(path, options)
         code = ui.update_done(report, json_output=json_output, quiet=quiet)

@@ -527,6 +527,8 @@ def _error(source: Source, exc: Exception) -> UsageError:
     kind = type(exc).__name__
     text = str(exc).strip()
     first = text.splitlines()[0] if text else kind
+    if kind == "ExtensionNotFoundError":  # "could not load some Jinja extensions:", then which
+        first = " ".join(text.splitlines()[:2])
     if kind == "UnsafeTemplateError":
         features = first.partition(": ")[2].rstrip(".") or "unsafe features"
         return UsageError(

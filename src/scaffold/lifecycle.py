@@ -121,8 +121,10 @@ def render_memory(
     *,
     offline: bool = False,
     answers: Mapping[str, Any] | None = None,
+    trust: bool = False,
 ) -> Rendered:
-    """The template of ``memory`` at ``version`` (default: the recorded one)."""
+    """The template of ``memory`` at ``version`` (default: the recorded one); a copier
+    template's tasks and Jinja extensions run only with ``trust``."""
     given = dict(answers if answers is not None else memory.answers)
     if memory.template is not None:
         at = version or memory.version or __version__
@@ -132,7 +134,7 @@ def render_memory(
         full = resolve(template, {}, kept)
         return Rendered(render_builtin(template, full), template.owned, template.seeded, at)
     ref = version or memory.commit
-    files, template = render_copier(str(memory.source), ref, given)
+    files, template = render_copier(str(memory.source), ref, given, trust=trust)
     return Rendered(files, template.owned, template.seeded, ref or "")
 
 
@@ -169,15 +171,19 @@ def owned_paths(rendered: Rendered, memory: Memory) -> list[str]:
 
 
 def check_projects(
-    paths: list[Path], *, latest: bool = False, offline: bool = False
+    paths: list[Path], *, latest: bool = False, offline: bool = False, trust: bool = False
 ) -> CheckReport:
-    return CheckReport([check_project(path, latest=latest, offline=offline) for path in paths])
+    return CheckReport(
+        [check_project(path, latest=latest, offline=offline, trust=trust) for path in paths]
+    )
 
 
-def check_project(path: Path, *, latest: bool = False, offline: bool = False) -> ProjectCheck:
+def check_project(
+    path: Path, *, latest: bool = False, offline: bool = False, trust: bool = False
+) -> ProjectCheck:
     try:
         memory = read_memory(path)
-        rendered = render_memory(memory, offline=offline)
+        rendered = render_memory(memory, offline=offline, trust=trust)
     except ScaffoldError as exc:
         return ProjectCheck(str(path), "error", message=exc.message, error_code=exc.exit_code)
     files = [
@@ -195,7 +201,7 @@ def check_project(path: Path, *, latest: bool = False, offline: bool = False) ->
         try:
             newest = _newest(memory, offline)
             if newest is not None and newest != rendered.version:
-                new = render_memory(memory, newest, offline=offline)
+                new = render_memory(memory, newest, offline=offline, trust=trust)
                 result.latest = newest
                 result.updates = _template_changes(rendered, new)
         except ScaffoldError as exc:
@@ -331,6 +337,7 @@ class UpdateOptions:
     dry_run: bool = False
     offline: bool = False
     ask: Ask | None = None
+    trust: bool = False  # a copier template's tasks and Jinja extensions may run
 
 
 def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateReport:
@@ -340,10 +347,12 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
     memory = read_memory(path)
     if not options.allow_dirty and not options.dry_run:
         _refuse_dirty(memory.project)
-    base = render_memory(memory, offline=options.offline)
+    base = render_memory(memory, offline=options.offline, trust=options.trust)
     target = options.to or _newest(memory, options.offline) or base.version
     answers = _new_answers(memory, target, options)
-    theirs = render_memory(memory, target, offline=options.offline, answers=answers)
+    theirs = render_memory(
+        memory, target, offline=options.offline, answers=answers, trust=options.trust
+    )
     report = UpdateReport(str(path), base.version, theirs.version, dry_run=options.dry_run)
     labels = Labels(
         ours="project", base=f"template {base.version}", theirs=f"template {theirs.version}"
