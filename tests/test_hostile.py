@@ -333,3 +333,155 @@ def test_check_and_update_run_a_template_s_extensions_only_with_trust(
     updated = cli("update", project, "--trust")
     assert updated.code == 0, updated
     assert (project / "README.md").read_text() == "nobody v2\n"
+
+
+# --- a project whose lock or tests would run the template's code ------------------------------
+
+
+def local_backend(marker: Path) -> dict[str, str]:
+    """A Python project whose build backend is its own module (dynamic version: uv must build
+    it to lock it), leaving the marker when imported."""
+    return {
+        "copier.yml": "project_name: {type: str}\npackage_name: {type: str}\n",
+        ANSWERS_JINJA: ANSWERS_TEXT,
+        "pyproject.toml.jinja": (
+            '[project]\nname = "{{ project_name }}"\ndynamic = ["version"]\n'
+            'requires-python = ">=3.11"\ndependencies = []\n\n'
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        ),
+        "backend.py.jinja": (
+            f"import pathlib\n\npathlib.Path({str(marker)!r}).touch()\n\n\n"
+            "def prepare_metadata_for_build_wheel(directory, config_settings=None):\n"
+            "    info = pathlib.Path(directory, '{{ package_name }}-0.1.0.dist-info')\n"
+            "    info.mkdir()\n"
+            "    (info / 'METADATA').write_text(\n"
+            "        'Metadata-Version: 2.1\\nName: {{ project_name }}\\nVersion: 0.1.0\\n'\n"
+            "    )\n"
+            "    return info.name\n\n\n"
+            "prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel\n"
+        ),
+    }
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_project_whose_lock_runs_its_own_backend_is_not_locked_untrusted(
+    cli: Cli, tmp_path: Path, validate: bool
+) -> None:
+    marker = tmp_path / "marker"
+    template = git_template(tmp_path / "backend", local_backend(marker))
+    out = tmp_path / "out"
+    args = ("--path", out, "--template", template, "--offline", "--no-git", "--json")
+    result = cli("new", "svc", *args, *(() if validate else ("--no-validate",)))
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    (lock,) = report["steps"]
+    assert (lock["status"], lock["skip_reason"]) == ("skipped", "not_trusted")
+    assert "backend-path" in lock["detail"]
+    assert report["validation"] is None
+    notes = "\n".join(report["notices"])
+    assert "not locked: uv lock would run the template's own code" in notes
+    assert "(or use --trust)" in notes
+    assert ("not validated:" in notes) is validate
+    assert not (out / "svc" / "uv.lock").exists()
+    assert (out / "svc" / "backend.py").is_file()  # rendered, to be read
+    assert not marker.exists()
+
+    trusted = cli("new", "trusted", *args, "--no-validate", "--trust")
+    assert trusted.code == 0, trusted
+    assert [s["status"] for s in json.loads(trusted.stdout)["steps"]] == ["ok"]
+    assert (out / "trusted" / "uv.lock").is_file()
+    assert marker.exists()  # the lock ran the backend: the test sees it when it runs
+
+
+def test_a_team_project_s_tests_are_not_run_untrusted(cli: Cli, tmp_path: Path) -> None:
+    """Even a project uv locks without building (static metadata): validation would run its
+    conftest, so it waits for --trust, and says so."""
+    from tests.test_external import TEAM_PYTHON  # noqa: PLC0415
+
+    marker = tmp_path / "marker"
+    conftest = f"import pathlib\n\npathlib.Path({str(marker)!r}).touch()\n"
+    files = {**TEAM_PYTHON, "tests/conftest.py": conftest}
+    template = git_template(tmp_path / "conftest", files)
+    out = tmp_path / "out"
+    result = cli("new", "svc", "--path", out, "--template", template, "--no-git", "--json")
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [("lock", "ok")]
+    assert report["validation"] is None
+    assert "scaffold validate" in report["needs_trust"]
+    assert any(note.startswith("not validated:") for note in report["notices"])
+    assert (out / "svc" / "uv.lock").is_file()
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        ({"setup.py": "", "pyproject.toml": "[project]\nname = 'x'\nversion = '1'\n"}, "setup.py"),
+        ({"pyproject.toml": "[project]\nname = 'x'\ndynamic = ['version']\n"}, "dynamic"),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n[tool.uv.sources]\n"
+                "lib = { path = 'lib', editable = true }\n"
+            },
+            "[tool.uv.sources] lib: a path source",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n"
+                "dependencies = ['lib @ file:///tmp/lib']\n"
+            },
+            "a direct reference",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n[tool.uv]\n"
+                "find-links = ['dists']\n"
+            },
+            "find-links 'dists'",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n",
+                "uv.toml": "python-install-mirror = 'https://example.invalid'\n",
+            },
+            "uv.toml",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n"
+                "[tool.uv.workspace]\nmembers = ['packages/*']\n",
+                "packages/a/pyproject.toml": "[project]\nname='a'\ndynamic=['version']\n",
+            },
+            "packages/a: [project] dynamic",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\ndependencies=['idna>=3']\n"
+                "[dependency-groups]\ndev=['pytest>=8']\n[[tool.uv.index]]\n"
+                "url='https://pypi.example/simple'\n"
+            },
+            None,
+        ),
+    ],
+)
+def test_what_counts_as_a_project_s_own_code(
+    tmp_path: Path, files: dict[str, str], reason: str | None
+) -> None:
+    from scaffold.external import own_code  # noqa: PLC0415
+
+    found = own_code(write_tree(tmp_path / "project", files))
+    assert (found is None) if reason is None else (found is not None and reason in found), found
+
+
+def test_update_validate_of_a_team_template_needs_trust(
+    cli: Cli, tmp_path: Path, versions: Path
+) -> None:
+    out = tmp_path / "out"
+    made = cli("new", "svc", "--path", out, "--template", f"{versions}@v1", *FAST)
+    assert made.code == 0, made
+    before = (out / "svc" / "README.md").read_text()
+    result = cli("update", out / "svc", "--validate")
+    one_line_error(result, "--validate runs the tests and the build of")
+    assert "only with --trust" in result.stderr
+    assert (out / "svc" / "README.md").read_text() == before

@@ -308,7 +308,9 @@ def new(
             )
         out = ui.Output(json_output=json_output, quiet=quiet)
         report = new_project(options, on_step=out.new_step)
-        if validation is not None and report.post_steps_ok and report.python:
+        if report.needs_trust and validation is not None:
+            report.notices.append(f"not validated: {report.needs_trust}")
+        elif validation is not None and report.post_steps_ok and report.python:
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out.new_created(report)
@@ -395,6 +397,7 @@ def update(
             offline=offline,
             ask=_asker(no_input=no_input or json_output or quiet),
             trust=trust,
+            validate=validate_after and not dry_run,
         )
         report = update_project(path, options)
         code = ui.update_done(report, json_output=json_output, quiet=quiet)

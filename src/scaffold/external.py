@@ -306,6 +306,94 @@ def is_python_project(root: Path) -> bool:
     return isinstance(data.get("project"), dict)
 
 
+def own_code(root: Path) -> str | None:
+    """Why ``uv lock`` of the project in ``root`` would run code that came with the template
+    (None when it would not): a build backend of its own (``backend-path``), a ``setup.py``
+    or ``setup.cfg`` (setuptools runs the project to build it), ``dynamic`` metadata (uv
+    builds the project to learn it), a path, git or URL source or direct reference uv would
+    build, a package index or Python download of the template's choosing that is not a web
+    index (a folder in the project); the same for each workspace member. Dependencies from
+    a web index are locked as ``uv lock`` locks them anywhere."""
+    data = _toml(root / "pyproject.toml")
+    members = [root]
+    workspace = _table(data, "tool", "uv", "workspace")
+    if workspace:
+        for glob in workspace.get("members") or ():
+            members += sorted(p for p in root.glob(str(glob)) if (p / "pyproject.toml").is_file())
+    for folder in members:
+        where = folder.relative_to(root).as_posix()
+        found = _own_code_of(folder, _toml(folder / "pyproject.toml"))
+        if found:
+            return found if where == "." else f"{where}: {found}"
+    return _uv_config_code("uv.toml", _toml(root / "uv.toml"))
+
+
+def _own_code_of(folder: Path, data: Mapping[str, Any]) -> str | None:
+    for script in ("setup.py", "setup.cfg"):
+        if (folder / script).exists():
+            return f"{script}: setuptools runs the project's own code to build it"
+    if "backend-path" in _table(data, "build-system"):
+        return "[build-system] backend-path: a build backend of the project's own"
+    project = _table(data, "project")
+    if project.get("dynamic"):
+        return f"[project] dynamic = {project['dynamic']!r}: uv builds the project to learn them"
+    uv = _table(data, "tool", "uv")
+    for name, entry in _table(uv, "sources").items():
+        for item in entry if isinstance(entry, list) else [entry]:
+            keys = item if isinstance(item, dict) else {}
+            kind = next((k for k in ("path", "git", "url") if k in keys), None)
+            if kind:
+                return f"[tool.uv.sources] {name}: a {kind} source, which uv would build"
+    for requirement in _requirements(project, data.get("dependency-groups")):
+        url = requirement.partition(";")[0].partition(" @ ")[2].strip()
+        if url and not (url.startswith("https://") and url.endswith(".whl")):
+            return f"'{requirement}': a direct reference, which uv would build"
+    return _uv_config_code("[tool.uv]", uv)
+
+
+def _requirements(project: Mapping[str, Any], groups: Any) -> list[str]:
+    found = [*(project.get("dependencies") or ())]
+    for extra in (project.get("optional-dependencies") or {}).values():
+        found += extra
+    for group in (groups or {}).values() if isinstance(groups, dict) else ():
+        found += [item for item in group if isinstance(item, str)]
+    return [str(item) for item in found]
+
+
+def _uv_config_code(where: str, uv: Mapping[str, Any]) -> str | None:
+    """A package index or find-links folder in the project (its sdists would be built), or a
+    Python download of the template's choosing."""
+    for key in ("python-install-mirror", "pypy-install-mirror", "python-downloads-json-url"):
+        if key in uv:
+            return f"{where} {key}: uv would run a Python the template chooses"
+    urls = [*_listed(uv.get("find-links")), *_listed(uv.get("extra-index-url"))]
+    urls += _listed(uv.get("index-url"))
+    urls += [str(i.get("url", "")) for i in uv.get("index") or () if isinstance(i, dict)]
+    local = next((url for url in urls if not re.match(r"https?://", url)), None)
+    if local is not None:
+        return f"{where} index or find-links '{local}': packages of the project's own to build"
+    return None
+
+
+def _table(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``data[key][key]...`` when each is a table, else an empty one."""
+    found: Any = data
+    for key in keys:
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _listed(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
 def _first_pass(
     source: Source, root: Path, given: Mapping[str, Any], *, trust: bool, interactive: bool
 ) -> Worker:

@@ -307,6 +307,7 @@ class UpdateReport:
     conflicts: list[str] = field(default_factory=list)  # "path: reason"
     dry_run: bool = False
     locked: bool | None = None  # uv lock ran (dependencies changed): ok or not
+    not_locked: str | None = None  # why uv lock did not run: it would run the template's code
 
     @property
     def exit_code(self) -> ExitCode:
@@ -325,6 +326,7 @@ class UpdateReport:
             "files": [f.to_json() for f in self.files],
             "conflicts": self.conflicts,
             "locked": self.locked,
+            "not_locked": self.not_locked,
             "exit_code": int(self.exit_code),
         }
 
@@ -338,6 +340,7 @@ class UpdateOptions:
     offline: bool = False
     ask: Ask | None = None
     trust: bool = False  # a copier template's tasks and Jinja extensions may run
+    validate: bool = False  # the caller validates the result: a team's template needs trust
 
 
 def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateReport:
@@ -345,6 +348,12 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
 
     options = options or UpdateOptions()
     memory = read_memory(path)
+    if options.validate and not memory.builtin and not options.trust:
+        raise UsageError(
+            f"--validate runs the tests and the build of {path}, which the template "
+            f"{memory.source} has just changed, and only with --trust",
+            hint="add --trust, or update, read the changes, then run scaffold validate",
+        )
     if not options.allow_dirty and not options.dry_run:
         _refuse_dirty(memory.project)
     base = render_memory(memory, offline=options.offline, trust=options.trust)
@@ -372,8 +381,14 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
         if not options.dry_run:
             _write(file, new)
     if not options.dry_run and before_deps != _dependencies(memory.project):
-        done = Uv(offline=options.offline).run("lock", cwd=memory.project)
-        report.locked = done.ok
+        from scaffold.external import own_code  # noqa: PLC0415 - only for teams' templates
+
+        own = None if memory.builtin or options.trust else own_code(memory.project)
+        if own:
+            report.not_locked = f"uv lock would run the template's own code ({own})"
+        else:
+            done = Uv(offline=options.offline).run("lock", cwd=memory.project)
+            report.locked = done.ok
     return report
 
 

@@ -320,4 +320,6 @@ def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
         console.print("resolve the conflicts marked in those files, then commit")
     if report.locked is False:
         console.print("[bold red]uv lock failed[/]: run 'uv lock' in the project")
+    if report.not_locked:
+        console.print(f"not locked: {_escape(report.not_locked)}; read it, then run 'uv lock'")
     return code
