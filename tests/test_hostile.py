@@ -522,3 +522,24 @@ def test_update_validate_of_a_team_template_needs_trust(
     one_line_error(result, "--validate runs the tests and the build of")
     assert "only with --trust" in result.stderr
     assert (out / "svc" / "README.md").read_text() == before
+
+
+def test_git_run_by_copier_in_a_planted_template_repository_runs_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A template folder handed over with its repository (an archive of it): at HEAD copier
+    asks git whether it is dirty; the repository's own config names a monitor, which must not
+    run."""
+    script, marker = monitor(tmp_path)
+    template = git_template(tmp_path / "handed-over", BASIC)
+    config = template / ".git" / "config"
+    config.write_text(config.read_text() + f'[core]\n\tfsmonitor = "{script}"\n')
+    (template / "README.md.jinja").write_text("dirty {{ project_name }}\n")
+    subprocess.run([*GIT, "status"], cwd=template, check=True, capture_output=True)
+    assert marker.exists()  # the test can see the monitor run
+    marker.unlink()
+    out = tmp_path / "out"
+    result = cli("new", "svc", "--path", out, "--template", f"{template}@HEAD", *FAST)
+    assert result.code == 0, result
+    assert (out / "svc" / "README.md").read_text() == "dirty svc\n"  # copier's git status ran
+    assert not marker.exists()
