@@ -543,3 +543,36 @@ def test_git_run_by_copier_in_a_planted_template_repository_runs_nothing(
     assert result.code == 0, result
     assert (out / "svc" / "README.md").read_text() == "dirty svc\n"  # copier's git status ran
     assert not marker.exists()
+
+
+def test_update_does_not_lock_what_would_run_the_template_s_code(cli: Cli, tmp_path: Path) -> None:
+    """A newer template version turns the project's build into its own backend and changes
+    its dependencies: update merges the files and leaves the lock to the user."""
+    marker = tmp_path / "marker"
+    static = local_backend(marker)
+    static["pyproject.toml.jinja"] = (
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.11"\ndependencies = []\n'
+    )
+    newer = {
+        "pyproject.toml.jinja": local_backend(marker)["pyproject.toml.jinja"].replace(
+            "dependencies = []", 'dependencies = ["idna>=3,<4"]'
+        )
+    }
+    template = git_template(tmp_path / "turning", static, newer)
+    out = tmp_path / "out"
+    made = cli("new", "svc", "--path", out, "--template", f"{template}@v1", "--offline")
+    assert made.code == 0, made
+    project = out / "svc"
+    lock = (project / "uv.lock").read_text()
+    for command in (("add", "-A"), ("commit", "-qm", "v1")):
+        subprocess.run([*GIT, *command], cwd=project, check=True, capture_output=True)
+
+    result = cli("update", project, "--offline", "--json")
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    assert report["locked"] is None
+    assert "backend-path" in report["not_locked"]
+    assert "idna>=3,<4" in (project / "pyproject.toml").read_text()
+    assert (project / "uv.lock").read_text() == lock
+    assert not marker.exists()
