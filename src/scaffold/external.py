@@ -814,11 +814,14 @@ def _confine(limits: Limits, *, trust: bool) -> None:  # pragma: no cover - runs
             pass  # no /proc: the wall clock and the size bound still hold
         # copier runs git in the render (to keep executable bits): a config the template put
         # there must not run a program either. Command-line scoped, so it wins over any file.
+        from plumbum import local  # noqa: PLC0415 - copier's runner, with its own copy of the env
+
         count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+        safety = {"GIT_CONFIG_COUNT": str(count + len(GIT_SAFETY))}
         for index, (key, value) in enumerate(GIT_SAFETY, start=count):
-            os.environ[f"GIT_CONFIG_KEY_{index}"] = key
-            os.environ[f"GIT_CONFIG_VALUE_{index}"] = value
-        os.environ["GIT_CONFIG_COUNT"] = str(count + len(GIT_SAFETY))
+            safety |= {f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value}
+        os.environ.update(safety)
+        local.env.update(**safety)
 
 
 def _lower(which: int, value: int) -> None:  # pragma: no cover - runs in the child
