@@ -21,7 +21,9 @@ Safety, in order:
 - both passes run in a child process with bounds (:class:`Limits`): a wall clock (or, while a
   person answers the questions, a CPU clock), the size and the number of files the render may
   write, and without ``trust`` the memory it may take. A render past a bound is killed and
-  refused with nothing written; the parent checks the tree the child left.
+  refused with nothing written; the parent checks the tree the child left;
+- :func:`own_code` says when ``uv lock`` of the rendered project would run code that came
+  with it: then it is locked (and, being a team's, validated) only with ``trust``.
 
 Nothing here prints: copier's messages are silenced, its warnings become notices, and the
 output of a trusted template's tasks goes to stderr, never into a ``--json`` stdout.
