@@ -86,6 +86,14 @@ PrereleaseOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", help="Seconds each validation step may take.")
 ]
+TrustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust",
+        help="Let a copier template run its tasks and Jinja extensions, and its project's "
+        "own code in uv lock and validation.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -196,10 +204,7 @@ def new(
             "or a git URL[@REF] [default: the preset's, service].",
         ),
     ] = None,
-    trust: Annotated[
-        bool,
-        typer.Option("--trust", help="Let a copier template run its tasks and Jinja extensions."),
-    ] = False,
+    trust: TrustOpt = False,
     python: Annotated[
         str | None,
         typer.Option("--python", help="Python version, e.g. 3.12 [default: the running one]."),
@@ -309,7 +314,9 @@ def new(
             )
         out = ui.Output(json_output=json_output, quiet=quiet)
         report = new_project(options, on_step=out.new_step)
-        if validation is not None and report.post_steps_ok and report.python:
+        if report.needs_trust and validation is not None:
+            report.notices.append(f"not validated: {report.needs_trust}")
+        elif validation is not None and report.post_steps_ok and report.python:
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out.new_created(report)
@@ -333,6 +340,7 @@ def check(
     diff: Annotated[bool, typer.Option("--diff", help="Show each drifted file's diff.")] = False,
     prerelease: PrereleaseOpt = False,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    trust: TrustOpt = False,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -344,7 +352,11 @@ def check(
         from scaffold.lifecycle import check_projects  # noqa: PLC0415
 
         report = check_projects(
-            list(paths or [Path()]), latest=latest, offline=offline, prerelease=prerelease
+            list(paths or [Path()]),
+            latest=latest,
+            offline=offline,
+            prerelease=prerelease,
+            trust=trust,
         )
         raise typer.Exit(ui.check_done(report, json_output=json_output, quiet=quiet, diff=diff))
 
@@ -375,6 +387,7 @@ def update(
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask.")] = False,
     prerelease: PrereleaseOpt = False,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    trust: TrustOpt = False,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -396,6 +409,8 @@ def update(
             offline=offline,
             prerelease=prerelease,
             ask=_asker(no_input=no_input or json_output or quiet),
+            trust=trust,
+            validate=validate_after and not dry_run,
         )
         validation = None
         if validate_after and not dry_run:

@@ -15,8 +15,15 @@ Safety, in order:
   a symlink in the way) there, so a template that tries is refused with nothing written;
 - the real pass renders into a private folder of its own (``<tmp>/project``); every entry is
   then checked (nothing beside ``project``, no symlink pointing out of it, nothing but files,
-  folders and links) before the tree is copied into the staging folder that
-  :func:`scaffold.write.staged` renames into place.
+  folders and links, nothing of git's: a ``.git`` at any depth is refused without ``trust``
+  and left out with it) before the tree is copied into the staging folder that
+  :func:`scaffold.write.staged` renames into place;
+- both passes run in a child process with bounds (:class:`Limits`): a wall clock (or, while a
+  person answers the questions, a CPU clock), the size and the number of files the render may
+  write, and without ``trust`` the memory it may take. A render past a bound is killed and
+  refused with nothing written; the parent checks the tree the child left;
+- :func:`own_code` says when ``uv lock`` of the rendered project would run code that came
+  with it: then it is locked (and, being a team's, validated) only with ``trust``.
 
 Nothing here prints: copier's messages are silenced, its warnings become notices, and the
 output of a trusted template's tasks goes to stderr, never into a ``--json`` stdout.
@@ -25,20 +32,27 @@ output of a trusted template's tasks goes to stderr, never into a ``--json`` std
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import pickle
 import re
+import select
 import shutil
+import signal
 import sys
 import tempfile
+import time
 import tomllib
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from scaffold.errors import UsageError
-from scaffold.templates import Template, copier_template
+from scaffold.errors import ExitCode, ScaffoldError, UsageError, quoted
+from scaffold.runner import GIT_SAFETY
+from scaffold.templates import CONFIG_FILES, Template, copier_template
+from scaffold.tree import Entry, read_tree
 
 if TYPE_CHECKING:
     from copier._main import Worker
@@ -91,8 +105,19 @@ def parse_source(text: str, cwd: Path | None = None) -> Source:
                 f"unknown template '{location}': no built-in template, folder or git URL",
                 hint=_CHOICES,
             )
+        require_config(path, text)
         location = str(path)
     return Source(location=location, ref=ref, shown=text)
+
+
+def require_config(root: Path, shown: str) -> None:
+    """A template is a folder with a ``copier.yml`` (or ``.yaml``) at its root: copier would
+    render any folder (``--template ~``: the home folder) as a template without questions."""
+    if not any((root / name).is_file() for name in CONFIG_FILES):
+        raise UsageError(
+            f"{shown} is not a copier template: it has no copier.yml or copier.yaml",
+            hint="give the folder (or git URL) whose root holds the template's copier.yml",
+        )
 
 
 @dataclass
@@ -121,6 +146,7 @@ def render_external(
     computed: Mapping[str, Any],
     trust: bool,
     interactive: bool,
+    limits: Limits | None = None,
 ) -> Iterator[Rendered]:
     """Render ``source`` with copier into a private folder, checked; it lasts as long as the
     block (:meth:`Rendered.copy_into` the staging folder inside it).
@@ -131,38 +157,143 @@ def render_external(
     them. ``computed``: answers scaffold works out (``project_name`` and ``package_name`` from
     NAME), never given. ``interactive``: copier asks in the terminal what is not given;
     otherwise the defaults are taken and a required answer without one is an error.
+    ``limits``: the render's bounds (default: :meth:`Limits.from_env`).
     """
+    limits = limits or Limits.from_env()
     given: dict[str, Any] = dict(offered)
     for _, layer in answers:
         given.update(layer)
     given.update(computed)
-    notices: list[str] = []
     with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
         private = Path(tmp)
         root = private / "project"
-        with _copier_quiet(notices):
-            first = _first_pass(source, root, given, trust=trust, interactive=interactive)
-            questions = dict(first.template.questions_data)
-            _check_known(source, answers, computed, questions)
-            resolved = {
-                key: first.answers.combined[key]
-                for key in questions
-                if key in first.answers.combined and key not in first.answers.hidden
-            }
-            with _stdout_to_stderr():
-                second = _second_pass(source, root, resolved, trust=trust)
-        check_tree(source.shown, private, root)
-        answers_file = second.answers_relpath.as_posix()
-        commit = second.template.commit
-        recorded = root / answers_file
-        if not recorded.resolve().is_relative_to(root.resolve()):  # `_answers_file: ../x`
-            raise _outside(source.shown, answers_file)
-        if not recorded.exists():
-            _write_answers_file(recorded, second, resolved, questions)
-        where = f"{source.shown}" + (f" at {commit}" if commit else "")
+
+        def work(started: Callable[[], None]) -> _Outcome:
+            return _render(source, root, given, answers, computed, trust, interactive, started)
+
+        outcome = bounded(source.shown, private, limits, work, trust=trust, interactive=interactive)
+        notices = outcome.notices
+        left_out = check_tree(source.shown, private, root, trust=trust)
+        if left_out:
+            notices.append(f"left out what a task made of git's: {', '.join(left_out)}")
+        where = f"{source.shown}" + (f" at {outcome.commit}" if outcome.commit else "")
         notices.insert(0, f"rendered the template {where} with copier")
-        template = copier_template(source.shown, second.template)
-        yield Rendered(root, _listing(root), resolved, answers_file, commit, template, notices)
+        yield Rendered(
+            root,
+            _listing(root),
+            outcome.answers,
+            outcome.answers_file,
+            outcome.commit,
+            outcome.template,
+            notices,
+        )
+
+
+@dataclass
+class _Outcome:
+    """What the child that rendered tells the parent (pickled): the files are on disk."""
+
+    answers: dict[str, Any]
+    answers_file: str
+    commit: str | None
+    template: Template
+    notices: list[str]
+
+
+def _render(
+    source: Source,
+    root: Path,
+    given: Mapping[str, Any],
+    answers: Sequence[tuple[str, Mapping[str, Any]]],
+    computed: Mapping[str, Any],
+    trust: bool,
+    interactive: bool,
+    started: Callable[[], None],
+) -> _Outcome:
+    """Both of copier's passes (in the bounded child); ``started`` once the questions are
+    answered, so a person's time at the prompts is not the render's."""
+    notices: list[str] = []
+    with _copier_quiet(notices):
+        _require_fetched_config(source)
+        first = _first_pass(source, root, given, trust=trust, interactive=interactive)
+        questions = dict(first.template.questions_data)
+        _check_known(source, answers, computed, questions)
+        resolved = {
+            key: first.answers.combined[key]
+            for key in questions
+            if key in first.answers.combined and key not in first.answers.hidden
+        }
+        started()
+        with _stdout_to_stderr():
+            second = _second_pass(source, root, resolved, trust=trust)
+    answers_file = second.answers_relpath.as_posix()
+    recorded = root / answers_file
+    if not recorded.resolve().is_relative_to(root.resolve()):  # `_answers_file: ../x`
+        raise _outside(source.shown, answers_file)
+    if not recorded.exists():
+        _write_answers_file(recorded, second, resolved, questions)
+    template = copier_template(source.shown, second.template)
+    return _Outcome(resolved, answers_file, second.template.commit, template, notices)
+
+
+def _require_fetched_config(source: Source) -> None:
+    """:func:`require_config` for a git URL: after a clone (copier's own, which it removes)."""
+    if not _URL.match(source.location):
+        return  # a folder: checked by parse_source
+    from copier._template import Template as Fetched  # noqa: PLC0415 - copier's clone, alone
+
+    fetched = Fetched(url=source.location, ref=source.ref)
+    try:
+        require_config(fetched.local_abspath, source.shown)
+    except ScaffoldError:
+        raise
+    except Exception as exc:  # a bad URL or ref: copier's errors, as the render would give them
+        raise _error(source, exc) from None
+    finally:
+        fetched._cleanup()  # the clone copier would remove after a render
+
+
+def render_recorded(
+    location: str, ref: str | None, answers: Mapping[str, Any], *, trust: bool
+) -> tuple[dict[str, Entry], Template]:
+    """A copier template rendered again at ``ref`` with ``answers`` (``check``, ``update``),
+    as path -> entry (symlinks and executable bits kept), under the same bounds and checks as
+    ``new``'s render."""
+    shown = f"{location}@{ref}" if ref else location
+    source = Source(location, ref, shown)
+    if not _URL.match(location):
+        require_config(Path(location).expanduser(), shown)
+    with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
+        private = Path(scratch)
+        out = private / "out"
+
+        def work(started: Callable[[], None]) -> Template:
+            started()
+            notices: list[str] = []
+            with _copier_quiet(notices), _stdout_to_stderr():
+                _require_fetched_config(source)
+                worker = _run_again(source, out, answers, trust=trust)
+            return copier_template(location, worker.template)
+
+        template = bounded(shown, private, Limits.from_env(), work, trust=trust)
+        # A symlink out of the render would carry a file of this machine into the project.
+        check_tree(shown, private, out, trust=trust)
+        return read_tree(out), template
+
+
+def _run_again(source: Source, out: Path, answers: Mapping[str, Any], *, trust: bool) -> Worker:
+    from copier import Settings, load_settings, run_copy  # noqa: PLC0415 - only on this path
+
+    settings = Settings(defaults=load_settings().defaults, trust=[])  # only --trust trusts
+    try:
+        return run_copy(
+            source.location, out, data=dict(answers), vcs_ref=source.ref, defaults=True,
+            quiet=True, overwrite=True, unsafe=trust, settings=settings,
+        )  # fmt: skip
+    except MemoryError:
+        raise
+    except Exception as exc:  # copier's errors are many; each is the user's template's
+        raise _error(source, exc) from None
 
 
 def is_python_project(root: Path) -> bool:
@@ -172,6 +303,94 @@ def is_python_project(root: Path) -> bool:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     return isinstance(data.get("project"), dict)
+
+
+def own_code(root: Path) -> str | None:
+    """Why ``uv lock`` of the project in ``root`` would run code that came with the template
+    (None when it would not): a build backend of its own (``backend-path``), a ``setup.py``
+    or ``setup.cfg`` (setuptools runs the project to build it), ``dynamic`` metadata (uv
+    builds the project to learn it), a path, git or URL source or direct reference uv would
+    build, a package index or Python download of the template's choosing that is not a web
+    index (a folder in the project); the same for each workspace member. Dependencies from
+    a web index are locked as ``uv lock`` locks them anywhere."""
+    data = _toml(root / "pyproject.toml")
+    members = [root]
+    workspace = _table(data, "tool", "uv", "workspace")
+    if workspace:
+        for glob in workspace.get("members") or ():
+            members += sorted(p for p in root.glob(str(glob)) if (p / "pyproject.toml").is_file())
+    for folder in members:
+        where = folder.relative_to(root).as_posix()
+        found = _own_code_of(folder, _toml(folder / "pyproject.toml"))
+        if found:
+            return found if where == "." else f"{where}: {found}"
+    return _uv_config_code("uv.toml", _toml(root / "uv.toml"))
+
+
+def _own_code_of(folder: Path, data: Mapping[str, Any]) -> str | None:
+    for script in ("setup.py", "setup.cfg"):
+        if (folder / script).exists():
+            return f"{script}: setuptools runs the project's own code to build it"
+    if "backend-path" in _table(data, "build-system"):
+        return "[build-system] backend-path: a build backend of the project's own"
+    project = _table(data, "project")
+    if project.get("dynamic"):
+        return f"[project] dynamic = {project['dynamic']!r}: uv builds the project to learn them"
+    uv = _table(data, "tool", "uv")
+    for name, entry in _table(uv, "sources").items():
+        for item in entry if isinstance(entry, list) else [entry]:
+            keys = item if isinstance(item, dict) else {}
+            kind = next((k for k in ("path", "git", "url") if k in keys), None)
+            if kind:
+                return f"[tool.uv.sources] {name}: a {kind} source, which uv would build"
+    for requirement in _requirements(project, data.get("dependency-groups")):
+        url = requirement.partition(";")[0].partition(" @ ")[2].strip()
+        if url and not (url.startswith("https://") and url.endswith(".whl")):
+            return f"'{requirement}': a direct reference, which uv would build"
+    return _uv_config_code("[tool.uv]", uv)
+
+
+def _requirements(project: Mapping[str, Any], groups: Any) -> list[str]:
+    found = [*(project.get("dependencies") or ())]
+    for extra in (project.get("optional-dependencies") or {}).values():
+        found += extra
+    for group in (groups or {}).values() if isinstance(groups, dict) else ():
+        found += [item for item in group if isinstance(item, str)]
+    return [str(item) for item in found]
+
+
+def _uv_config_code(where: str, uv: Mapping[str, Any]) -> str | None:
+    """A package index or find-links folder in the project (its sdists would be built), or a
+    Python download of the template's choosing."""
+    for key in ("python-install-mirror", "pypy-install-mirror", "python-downloads-json-url"):
+        if key in uv:
+            return f"{where} {key}: uv would run a Python the template chooses"
+    urls = [*_listed(uv.get("find-links")), *_listed(uv.get("extra-index-url"))]
+    urls += _listed(uv.get("index-url"))
+    urls += [str(i.get("url", "")) for i in uv.get("index") or () if isinstance(i, dict)]
+    local = next((url for url in urls if not re.match(r"https?://", url)), None)
+    if local is not None:
+        return f"{where} index or find-links '{local}': packages of the project's own to build"
+    return None
+
+
+def _table(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``data[key][key]...`` when each is a table, else an empty one."""
+    found: Any = data
+    for key in keys:
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _listed(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
 
 
 def _first_pass(
@@ -191,6 +410,8 @@ def _first_pass(
                 interactive=interactive,
                 pretend=True,
             )
+        except MemoryError:
+            raise  # the bound on memory: the parent says so
         except Exception as exc:  # copier's errors have no common base; each becomes one line
             match = _REQUIRED.match(str(exc))
             if match and match[1] not in missing and len(missing) < _MAX_MISSING:
@@ -208,6 +429,8 @@ def _second_pass(source: Source, root: Path, answers: Mapping[str, Any], *, trus
     """The real render, into the private folder, with every answer the first pass settled."""
     try:
         return _copy(source, root, answers, trust=trust, interactive=False)
+    except MemoryError:
+        raise
     except Exception as exc:  # a task that fails, a file that cannot be rendered
         raise _error(source, exc) from None
 
@@ -270,9 +493,12 @@ def _check_known(
             )
 
 
-def check_tree(shown: str, private: Path, root: Path) -> None:
+def check_tree(shown: str, private: Path, root: Path, *, trust: bool = False) -> list[str]:
     """Everything copier wrote is inside ``root``: no other entry in the private folder, no
-    symlink whose target leaves ``root``, nothing but files, folders and symlinks."""
+    symlink whose target leaves ``root``, nothing but files, folders and symlinks, and nothing
+    of git's (:func:`gits_own`). Without ``trust`` that is refused; with it (a task ran ``git
+    init``) it is removed, and the removed paths returned: git's metadata is never a
+    template's content, and scaffold makes the project's repository itself."""
     strays = sorted(entry.name for entry in private.iterdir() if entry != root)
     if strays:
         raise _outside(shown, strays[0])
@@ -281,17 +507,65 @@ def check_tree(shown: str, private: Path, root: Path) -> None:
     if not root.is_dir() or root.is_symlink():
         raise UsageError(f"the template {shown} rendered no folder")
     real_root = root.resolve()
+    removed: list[str] = []
     for folder, dirs, names in os.walk(root):
         for name in [*dirs, *names]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                target = path.readlink()
-                resolved = (path.parent / target).resolve()
-                if target.is_absolute() or not resolved.is_relative_to(real_root):
-                    raise _outside(shown, f"{rel} -> {target}")
-            elif not (path.is_dir() or path.is_file()):
-                raise UsageError(f"the template {shown} made {rel}, not a file or folder")
+            if not gits_own(path):
+                _check_entry(shown, path, rel, real_root)
+            elif trust:
+                removed.append(rel)
+            else:
+                raise UsageError(
+                    f"the template {shown} would put git's own files into the project: {rel}",
+                    hint="nothing was written; git's settings and hooks are never a "
+                    "template's files (scaffold runs git init itself)",
+                )
+        dirs[:] = [d for d in dirs if Path(folder, d).relative_to(root).as_posix() not in removed]
+    for rel in removed:
+        path = root / rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return removed
+
+
+def _check_entry(shown: str, path: Path, rel: str, real_root: Path) -> None:
+    if path.is_symlink():
+        target = path.readlink()
+        resolved = (path.parent / target).resolve()
+        if target.is_absolute() or not resolved.is_relative_to(real_root):
+            raise _outside(shown, f"{rel} -> {target}")
+    elif not (path.is_dir() or path.is_file()):
+        raise UsageError(f"the template {shown} made {rel}, not a file or folder")
+
+
+# Characters HFS+ ignores in names: ``.g\u200cit`` is ``.git`` on a Mac (git's is_hfs_dotgit).
+_IGNORED_BY_HFS = dict.fromkeys(
+    [0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF]
+)
+
+
+def gits_own(path: Path) -> bool:
+    """Whether ``path`` would be git's metadata rather than a file of the project: ``.git``
+    (a folder, a file pointing elsewhere, a symlink) spelled as git itself refuses it in a tree
+    (any case; with the trailing dots and spaces and the stream suffix Windows drops; with the
+    characters a Mac ignores; as NTFS's short name ``git~1``), or a folder git would take for
+    a bare repository (``HEAD``, ``objects/``, ``refs/``), whose config git reads when a command
+    runs inside it. ``.gitignore``, ``.gitattributes`` and ``.gitmodules`` are content: none of
+    them makes git run a program without a setting in a config file."""
+    folded = path.name.translate(_IGNORED_BY_HFS).casefold().partition(":")[0].rstrip(". ")
+    if folded in (".git", "git~1"):
+        return True
+    return (
+        path.is_dir()
+        and not path.is_symlink()
+        and (path / "HEAD").is_file()
+        and (path / "objects").is_dir()
+        and (path / "refs").is_dir()
+    )
 
 
 def _outside(shown: str, what: str) -> UsageError:
@@ -302,10 +576,9 @@ def _outside(shown: str, what: str) -> UsageError:
 
 
 def _listing(root: Path) -> list[str]:
-    """Every file and symlink, as posix paths; not a repository that a task made."""
+    """Every file and symlink, as posix paths."""
     found = []
     for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if not (Path(folder) == root and d == ".git")]
         found += [Path(folder, name).relative_to(root).as_posix() for name in names]
         found += [
             Path(folder, name).relative_to(root).as_posix()
@@ -341,6 +614,8 @@ def _error(source: Source, exc: Exception) -> UsageError:
     kind = type(exc).__name__
     text = str(exc).strip()
     first = text.splitlines()[0] if text else kind
+    if kind == "ExtensionNotFoundError":  # "could not load some Jinja extensions:", then which
+        first = " ".join(text.splitlines()[:2])
     if kind == "UnsafeTemplateError":
         features = first.partition(": ")[2].rstrip(".") or "unsafe features"
         return UsageError(
@@ -409,3 +684,252 @@ def _stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, stdout_fd)
         os.close(saved)
+
+
+# --- bounds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far a render may go before it is stopped: a template is data, and a few nested
+    loops make gigabytes of it that never end. Without ``--trust`` the render's memory is
+    bounded too (with it, the template's tasks may be programs that reserve much more)."""
+
+    seconds: float = 60.0
+    max_bytes: int = 200_000_000
+    max_files: int = 20_000
+    memory: int = 1 << 30  # what the render may add to the address space it starts with
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """``SCAFFOLD_RENDER_TIMEOUT`` (seconds), ``SCAFFOLD_RENDER_MAX_MB`` and
+        ``SCAFFOLD_RENDER_MAX_FILES``, else the defaults."""
+        defaults = cls()
+        megabytes = _env_number("SCAFFOLD_RENDER_MAX_MB", defaults.max_bytes / 1e6)
+        return cls(
+            seconds=_env_number("SCAFFOLD_RENDER_TIMEOUT", defaults.seconds),
+            max_bytes=int(megabytes * 1e6),
+            max_files=int(_env_number("SCAFFOLD_RENDER_MAX_FILES", defaults.max_files)),
+        )
+
+
+def _env_number(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(f"${name} must be a positive number, not {quoted(text)}")
+    return value
+
+
+T = TypeVar("T")
+_STARTED, _RESULT, _ERROR, _MEMORY, _INTERRUPT, _CRASH = b"SREMIX"
+_POLL = 0.2
+
+
+def bounded(
+    shown: str,
+    watched: Path,
+    limits: Limits,
+    work: Callable[[Callable[[], None]], T],
+    *,
+    trust: bool,
+    interactive: bool = False,
+) -> T:
+    """``work`` (a render into ``watched``) run in a child process, its result pickled back;
+    stopped (the child and what it started killed) when it takes longer than the bound or
+    writes more than it may. ``work`` calls its argument once the questions are answered: in a
+    terminal the wall clock starts there (before it, a CPU clock bounds the render)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; the parent reports its outcome
+        os.close(read_end)
+        _child(work, write_end, limits, trust=trust, interactive=interactive)
+    os.close(write_end)
+    try:
+        data, status = _collect(pid, read_end, shown, watched, limits, interactive=interactive)
+    except BaseException:
+        _kill(pid)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(read_end)
+    _kill(pid)  # what a task left running in the background
+    return _outcome(shown, data, status, limits)  # type: ignore[no-any-return]
+
+
+def _child(
+    work: Callable[[Callable[[], None]], Any],
+    fd: int,
+    limits: Limits,
+    *,
+    trust: bool,
+    interactive: bool,
+) -> NoReturn:  # pragma: no cover - runs in the child
+    payload = bytes([_CRASH])
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        if not interactive:
+            os.setpgid(0, 0)  # its own group, so that a kill reaches every task it started
+        _confine(limits, trust=trust)
+
+        def started() -> None:
+            _cpu_from_now(limits.seconds)
+            os.write(fd, bytes([_STARTED]))
+
+        payload = bytes([_RESULT]) + pickle.dumps(work(started))
+    except ScaffoldError as exc:
+        payload = bytes([_ERROR]) + pickle.dumps((exc.message, exc.hint, int(exc.exit_code)))
+    except MemoryError:
+        payload = bytes([_MEMORY])
+    except KeyboardInterrupt:
+        payload = bytes([_INTERRUPT])
+    except BaseException as exc:  # a bug in scaffold, reported by the parent
+        payload = bytes([_CRASH]) + pickle.dumps(f"{type(exc).__name__}: {exc}")
+    finally:
+        with contextlib.suppress(BaseException):
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+        os._exit(0)
+
+
+def _confine(limits: Limits, *, trust: bool) -> None:  # pragma: no cover - runs in the child
+    import resource  # noqa: PLC0415 - POSIX only, and only here
+
+    _lower(resource.RLIMIT_CORE, 0)  # a render stopped by its bound leaves no core file
+    _lower(resource.RLIMIT_FSIZE, limits.max_bytes)
+    _cpu_from_now(limits.seconds)
+    if not trust:
+        try:
+            pages = int(Path("/proc/self/statm").read_text().split()[0])
+            _lower(resource.RLIMIT_AS, pages * os.sysconf("SC_PAGE_SIZE") + limits.memory)
+        except (OSError, ValueError, IndexError):
+            pass  # no /proc: the wall clock and the size bound still hold
+        # copier runs git in the render (to keep executable bits): a config the template put
+        # there must not run a program either. Command-line scoped, so it wins over any file.
+        from plumbum import local  # noqa: PLC0415 - copier's runner, with its own copy of the env
+
+        count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+        safety = {"GIT_CONFIG_COUNT": str(count + len(GIT_SAFETY))}
+        for index, (key, value) in enumerate(GIT_SAFETY, start=count):
+            safety |= {f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value}
+        os.environ.update(safety)
+        local.env.update(**safety)
+
+
+def _lower(which: int, value: int) -> None:  # pragma: no cover - runs in the child
+    import resource  # noqa: PLC0415
+
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, hard))
+
+
+def _cpu_from_now(seconds: float) -> None:  # pragma: no cover - runs in the child
+    """The CPU the child may still use: past it, the kernel stops it (SIGXCPU)."""
+    import resource  # noqa: PLC0415
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(used + seconds)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _collect(
+    pid: int, fd: int, shown: str, watched: Path, limits: Limits, *, interactive: bool
+) -> tuple[bytes, int]:
+    """What the child says, until it ends; the clock and the tree it writes are watched."""
+    data = bytearray()
+    deadline = None if interactive else time.monotonic() + limits.seconds
+    while True:
+        ready, _, _ = select.select([fd], [], [], _POLL)
+        if ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+            if deadline is None and data[:1] == bytes([_STARTED]):
+                deadline = time.monotonic() + limits.seconds
+        if deadline is not None and time.monotonic() > deadline:
+            raise _too_long(shown, limits)
+        over = _over(watched, limits)
+        if over:
+            raise _too_big(shown, over)
+    over = _over(watched, limits)
+    if over:
+        raise _too_big(shown, over)
+    _, status = os.waitpid(pid, 0)
+    return bytes(data), status
+
+
+def _over(root: Path, limits: Limits) -> str | None:
+    """Which size bound the tree under ``root`` is past, if any."""
+    files = size = 0
+    for folder, dirs, names in os.walk(root):
+        for name in [*dirs, *names]:
+            files += 1
+            with contextlib.suppress(OSError):
+                size += Path(folder, name).lstat().st_size
+        if files > limits.max_files:
+            return f"more than {limits.max_files} files"
+        if size > limits.max_bytes:
+            return f"more than {limits.max_bytes / 1e6:g} MB"
+    return None
+
+
+def _kill(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(OSError):
+            kill(pid, signal.SIGKILL)
+
+
+def _outcome(shown: str, data: bytes, status: int, limits: Limits) -> Any:
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        if signum == signal.SIGXCPU:
+            raise _too_long(shown, limits)
+        if signum == signal.SIGXFSZ:
+            raise _too_big(shown, f"a file of more than {limits.max_bytes / 1e6:g} MB")
+        raise UsageError(f"the render of the template {shown} was stopped by signal {signum}")
+    body = data.lstrip(bytes([_STARTED]))
+    tag, rest = body[:1], body[1:]
+    if tag == bytes([_RESULT]):
+        return pickle.loads(rest)  # noqa: S301 - our own child's, from our own code
+    if tag == bytes([_ERROR]):
+        message, hint, code = pickle.loads(rest)  # noqa: S301
+        raise UsageError(message, hint=hint, exit_code=ExitCode(code))
+    if tag == bytes([_MEMORY]):
+        raise UsageError(
+            f"the template {shown} needs more than {limits.memory >> 20} MB of memory to render",
+            hint="nothing was written; a template that renders without end is refused",
+        )
+    if tag == bytes([_INTERRUPT]):
+        raise KeyboardInterrupt
+    what = pickle.loads(rest) if rest else "it ended without a result"  # noqa: S301
+    raise UsageError(f"the template {shown} cannot be rendered: {what}")
+
+
+def _too_long(shown: str, limits: Limits) -> UsageError:
+    return UsageError(
+        f"the template {shown} took more than {limits.seconds:g} s to render: stopped",
+        hint="nothing was written; a slow but sound template may take longer with "
+        "SCAFFOLD_RENDER_TIMEOUT=SECONDS",
+    )
+
+
+def _too_big(shown: str, what: str) -> UsageError:
+    return UsageError(
+        f"the template {shown} rendered {what}: stopped",
+        hint="nothing was written; a big but sound template may write more with "
+        "SCAFFOLD_RENDER_MAX_MB and SCAFFOLD_RENDER_MAX_FILES",
+    )

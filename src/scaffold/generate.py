@@ -30,7 +30,7 @@ from scaffold.lockfile import read_lock
 from scaffold.naming import Names, derive_names
 from scaffold.presets import Preset, load_preset
 from scaffold.render import render
-from scaffold.report import NewReport, Status, StepResult
+from scaffold.report import NewReport, SkipReason, Status, StepResult
 from scaffold.spec import ProjectSpec
 from scaffold.steps import LOCK_TIMEOUT, git_init, uv_lock
 from scaffold.templates import COMPUTED, Template, load_template
@@ -259,10 +259,28 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
             report.notices.append(
                 "not a Python project (no pyproject.toml with [project]): not locked or validated"
             )
-        elif options.lock:
+        elif not options.trust:
+            report.needs_trust = (
+                "validation runs the project's tests and builds it, and this template is not "
+                f"scaffold's: read it, then run 'scaffold validate {target}' (or use --trust)"
+            )
+        own = None if options.trust or not report.python else external.own_code(staging)
+        if own and options.lock:
+            report.steps.append(_not_trusted(own))
+            report.notices.append(
+                f"not locked: uv lock would run the template's own code ({own}); read it, "
+                f"then run 'uv lock' in {target} (or use --trust)"
+            )
+        elif report.python and options.lock:
             _locked(report, on_step, lambda: _lock_rendered(staging, target, options.offline))
     _git(report, on_step, options, target)
     return report
+
+
+def _not_trusted(own: str) -> StepResult:
+    return StepResult(
+        "lock", Status.SKIPPED, detail=f"not trusted: {own}", skip_reason=SkipReason.NOT_TRUSTED
+    )
 
 
 def _lock_rendered(staging: Path, target: Path, offline: bool) -> StepResult:

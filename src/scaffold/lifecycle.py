@@ -122,8 +122,10 @@ def render_memory(
     *,
     offline: bool = False,
     answers: Mapping[str, Any] | None = None,
+    trust: bool = False,
 ) -> Rendered:
-    """The template of ``memory`` at ``version`` (default: the recorded one)."""
+    """The template of ``memory`` at ``version`` (default: the recorded one); a copier
+    template's tasks and Jinja extensions run only with ``trust``."""
     given = dict(answers if answers is not None else memory.answers)
     if memory.template is not None:
         at = version or memory.version or __version__
@@ -135,7 +137,7 @@ def render_memory(
         full = resolve(template, {}, checked)
         return Rendered(render_builtin(template, full), template.owned, template.seeded, at)
     ref = version or memory.commit
-    files, template = render_copier(str(memory.source), ref, given)
+    files, template = render_copier(str(memory.source), ref, given, trust=trust)
     return Rendered(files, template.owned, template.seeded, ref or "")
 
 
@@ -172,22 +174,32 @@ def owned_paths(rendered: Rendered, memory: Memory) -> list[str]:
 
 
 def check_projects(
-    paths: list[Path], *, latest: bool = False, offline: bool = False, prerelease: bool = False
+    paths: list[Path],
+    *,
+    latest: bool = False,
+    offline: bool = False,
+    prerelease: bool = False,
+    trust: bool = False,
 ) -> CheckReport:
     return CheckReport(
         [
-            check_project(path, latest=latest, offline=offline, prerelease=prerelease)
+            check_project(path, latest=latest, offline=offline, prerelease=prerelease, trust=trust)
             for path in paths
         ]
     )
 
 
 def check_project(
-    path: Path, *, latest: bool = False, offline: bool = False, prerelease: bool = False
+    path: Path,
+    *,
+    latest: bool = False,
+    offline: bool = False,
+    prerelease: bool = False,
+    trust: bool = False,
 ) -> ProjectCheck:
     try:
         memory = read_memory(path)
-        rendered = render_memory(memory, offline=offline)
+        rendered = render_memory(memory, offline=offline, trust=trust)
     except ScaffoldError as exc:
         return ProjectCheck(str(path), "error", message=exc.message, error_code=exc.exit_code)
     files = [
@@ -205,7 +217,7 @@ def check_project(
         try:
             newest = _newest(memory, offline, prerelease)
             if newest is not None and newest != rendered.version:
-                new = render_memory(memory, newest, offline=offline)
+                new = render_memory(memory, newest, offline=offline, trust=trust)
                 result.latest = newest
                 result.updates = _template_changes(rendered, new)
         except ScaffoldError as exc:
@@ -337,6 +349,7 @@ class UpdateReport:
     dry_run: bool = False
     locked: bool | None = None  # uv lock ran (dependencies changed): ok or not
     lock_error: str = ""  # uv's own line, when it failed
+    not_locked: str | None = None  # why uv lock did not run: it would run the template's code
 
     @property
     def exit_code(self) -> ExitCode:
@@ -356,6 +369,7 @@ class UpdateReport:
             "conflicts": self.conflicts,
             "locked": self.locked,
             "lock_error": self.lock_error,
+            "not_locked": self.not_locked,
             "exit_code": int(self.exit_code),
         }
 
@@ -369,6 +383,8 @@ class UpdateOptions:
     offline: bool = False
     prerelease: bool = False  # without --to, a pre-release may be the newest
     ask: Ask | None = None
+    trust: bool = False  # a copier template's tasks and Jinja extensions may run
+    validate: bool = False  # the caller validates the result: a team's template needs trust
 
 
 def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateReport:
@@ -379,12 +395,20 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
 
     options = options or UpdateOptions()
     memory = read_memory(path)
+    if options.validate and not memory.builtin and not options.trust:
+        raise UsageError(
+            f"--validate runs the tests and the build of {path}, which the template "
+            f"{memory.source} has just changed, and only with --trust",
+            hint="add --trust, or update, read the changes, then run scaffold validate",
+        )
     if not options.allow_dirty and not options.dry_run:
         _refuse_dirty(memory.project)
-    base = render_memory(memory, offline=options.offline)
+    base = render_memory(memory, offline=options.offline, trust=options.trust)
     target = options.to or _newest(memory, options.offline, options.prerelease) or base.version
     answers = _new_answers(memory, target, options)
-    theirs = render_memory(memory, target, offline=options.offline, answers=answers)
+    theirs = render_memory(
+        memory, target, offline=options.offline, answers=answers, trust=options.trust
+    )
     report = UpdateReport(str(path), base.version, theirs.version, dry_run=options.dry_run)
     labels = Labels(
         ours="project", base=f"template {base.version}", theirs=f"template {theirs.version}"
@@ -401,10 +425,16 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
         return report
     apply_changes(memory.project, plan.changes, last=ANSWERS_FILE)
     if before_deps != _dependencies(memory.project):
-        done = Uv(offline=options.offline).run("lock", cwd=memory.project)
-        report.locked = done.ok
-        if not done.ok:
-            report.lock_error = uv_cause(done.output)
+        from scaffold.external import own_code  # noqa: PLC0415 - only for teams' templates
+
+        own = None if memory.builtin or options.trust else own_code(memory.project)
+        if own:
+            report.not_locked = f"uv lock would run the template's own code ({own})"
+        else:
+            done = Uv(offline=options.offline).run("lock", cwd=memory.project)
+            report.locked = done.ok
+            if not done.ok:
+                report.lock_error = uv_cause(done.output)
     return report
 
 

@@ -12,7 +12,6 @@ release's are fetched as a wheel and read as data, never run.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from scaffold import __version__, runner
 from scaffold.errors import NotAProjectError, UsageError
 from scaffold.render import ANSWERS_FILE, render
-from scaffold.templates import Template, copier_template, load_template, load_template_at
-from scaffold.tree import Entry, read_tree
+from scaffold.templates import Template, load_template, load_template_at
+from scaffold.tree import Entry
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -124,28 +123,17 @@ def render_builtin(template: Template, answers: Mapping[str, Any]) -> dict[str, 
 
 
 def render_copier(
-    source: str, ref: str | None, answers: Mapping[str, Any]
+    source: str, ref: str | None, answers: Mapping[str, Any], *, trust: bool = False
 ) -> tuple[dict[str, Entry], Template]:
     """A copier template rendered at ``ref`` with ``answers``, as path -> entry (its symlinks
     and executable bits kept), and what the template says of itself at that ref (its
-    ``_scaffold_owned``, ``_scaffold_seeded``...)."""
-    from copier import run_copy  # noqa: PLC0415 - only teams' own templates pay for copier
+    ``_scaffold_owned``, ``_scaffold_seeded``...).
 
-    from scaffold.external import check_tree  # noqa: PLC0415 - with copier
+    As bounded and checked as ``new``'s render: a template's tasks and Jinja extensions only
+    with ``trust``, and git's own files (``.git`` at any depth) refused, not dropped."""
+    from scaffold.external import render_recorded  # noqa: PLC0415 - only teams' templates
 
-    with tempfile.TemporaryDirectory(prefix="scaffold-render-") as scratch:
-        out = Path(scratch) / "out"
-        try:
-            worker = run_copy(
-                source, out, data=dict(answers), vcs_ref=ref, defaults=True, quiet=True,
-                overwrite=True, unsafe=False, skip_tasks=True,
-            )  # fmt: skip
-        except Exception as exc:  # copier's errors are many; each is the user's template's
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UsageError(f"cannot render {source}@{ref}: {first}") from None
-        # A symlink out of the render would carry a file of this machine into the project.
-        check_tree(f"{source}@{ref}" if ref else source, Path(scratch), out)
-        return read_tree(out), copier_template(source, worker.template)
+    return render_recorded(source, ref, answers, trust=trust)
 
 
 def latest_tag(source: str, *, prerelease: bool = False) -> str | None:

@@ -23,6 +23,7 @@ class SkipReason(StrEnum):
     NOT_APPLICABLE = "not_applicable"  # the project has nothing for it (no Dockerfile)
     UNAVAILABLE = "unavailable"  # it should run but could not (no daemon, no tests)
     BLOCKED = "blocked"  # a step it needs failed
+    NOT_TRUSTED = "not_trusted"  # it would run a team template's code, and --trust was not given
 
 
 class Verdict(StrEnum):
@@ -101,6 +102,7 @@ class NewReport:
     validation: ValidationReport | None = None
     next_steps: list[str] = field(default_factory=list)  # the template's, with the answers
     python: bool = True  # a Python project (pyproject.toml with [project]): locked, validated
+    needs_trust: str | None = None  # why validation waits for --trust (a team's template)
 
     @property
     def post_steps_ok(self) -> bool:
@@ -116,6 +118,7 @@ class NewReport:
             "notices": self.notices,
             "next_steps": self.next_steps,
             "python": self.python,
+            "needs_trust": self.needs_trust,
             "steps": [step.to_json() for step in self.steps],
             "validation": self.validation.to_json() if self.validation else None,
         }

@@ -154,7 +154,22 @@ def git_binary() -> str | None:
     return shutil.which("git")
 
 
+# Settings that make git start a program of the repository's choosing on the commands scaffold
+# runs (status refreshes through an fsmonitor and may write the index, which fires hooks),
+# overridden on every call: a configuration planted in a project can then never run. An
+# embedded bare repository is not taken for the project's. Remote settings (sshCommand,
+# credential helpers) are left alone: they are the user's own, for reaching the template.
+GIT_SAFETY = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", "/dev/null"),
+    ("safe.bareRepository", "explicit"),
+)
+
+
 def git(*args: str, cwd: Path | None = None, timeout: float = 60) -> Completed | None:
     """A git command (``git init``, ``status``, ``ls-remote``); None when git is not installed."""
     binary = git_binary()
-    return None if binary is None else run([binary, *args], cwd=cwd, timeout=timeout)
+    if binary is None:
+        return None
+    safety = [arg for key, value in GIT_SAFETY for arg in ("-c", f"{key}={value}")]
+    return run([binary, *safety, *args], cwd=cwd, timeout=timeout)

@@ -352,5 +352,12 @@ def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
     if report.conflicts:
         console.print("resolve the conflicts marked in those files, then commit")
     if report.locked is False:
-        console.print(_line(("uv lock failed", "bold red"), ": run 'uv lock' in the project"))
+        cause = f": {report.lock_error}" if report.lock_error else ""
+        console.print(
+            _line(("uv lock failed", "bold red"), _data(cause), "; run 'uv lock' in the project")
+        )
+    if report.not_locked:
+        console.print(
+            _line("not locked: ", _data(report.not_locked), "; read it, then run 'uv lock'")
+        )
     return code
