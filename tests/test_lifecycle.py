@@ -512,7 +512,7 @@ def test_the_generated_workflows_command_runs_scaffold_pinned_never_an_impostor(
         step["run"]
         for job in ci["jobs"].values()
         for step in job["steps"]
-        if str(step.get("run", "")).startswith("uvx ")
+        if str(step.get("run", "")).startswith("uvx ") and " check " in step["run"]
     ]
     assert command == f"uvx --from scaffold-proven=={__version__} scaffold check --diff ."
     done = runner.run(
