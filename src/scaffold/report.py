@@ -174,3 +174,34 @@ class ValidationReport:
             "wall_time": round(self.wall_time, 3),
             "steps": [step.to_json() for step in self.steps],
         }
+
+
+def markdown_table(report: ValidationReport) -> str:
+    """The verdict and the step table in GitHub-flavoured Markdown (a CI job summary). Every
+    cell is data: escaped so that no text from a project or a tool becomes markup or HTML."""
+    marks = {Status.OK: "ok", Status.FAILED: "**failed**", Status.SKIPPED: "skipped"}
+    rows = [
+        f"| {_cell(step.label)} | {marks[step.status]} | {step.duration:.1f} s | "
+        f"{_cell(step.detail)} |"
+        for step in report.steps
+    ]
+    return "\n".join(
+        [
+            f"### scaffold validate: {report.verdict} (exit {int(report.exit_code)})",
+            "",
+            "| step | status | time | detail |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
+def _cell(text: str) -> str:
+    from html import escape  # noqa: PLC0415
+
+    flat = " ".join(text.split())
+    escaped = escape(flat, quote=False)
+    for char in "\\`*_{}[]()#+-!|~":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped

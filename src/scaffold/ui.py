@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
@@ -142,6 +144,7 @@ class Output:
     def validation_done(self, report: ValidationReport) -> int:
         if not _as_json(report.to_json(), self.json, self.quiet):
             self._summary(report)
+        _job_summary(report)
         return int(report.exit_code)
 
     def _summary(self, report: ValidationReport) -> None:
@@ -160,6 +163,21 @@ class Output:
                 label = _data(step.label, "bold")
                 self.console.print(_line(label, ": ", _data(step.command or "")))
                 self.console.print(_data(step.output_tail, "dim", lines=True))
+
+
+def _job_summary(report: ValidationReport) -> None:
+    """On GitHub Actions, the step table in the job's summary page too ($GITHUB_STEP_SUMMARY)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from scaffold.report import markdown_table  # noqa: PLC0415
+
+    try:
+        with Path(target).open("a", encoding="utf-8") as summary:
+            summary.write(markdown_table(report) + "\n")
+    except OSError as exc:  # the summary is a courtesy: its failure never changes the verdict
+        why = f"cannot write the job summary {target}: {exc.strerror}"
+        _console(stderr=True).print(_line(("warning:", "yellow"), " ", _data(why)))
 
 
 def _verdict_line(report: ValidationReport) -> Text:
