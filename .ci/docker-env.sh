@@ -111,7 +111,10 @@ else
         log "  starting dockerd, log: $DOCKERD_LOG"
         # setsid: own session, survives this script and the CI step's process group.
         # All fds redirected/closed so nothing waits on the daemon's output.
-        setsid /usr/sbin/dockerd >"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
+        # Restarted when it dies: Engine 20.10's BuildKit can panic ("failed to get edge") under
+        # concurrent builds, which would fail every later Docker test, not only the one building.
+        setsid bash -c 'while :; do /usr/sbin/dockerd; echo "dockerd exited ($?); restarting"; sleep 1; done' \
+            >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
     fi
     ok=0
     deadline=$(( SECONDS + 60 ))

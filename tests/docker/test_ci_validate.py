@@ -61,3 +61,21 @@ def test_the_validate_jobs_command_proves_a_fresh_service(
     assert table.startswith("### scaffold validate: passed (exit 0)")
     for step in ("build", "imports", "run"):
         assert f"| {step} | ok |" in table, table
+
+
+def test_uvx_scaffold_proven_new_from_a_local_index_makes_and_proves_a_service(
+    wheel_folder: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The README's first command, `uvx scaffold-proven new my-api`, with the built wheel served
+    from a local index folder: rendered, locked, git-initialised and validated for real."""
+    done = runner.run(
+        [runner.uv_binary(), "tool", "run", f"{DISTRIBUTION}=={__version__}", "new", "my-api"],
+        cwd=tmp_path,
+        env={**env, "UV_FIND_LINKS": str(wheel_folder), "NO_COLOR": "1"},
+        timeout=900,
+    )
+    assert done.ok, done.output
+    assert "passed" in done.output
+    project = tmp_path / "my-api"
+    assert (project / "uv.lock").is_file()
+    assert (project / ".git").is_dir()
