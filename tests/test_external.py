@@ -331,7 +331,6 @@ def test_a_required_answer_without_default_is_listed(cli: Cli, tmp_path: Path) -
     ("args", "message"),
     [
         (("--data", "colour=blue"), "--data: the template"),
-        (("--data", "project_name=other"), "'project_name' is worked out by scaffold"),
         (("--dep", "requests>=2,<3"), "--dep, --apt-build, --apt-runtime and --system-packages"),
     ],
 )
@@ -585,3 +584,47 @@ def test_a_team_template_s_open_dependencies_are_bounded_from_the_lock(
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_names_are_offered_not_forced_unless_the_template_declares_them(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """NAME answers project_name and package_name by default; --data may answer them otherwise
+    (a title-like project_name, "Demo Sub"), unless _scaffold_names says they are the names."""
+    files = {
+        **BASIC,
+        "copier.yml": "project_name:\n  type: str\n  default: Demo\npackage_name:\n  type: str\n",
+        "README.md.jinja": "# {{ project_name }}\n",
+        "src/{{ package_name }}/__init__.py": "",
+    }
+    template = write_tree(tmp_path / "titled", files)
+    out = tmp_path / "out"
+    done = cli(
+        "new", "my-svc", "--path", out, "--template", template, "--data",
+        "project_name=Demo Sub", *FAST,
+    )  # fmt: skip
+    assert done.code == 0, done
+    assert (out / "my-svc" / "README.md").read_text() == "# Demo Sub\n"
+    assert (out / "my-svc" / "src" / "my_svc" / "__init__.py").is_file()
+
+    declared = {
+        **files,
+        "copier.yml": files["copier.yml"]
+        + "_scaffold_names:\n  project_name: distribution\n  package_name: package\n",
+    }
+    template = write_tree(tmp_path / "declared", declared)
+    out = tmp_path / "out-declared"
+    refused = cli(
+        "new", "my-svc", "--path", out, "--template", template, "--data", "project_name=x", *FAST
+    )
+    one_line_error(refused, "'project_name' is worked out by scaffold")
+    done = cli("new", "my-svc", "--path", out, "--template", template, *FAST)
+    assert done.code == 0, done
+    assert (out / "my-svc" / "README.md").read_text() == "# my-svc\n"
+
+    broken = write_tree(
+        tmp_path / "broken",
+        {**files, "copier.yml": files["copier.yml"] + "_scaffold_names:\n  project_name: title\n"},
+    )
+    result = cli("new", "my-svc", "--path", tmp_path / "o3", "--template", broken, *FAST)
+    one_line_error(result, "_scaffold_names must map its questions to one of")

@@ -147,6 +147,7 @@ def render_external(
     trust: bool,
     interactive: bool,
     limits: Limits | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Iterator[Rendered]:
     """Render ``source`` with copier into a private folder, checked; it lasts as long as the
     block (:meth:`Rendered.copy_into` the staging folder inside it).
@@ -155,7 +156,9 @@ def render_external(
     first; a key the template does not ask is an error. ``offered``: answers scaffold has for
     common questions (a preset's, ``--python``, ``--author``), used where the template asks
     them. ``computed``: answers scaffold works out (``project_name`` and ``package_name`` from
-    NAME), never given. ``interactive``: copier asks in the terminal what is not given;
+    NAME), never given. ``names``: the project's names by kind (``distribution``,
+    ``package``, ``name``), which answer the questions the template's ``_scaffold_names``
+    declares, as computed answers. ``interactive``: copier asks in the terminal what is not given;
     otherwise the defaults are taken and a required answer without one is an error.
     ``limits``: the render's bounds (default: :meth:`Limits.from_env`).
     """
@@ -169,7 +172,9 @@ def render_external(
         root = private / "project"
 
         def work(started: Callable[[], None]) -> _Outcome:
-            return _render(source, root, given, answers, computed, trust, interactive, started)
+            return _render(
+                source, root, given, answers, computed, trust, interactive, started, names or {}
+            )
 
         outcome = bounded(source.shown, private, limits, work, trust=trust, interactive=interactive)
         notices = outcome.notices
@@ -209,12 +214,16 @@ def _render(
     trust: bool,
     interactive: bool,
     started: Callable[[], None],
+    names: Mapping[str, str],
 ) -> _Outcome:
     """Both of copier's passes (in the bounded child); ``started`` once the questions are
     answered, so a person's time at the prompts is not the render's."""
     notices: list[str] = []
     with _copier_quiet(notices):
-        _require_fetched_config(source)
+        settings = _require_fetched_config(source)
+        if names:
+            computed = {**computed, **declared_names(settings, names)}
+            given = {**given, **computed}
         first = _first_pass(source, root, given, trust=trust, interactive=interactive)
         questions = dict(first.template.questions_data)
         _check_known(source, answers, computed, questions)
@@ -236,21 +245,36 @@ def _render(
     return _Outcome(resolved, answers_file, second.template.commit, template, notices)
 
 
-def _require_fetched_config(source: Source) -> None:
-    """:func:`require_config` for a git URL: after a clone (copier's own, which it removes)."""
-    if not _URL.match(source.location):
-        return  # a folder: checked by parse_source
+def _require_fetched_config(source: Source) -> dict[str, Any]:
+    """:func:`require_config` for a git URL: after a clone (copier's own, which it removes);
+    and the template's settings at that ref (its ``_`` keys, as copier reads them)."""
     from copier._template import Template as Fetched  # noqa: PLC0415 - copier's clone, alone
 
     fetched = Fetched(url=source.location, ref=source.ref)
     try:
-        require_config(fetched.local_abspath, source.shown)
+        if _URL.match(source.location):
+            require_config(fetched.local_abspath, source.shown)  # a folder: by parse_source
+        return dict(fetched.config_data)
     except ScaffoldError:
         raise
     except Exception as exc:  # a bad URL or ref: copier's errors, as the render would give them
         raise _error(source, exc) from None
     finally:
         fetched._cleanup()  # the clone copier would remove after a render
+
+
+def declared_names(settings: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, str]:
+    """The answers a template takes from the project's names: its ``_scaffold_names`` maps a
+    question to ``distribution`` (kebab-case), ``package`` (snake_case) or ``name`` (as given)."""
+    declared = settings.get("scaffold_names") or {}
+    if not isinstance(declared, Mapping) or not all(
+        isinstance(k, str) and v in names for k, v in declared.items()
+    ):
+        raise UsageError(
+            "the template's _scaffold_names must map its questions to one of: " + ", ".join(names),
+            hint="e.g. _scaffold_names: {project_name: distribution, package_name: package}",
+        )
+    return {question: names[kind] for question, kind in declared.items()}
 
 
 def render_recorded(

@@ -231,6 +231,10 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
         "author": options.author,
     }
     offered.update({key: value for key, value in options_given.items() if value is not None})
+    # NAME's spellings are offered where the template asks for them (a default it may override
+    # with --data or at the prompt); they are forced only on the questions the template
+    # declares in _scaffold_names.
+    offered = {"project_name": names.dist, "package_name": names.package, **offered}
     report = NewReport(
         path=str(target),
         name=names.dist,
@@ -243,17 +247,20 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
         source,
         layers,
         offered=offered,
-        computed={"project_name": names.dist, "package_name": names.package},
+        computed={},
         trust=options.trust,
         interactive=options.ask is not None,
+        names={"distribution": names.dist, "package": names.package, "name": options.name},
     )
     with rendering as rendered, staged(target) as staging:
         rendered.copy_into(staging)
         report.files = rendered.files
         report.notices += rendered.notices
         report.next_steps = next_steps(
-            rendered.template, {**rendered.answers, "project_name": names.dist}, report.notices
+            rendered.template, {"project_name": names.dist, **rendered.answers}, report.notices
         )
+        if isinstance(rendered.answers.get("package_name"), str):
+            report.package = rendered.answers["package_name"]
         report.python = external.is_python_project(staging)
         if not report.python:
             report.notices.append(
