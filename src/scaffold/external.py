@@ -329,6 +329,39 @@ def is_python_project(root: Path) -> bool:
     return isinstance(data.get("project"), dict)
 
 
+# Build plugins and backends that take the version from git tags (uv must build the project to
+# lock it, and they fail outside a repository).
+_VCS_VERSIONING = frozenset(
+    {
+        "hatch-vcs", "setuptools-scm", "uv-dynamic-versioning", "versioningit", "dunamai",
+        "poetry-dynamic-versioning", "pdm-backend", "setuptools-git-versioning", "vcs-versioning",
+    }
+)  # fmt: skip
+
+
+def versions_from_git(root: Path) -> bool:
+    """Whether the project in ``root`` takes its version from git: a dynamic version and a
+    VCS versioning plugin among its build requirements."""
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    project, system = data.get("project"), data.get("build-system")
+    if not isinstance(project, dict) or "version" not in (project.get("dynamic") or ()):
+        return False
+    requires = system.get("requires") if isinstance(system, dict) else None
+    names = set()
+    for item in requires if isinstance(requires, list) else ():
+        try:
+            names.add(canonicalize_name(Requirement(str(item)).name))
+        except InvalidRequirement:
+            continue
+    return bool(names & _VCS_VERSIONING)
+
+
 def own_code(root: Path) -> str | None:
     """Why ``uv lock`` of the project in ``root`` would run code that came with the template
     (None when it would not): a build backend of its own (``backend-path``), a ``setup.py``

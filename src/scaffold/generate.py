@@ -279,8 +279,13 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
                 f"then run 'uv lock' in {target} (or use --trust)"
             )
         elif report.python and options.lock:
+            if options.git and external.versions_from_git(staging):
+                # Its version comes from git (hatch-vcs, setuptools-scm...): uv builds the
+                # project to lock it, which fails outside a repository. The .git moves along.
+                _git(report, on_step, options, staging)
             _locked(report, on_step, lambda: _lock_rendered(staging, target, options.offline))
-    _git(report, on_step, options, target)
+    if not any(step.name == "git" for step in report.steps):
+        _git(report, on_step, options, target)
     return report
 
 
