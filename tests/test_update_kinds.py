@@ -325,3 +325,38 @@ def test_a_library_after_uv_add_has_not_drifted(cli: Cli, tmp_path: Path) -> Non
     result = cli("check", project, "--json")
     assert result.code == 0, result
     assert "pyproject.toml" in json.loads(result.stdout)["projects"][0]["in_step"]
+
+
+def test_a_lock_that_fails_after_an_update_says_why(cli: Cli, tmp_path: Path) -> None:
+    """The template adds a dependency and changes uv.toml where the project changed it too: the
+    markers in uv.toml make uv lock fail, and the report carries uv's own line."""
+    repo = tmp_path / "uv-template"
+    pyproject = (
+        '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        "dependencies = [{deps}]\n"
+    )
+    files = {
+        "copier.yml": "project_name:\n  type: str\n  default: svc\n",
+        "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        "pyproject.toml": pyproject.format(deps=""),
+        "uv.toml": "native-tls = false\n",
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q")
+    commit(repo, "v1")
+    (repo / "pyproject.toml").write_text(pyproject.format(deps='"packaging>=24,<27"'))
+    (repo / "uv.toml").write_text("native-tls = true\n")
+    commit(repo, "v2")
+    project = tmp_path / "svc"
+    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    (project / "uv.toml").write_text("native-tls = false  # ours\n")
+    git(project, "init", "-q")
+    commit(project, "made")
+    result = cli("update", project, "--json", env={"UV_OFFLINE": "1"})
+    report = json.loads(result.stdout)
+    assert [c.split(":")[0] for c in report["conflicts"]] == ["uv.toml"]
+    assert report["locked"] is False
+    assert "uv.toml" in report["lock_error"], report["lock_error"]
+    assert result.code == 6, result  # conflicts first; the lock's failure is in the report
