@@ -153,6 +153,16 @@ def scaffold_labelled(docker: Docker, kind: str) -> list[str]:
 RunCli = Callable[..., ScaffoldResult]
 
 
+def build_wheel(source: Path, out: Path) -> None:
+    """scaffold's wheel from ``source`` (a checkout) into ``out``, as the index would serve it."""
+    done = runner.run(
+        [runner.uv_binary(), "build", "--wheel", "--offline", "--out-dir", str(out)],
+        cwd=source,
+        timeout=300,
+    )
+    assert done.ok, done.output
+
+
 def uv(project: Path, *args: str) -> runner.Completed:
     """A uv command in ``project`` that must succeed."""
     done = runner.run([runner.uv_binary(), *args], cwd=project, timeout=600)

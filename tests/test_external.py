@@ -61,6 +61,22 @@ def git_template(root: Path, *versions: Mapping[str, str]) -> Path:
     return root
 
 
+def new_in_terminal(
+    template: Path, out: Path, env: Mapping[str, str] | None = None
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """`scaffold new my-svc --template TEMPLATE` in a child whose terminal is a pty: the fd of
+    the terminal's other end (to read what it shows and type answers), and the child."""
+    main, child = pty.openpty()
+    full_env = {**scaffold_env(), "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", **(env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scaffold", "new", "my-svc", "--path", str(out), "--template",
+         str(template), *FAST],
+        stdin=child, stdout=child, stderr=child, env=full_env, close_fds=True,
+    )  # fmt: skip
+    os.close(child)
+    return main, proc
+
+
 def answers_of(project: Path, name: str = ".copier-answers.yml") -> dict[str, Any]:
     data = yaml.safe_load((project / name).read_text())
     assert isinstance(data, dict)
@@ -444,14 +460,7 @@ def test_a_terminal_gets_copiers_own_prompts(tmp_path: Path) -> None:
     }
     template = write_tree(tmp_path / "asking", files)
     out = tmp_path / "out"
-    main, child = pty.openpty()
-    env = {**scaffold_env(), "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scaffold", "new", "my-svc", "--path", str(out), "--template",
-         str(template), *FAST],
-        stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
-    )  # fmt: skip
-    os.close(child)
+    main, proc = new_in_terminal(template, out)
     seen = b""
     try:
         for reply, prompt in ((b"payments\r", b"Which team owns it"), (b"\r", b"Favourite")):

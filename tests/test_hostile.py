@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -26,10 +24,10 @@ from tests.test_external import (
     FAST,
     GIT,
     git_template,
+    new_in_terminal,
     one_line_error,
     private_dirs,
     read_until,
-    scaffold_env,
     versions,
     write_tree,
 )
@@ -227,14 +225,7 @@ def test_in_a_terminal_the_questions_are_not_the_render_s_time(tmp_path: Path) -
     }
     template = write_tree(tmp_path / "asking-bomb", files)
     out = tmp_path / "out"
-    main, child = pty.openpty()
-    env = {**scaffold_env(), **BOUND, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scaffold", "new", "my-svc", "--path", str(out), "--template",
-         str(template), *FAST],
-        stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
-    )  # fmt: skip
-    os.close(child)
+    main, proc = new_in_terminal(template, out, BOUND)
     try:
         seen = read_until(main, b"Who owns it", b"")
         time.sleep(4)  # longer than the bound, at the prompt

@@ -20,7 +20,7 @@ from scaffold import __version__, runner
 from scaffold.generate import NewOptions, new_project
 from scaffold.lifecycle import render_memory
 from scaffold.memory import read_memory
-from tests.conftest import Cli
+from tests.conftest import Cli, build_wheel
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parent.parent
@@ -83,12 +83,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit(pyproject, "line-length = 100", "line-length = 110")
     edit(service / "copier.yml", "    - fastapi>=0.115,<1", "    - fastapi>=0.116,<1")
     for folder in (ROOT, source):
-        done = runner.run(
-            [runner.uv_binary(), "build", "--wheel", "--offline", "--out-dir", str(out)],
-            cwd=folder,
-            timeout=300,
-        )
-        assert done.ok, done.output
+        build_wheel(folder, out)
     return out
 
 

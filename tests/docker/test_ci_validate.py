@@ -13,6 +13,7 @@ import yaml
 
 from scaffold import DISTRIBUTION, __version__, runner
 from scaffold.generate import NewOptions, new_project
+from tests.conftest import build_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 ROOT = Path(__file__).parent.parent.parent
@@ -21,12 +22,7 @@ ROOT = Path(__file__).parent.parent.parent
 @pytest.fixture(scope="module")
 def wheel_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheels")
-    done = runner.run(
-        [runner.uv_binary(), "build", "--wheel", "--offline", "--out-dir", str(out)],
-        cwd=ROOT,
-        timeout=300,
-    )
-    assert done.ok, done.output
+    build_wheel(ROOT, out)
     return out
 
 
