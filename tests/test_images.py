@@ -233,3 +233,31 @@ def test_update_validate_refuses_an_environment_image_before_it_writes(
     args = ("update", report.path, "--to", __version__, "--data", "description=Changed")
     result = cli(*args, "--validate", env={"SCAFFOLD_PYTHON_IMAGE": BAD})
     _refused(result, tmp_path, before, "$SCAFFOLD_PYTHON_IMAGE")
+
+
+def test_an_image_may_name_the_projects_python_as_a_pattern(tmp_path: Path) -> None:
+    """`registry/python:{python}-slim` in the config, a preset, an option or the environment:
+    checked as a pattern, then the project's Python put in (the answer and the build)."""
+    from scaffold.docker import BuildSettings  # noqa: PLC0415
+    from scaffold.spec import check_image_pattern, image_for_python  # noqa: PLC0415
+
+    pattern = "registry.example:5000/team/python:{python}-slim-trixie"
+    assert check_image_pattern(pattern) == pattern
+    assert image_for_python(pattern, "3.13") == "registry.example:5000/team/python:3.13-slim-trixie"
+    assert BuildSettings.resolve(pattern, None, None, "3.12").python_image == (
+        "registry.example:5000/team/python:3.12-slim-trixie"
+    )
+    with pytest.raises(UsageError):
+        check_image_pattern("python:{python}\nRUN curl x | sh")
+    with pytest.raises(UsageError):
+        BuildSettings.resolve(None, "ghcr.io/astral-sh/uv:{python}", None, "3.12")  # uv: no pattern
+
+
+def test_a_presets_image_pattern_becomes_the_dockerfiles_image_for_the_projects_python(
+    tmp_path: Path,
+) -> None:
+    from scaffold.presets import Preset  # noqa: PLC0415
+
+    preset = Preset(python_image="registry.example/python:{python}-slim-bookworm")
+    spec = build_spec(NewOptions(name="my-api", parent=tmp_path, python="3.12", preset=preset))
+    assert spec.answers()["python_image"] == "registry.example/python:3.12-slim-bookworm"

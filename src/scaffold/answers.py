@@ -125,7 +125,7 @@ CHECKS: Mapping[str, Callable[[Any], Any]] = {
     "dependencies": _each(parse_dependency),
     "apt_build": _each(system.check_apt_name),
     "apt_runtime": _each(system.check_apt_name),
-    "python_image": _text(spec.check_image),
+    "python_image": _text(spec.check_image_pattern),  # {python}: the project's, when known
     "uv_image": _text(spec.check_image),
     "uv_version": _text(spec.check_uv_version),
 }

@@ -312,6 +312,13 @@ def new(
                 docker=docker,
                 offline=offline,
             )
+        if validation is not None:
+            from dataclasses import replace  # noqa: PLC0415
+            from functools import partial  # noqa: PLC0415
+
+            from scaffold.validate import check_base_image  # noqa: PLC0415
+
+            options = replace(options, check_python=partial(check_base_image, validation))
         out = ui.Output(json_output=json_output, quiet=quiet)
         report = new_project(options, on_step=out.new_step)
         if report.needs_trust and validation is not None:

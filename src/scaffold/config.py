@@ -4,7 +4,7 @@
 
     [docker]
     binary = "/usr/bin/docker"
-    python-image = "registry.example/python:3.12-slim-bookworm"
+    python-image = "registry.example/python:{python}-slim-bookworm"   # {python}: the project's
     uv-image = "registry.example/astral-sh/uv:0.13.9"
 
 An option wins over an environment variable, which wins over this file.
@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.spec import check_image
+from scaffold.spec import check_image_pattern
 
 CONFIG_ENV = "SCAFFOLD_CONFIG"
 
@@ -59,7 +59,7 @@ def _load(path: Path) -> DockerConfig:
         image = values[key]
         if image is not None:
             try:
-                check_image(image)
+                check_image_pattern(image)
             except UsageError as exc:
                 raise UsageError(f"{path}: [docker] {key}: {exc.message}", hint=exc.hint) from None
     return DockerConfig(values["binary"], values["python-image"], values["uv-image"])

@@ -6,10 +6,12 @@ output, so a failure can be traced to its Dockerfile step.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from scaffold import runner
 from scaffold.config import docker_config
 from scaffold.errors import UsageError
 from scaffold.runner import Completed
-from scaffold.spec import check_image
+from scaffold.spec import check_image, check_image_pattern, image_for_python
 
 PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
 UV_IMAGE_ENV = "SCAFFOLD_UV_IMAGE"
@@ -41,28 +43,35 @@ class BuildSettings:
 
     @classmethod
     def resolve(
-        cls, python_image: str | None, uv_image: str | None, ca_bundle: Path | None
+        cls,
+        python_image: str | None,
+        uv_image: str | None,
+        ca_bundle: Path | None,
+        python: str | None = None,
     ) -> BuildSettings:
-        """Options, then $SCAFFOLD_*_IMAGE, then the config file; the CA from $SSL_CERT_FILE."""
+        """Options, then $SCAFFOLD_*_IMAGE, then the config file; the CA from $SSL_CERT_FILE.
+        A Python image may name the project's Python as ``{python}``; with ``python`` known it
+        is put in (else the pattern is only checked)."""
         if ca_bundle is None and os.environ.get("SSL_CERT_FILE"):
             candidate = Path(os.environ["SSL_CERT_FILE"])
             ca_bundle = candidate if candidate.is_file() else None
         config = docker_config()  # its images are checked as it is read
-        return cls(
-            _image(python_image, "--python-image", PYTHON_IMAGE_ENV) or config.python_image,
-            _image(uv_image, "--uv-image", UV_IMAGE_ENV) or config.uv_image,
-            ca_bundle,
-        )
+        base = _image(python_image, "--python-image", PYTHON_IMAGE_ENV, check_image_pattern)
+        base = base or config.python_image
+        if base is not None and python is not None:
+            base = image_for_python(base, python)
+        uv = _image(uv_image, "--uv-image", UV_IMAGE_ENV, check_image) or config.uv_image
+        return cls(base, uv, ca_bundle)
 
 
-def _image(option: str | None, name: str, env: str) -> str | None:
+def _image(option: str | None, name: str, env: str, check: Callable[[str], str]) -> str | None:
     """The option's image, else the environment's, checked (it becomes a build argument, and
     the Dockerfile's ``FROM`` line)."""
     value, source = (option, name) if option else (os.environ.get(env), f"${env}")
     if not value:
         return None
     try:
-        return check_image(value)
+        return check(value)
     except UsageError as exc:
         raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
 
@@ -72,6 +81,40 @@ class Docker:
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
+
+    def image_python(self, image: str) -> str | None:
+        """The Python (``3.12``) of a local ``image``: its ``PYTHON_VERSION`` (the official
+        images set it), else its ``python3`` asked; None when the image is not here (a build
+        would pull it) or cannot say."""
+        inspected = self.command(
+            "image", "inspect", "--format", "{{.Id}} {{json .Config.Env}}", image
+        )
+        if not inspected.ok:
+            return None
+        try:
+            image_id, env = inspected.output.strip().splitlines()[-1].split(" ", 1)
+            variables = json.loads(env) or []
+        except (ValueError, IndexError):
+            return None
+        for item in variables:
+            name, _, value = str(item).partition("=")
+            if name == "PYTHON_VERSION" and value:
+                return ".".join(value.split(".")[:2])
+        # Asked once per image: the answer is cached under the image's id, which changes with it.
+        cached = _cache_dir() / "image-python" / image_id.replace(":", "-")
+        with contextlib.suppress(OSError):
+            return cached.read_text("utf-8").strip() or None
+        asked = self.command(
+            "run", "--rm", "--network", "none", "--entrypoint", "python3", image, "-c",
+            "import sys; print('%d.%d' % sys.version_info[:2])", timeout=60,
+        )  # fmt: skip
+        lines = asked.output.strip().splitlines() if asked.ok else []
+        found = lines[-1] if lines and re.fullmatch(r"3\.\d+", lines[-1]) else None
+        if found is not None:
+            with contextlib.suppress(OSError):
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_text(found + "\n", "utf-8")
+        return found
 
     def command(self, *args: str, timeout: float = 60, cwd: Path | None = None) -> Completed:
         """Any docker command with this client, BuildKit on (the primitive the rest build on)."""
@@ -219,3 +262,7 @@ def build_tail(output: str, lines: int = 30) -> str:
     """The end of a build's output, without BuildKit's ``#9 sha256:...`` digest lines."""
     useful = [ln for ln in output.splitlines() if not re.match(r"^#\d+ sha256:", ln)]
     return "\n".join(useful[-lines:])
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "scaffold"

@@ -65,6 +65,9 @@ class NewOptions:
     preset: Preset | None = None  # None: --preset, $SCAFFOLD_PRESET or the config folder's
     ask: Ask | None = None  # a prompt for the template's questions, in a terminal
     trust: bool = False  # a team's template may run its tasks and Jinja extensions
+    # Called with the project's Python before anything is written, where the project has a
+    # Dockerfile: raises when the base image validation will build on has another Python.
+    check_python: Callable[[str], None] | None = None
 
 
 def template_name(options: NewOptions, preset: Preset) -> str:
@@ -99,6 +102,11 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     # The running interpreter, as `uv init` does, rather than the template's fixed default.
     ours = {"python_version": specs.default_python()}
     resolved = resolve(template, computed, given, options.ask, ours)
+    if isinstance(resolved.get("python_image"), str) and "python_version" in resolved:
+        # A team's image per Python (`registry/python:{python}-slim`), for this project's.
+        resolved["python_image"] = specs.image_for_python(
+            resolved["python_image"], str(resolved["python_version"])
+        )
     spec = ProjectSpec(
         names=names,
         template=template.name,
@@ -165,6 +173,8 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
     target = (options.parent / spec.names.dist).absolute()
     check_target(target)
     plan = render(template, spec.answers())
+    if options.check_python is not None and "Dockerfile" in plan.paths():
+        options.check_python(spec.python)  # the base image has this Python: before writing
     report = NewReport(
         path=str(target),
         name=spec.names.dist,

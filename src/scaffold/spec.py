@@ -173,6 +173,21 @@ def check_image(reference: str) -> str:
     return reference
 
 
+PYTHON_PLACEHOLDER = "{python}"
+
+
+def check_image_pattern(reference: str) -> str:
+    """An image reference that may name the project's Python as ``{python}`` (a team's
+    ``registry/python:{python}-slim-trixie``): checked as it will be for any Python."""
+    check_image(reference.replace(PYTHON_PLACEHOLDER, "3.12"))
+    return reference
+
+
+def image_for_python(reference: str, python: str) -> str:
+    """``reference`` with the project's Python in place of ``{python}``, checked."""
+    return check_image(reference.replace(PYTHON_PLACEHOLDER, python))
+
+
 def check_uv_version(version: str) -> str:
     """A uv version, for the uv image's tag: a PEP 440 version, written as it is normalized
     (``packaging`` would also take surrounding white space, which is a line in a Dockerfile)."""

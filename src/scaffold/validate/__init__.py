@@ -34,8 +34,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from scaffold import runner
 from scaffold.compose import Services, read_compose
-from scaffold.docker import BuildSettings
+from scaffold.docker import BuildSettings, Docker
 from scaffold.errors import UsageError
 from scaffold.report import SkipReason, StepResult, ValidationReport
 from scaffold.steplist import STEP_HELP, STEPS
@@ -116,6 +117,47 @@ def environment_for(project: Project) -> Path:
     return _cache() / "environments" / key
 
 
+def project_python(root: Path) -> str | None:
+    """The project's Python as ``3.12``: its ``.python-version``, else the lower bound of its
+    ``requires-python``; what a base image named ``{python}`` is chosen for."""
+    import re  # noqa: PLC0415
+    import tomllib  # noqa: PLC0415
+
+    try:
+        pinned = (root / ".python-version").read_text("utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        pinned = []
+    if pinned and (found := re.match(r"(?:cpython-)?(3\.\d+)", pinned[0])):
+        return found[1]
+    try:
+        requires = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"][
+            "requires-python"
+        ]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return None
+    found = re.search(r">=\s*(3\.\d+)", str(requires))
+    return found[1] if found else None
+
+
+def check_base_image(options: ValidateOptions, python: str) -> None:
+    """Before ``scaffold new`` writes a project for ``python``: the base image validation will
+    build it on has that Python, where the engine can tell (an image that is not here yet is
+    pulled by the build, and a pattern ``{python}`` names the right one by construction)."""
+    if not options.requested("build"):
+        return
+    settings = BuildSettings.resolve(options.python_image, options.uv_image, None, python)
+    binary = runner.docker_binary(options.docker)
+    if settings.python_image is None or binary is None:
+        return  # the Dockerfile's own default is named for the project's Python
+    found = Docker(binary).image_python(settings.python_image)
+    if found is not None and found != python:
+        raise UsageError(
+            f"the base image {settings.python_image} has Python {found}, not {python}",
+            hint=f"choose --python {found}, or name an image for each Python in the config or "
+            'preset: python-image = "registry.example/python:{python}-slim"',
+        )
+
+
 def plan(project: Project, options: ValidateOptions) -> list[Step]:
     """Every step for every package, in report order, with what is known before running."""
     # mypy's and ruff's caches are shared by every project: mypy checks each cached module
@@ -127,7 +169,9 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         tool_caches=_cache() / "tools",
     )
     access = container.DockerAccess(options.docker)
-    settings = BuildSettings.resolve(options.python_image, options.uv_image, options.ca_bundle)
+    settings = BuildSettings.resolve(
+        options.python_image, options.uv_image, options.ca_bundle, project_python(project.root)
+    )
     steps = [
         Step("lock", lambda _: python.lock_step(project, uv), gives=python.Locked, essential=True),
         Step(
