@@ -107,3 +107,16 @@ def test_a_lost_layer_that_persists_is_reported_as_the_engine_s_fault_with_the_f
     assert "moby/moby#41595" in result.detail
     assert "not a fault of the project" in result.detail
     assert result.data["fix"] == ["docker builder prune, then validate again"]
+
+
+def test_the_printed_docker_build_repeats_what_validation_built_with() -> None:
+    from scaffold.docker import BuildSettings, build_command  # noqa: PLC0415
+
+    settings = BuildSettings("scaffold-local/python:3.11", "scaffold-local/uv:0.13.9", Path("/c a"))
+    assert build_command(settings, "docker build -t my-api .") == (
+        "DOCKER_BUILDKIT=1 docker build --build-arg PYTHON_IMAGE=scaffold-local/python:3.11 "
+        "--build-arg UV_IMAGE=scaffold-local/uv:0.13.9 --secret 'id=ca-bundle,src=/c a' "
+        "-t my-api ."
+    )
+    assert build_command(BuildSettings(), "docker build -t my-api .") == "docker build -t my-api ."
+    assert build_command(settings, "uv run my-api --help") == "uv run my-api --help"

@@ -329,10 +329,22 @@ def new(
             out.new_created(report)
             with out.live_steps() as events:
                 report.validation = validate_project(Path(report.path), validation, events)
+            report.next_steps = _as_validated(report.next_steps, validation, Path(report.path))
         elif not no_validate and no_lock and report.python:
             report.notices.append("not validated: --no-lock leaves no lock to check")
         code = out.new_done(report)
         raise typer.Exit(code)
+
+
+def _as_validated(lines: list[str], validation: ValidateOptions, project: Path) -> list[str]:
+    """The next steps' ``docker build`` with the images and the CA secret validation used."""
+    from scaffold.docker import BuildSettings, build_command  # noqa: PLC0415
+    from scaffold.validate import project_python  # noqa: PLC0415
+
+    settings = BuildSettings.resolve(
+        validation.python_image, validation.uv_image, validation.ca_bundle, project_python(project)
+    )
+    return [build_command(settings, line) for line in lines]
 
 
 @app.command()

@@ -76,6 +76,25 @@ def _image(option: str | None, name: str, env: str, check: Callable[[str], str])
         raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
 
 
+def build_command(settings: BuildSettings, line: str) -> str:
+    """A next step's ``docker build ...`` with the build arguments and the CA secret that
+    validation's build used, so that the printed command builds where validation built."""
+    import shlex  # noqa: PLC0415
+
+    extra = []
+    if settings.python_image:
+        extra += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
+    if settings.uv_image:
+        extra += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
+    if settings.ca_bundle:
+        extra += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
+    if not extra or not line.startswith("docker build "):
+        return line
+    return (
+        f"DOCKER_BUILDKIT=1 docker build {shlex.join(extra)} {line.removeprefix('docker build ')}"
+    )
+
+
 class Docker:
     """A docker client binary and the daemon behind it."""
 

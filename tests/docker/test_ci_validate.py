@@ -72,6 +72,8 @@ def test_uvx_scaffold_proven_new_from_a_local_index_makes_and_proves_a_service(
     )
     assert done.ok, done.output
     assert "passed" in done.output
+    # The printed next step builds where validation built: its images, and the CA secret.
+    assert f"--build-arg PYTHON_IMAGE={env['SCAFFOLD_PYTHON_IMAGE']}" in done.output
     project = tmp_path / "my-api"
     assert (project / "uv.lock").is_file()
     assert (project / ".git").is_dir()
