@@ -4,12 +4,12 @@
     uv run --locked python scripts/licenses.py check   # exit 1 when a template's copy differs
 
 The texts are choosealicense.com's, as the ``pychoosealicense`` package of the ``licenses``
-dependency group ships them: each licence's file as choosealicense keeps it (hard-wrapped,
-the title line centred where the licence's own text centres it), its front matter dropped.
+dependency group ships them: each license's file as choosealicense keeps it (hard-wrapped,
+the title line centred where the license's own text centres it), its front matter dropped.
 The placeholders choosealicense marks, ``[year]`` and ``[fullname]`` (only MIT and
 BSD-3-Clause have them), become the ``copyright_year`` answer and the holder; every other text
 is written as it is, its own placeholders (Apache-2.0's appendix, the GPL's "How to Apply")
-included. The proprietary notice is scaffold's: SPDX has no text for "no licence".
+included. The proprietary notice is scaffold's: SPDX has no text for "no license".
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = tuple(ROOT / "templates" / name / "LICENSE.jinja" for name in ("lib",))
+TARGETS = tuple(ROOT / "templates" / name / "LICENSE.jinja" for name in ("lib", "cli"))
 SOURCE = "pychoosealicense"
 # The templates' `license` choices, SPDX identifiers, and the name of each one's text in the
 # package (choosealicense names the GPL's text by its version only; it is the same text for
@@ -50,7 +50,7 @@ _FILLED = {"year": "{{ copyright_year }}", "fullname": "{{ holder }}"}
 
 
 def source_text(spdx_id: str) -> str:
-    """The licence's text as the package ships it, choosealicense's placeholders left in."""
+    """The license's text as the package ships it, choosealicense's placeholders left in."""
     raw = resources.files(f"{SOURCE}._licenses").joinpath(f"{TEXTS[spdx_id]}.txt")
     text = raw.read_text("utf-8").replace("\r\n", "\n")
     front = _FRONT_MATTER.match(text)

@@ -59,11 +59,25 @@ def test_each_text_is_the_one_the_packages_api_gives(spdx_id: str) -> None:
     assert package.spdx_id == spdx_id.removesuffix("-or-later")
     text = package.content.format(year="[year]", fullname="[fullname]")
     assert licenses.source_text(spdx_id).strip() == text
-    assert len(text) > 1000  # the whole licence, not a summary
+    assert len(text) > 1000  # the whole license, not a summary
+
+
+def test_the_templates_that_publish_ask_and_their_copies_are_identical() -> None:
+    """lib and cli both publish to PyPI (their release workflow), so both ask; a copier
+    template cannot include a file from outside its folder, so each keeps a copy."""
+    assert ASKING == ("cli", "lib")
+    root = ROOT / "templates"
+    assert (root / "lib" / "LICENSE.jinja").read_bytes() == (
+        root / "cli" / "LICENSE.jinja"
+    ).read_bytes()
+    questions = [load_template(name).questions for name in ASKING]
+    for key in ("license", "copyright_year"):
+        assert questions[0][key] == questions[1][key], key
+    for name in ASKING:
+        assert "LICENSE" in load_template(name).owned
 
 
 def test_every_template_that_asks_offers_every_choice() -> None:
-    assert "lib" in ASKING
     for name in ASKING:
         template = load_template(name)
         assert template.choices("license") == list(CHOICES)
@@ -146,21 +160,24 @@ def test_an_unknown_license_is_refused_with_the_choices(cli: Cli, tmp_path: Path
 
 
 @pytest.mark.e2e
-def test_the_wheel_of_a_proprietary_library_carries_its_license_and_stays_private(
-    cli: Cli, tmp_path: Path
+@pytest.mark.parametrize(
+    ("template", "spdx_id"), [("lib", licenses.PROPRIETARY), ("cli", "GPL-3.0-or-later")]
+)
+def test_the_wheel_carries_the_license_and_a_proprietary_one_stays_private(
+    cli: Cli, tmp_path: Path, template: str, spdx_id: str
 ) -> None:
     result = cli(
-        "new", "my-lib", "--template", "lib", "--path", tmp_path,
-        "--data", f"license={licenses.PROPRIETARY}", *FAST,
+        "new", "my-project", "--template", template, "--path", tmp_path,
+        "--data", f"license={spdx_id}", *FAST,
     )  # fmt: skip
     assert result.code == 0, result
-    project = tmp_path / "my-lib"
+    project = tmp_path / "my-project"
     uv(project, "build", "--wheel", "--out-dir", str(tmp_path / "dist"))
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        carried = archive.read("my_lib-0.1.0.dist-info/licenses/LICENSE")
-        metadata = archive.read("my_lib-0.1.0.dist-info/METADATA").decode()
+        carried = archive.read("my_project-0.1.0.dist-info/licenses/LICENSE")
+        metadata = archive.read("my_project-0.1.0.dist-info/METADATA").decode()
     assert carried == (project / "LICENSE").read_bytes()
-    assert f"License-Expression: {licenses.PROPRIETARY}\n" in metadata
+    assert f"License-Expression: {spdx_id}\n" in metadata
     assert "License-File: LICENSE\n" in metadata
-    assert f"Classifier: {PRIVATE}\n" in metadata
+    assert (f"Classifier: {PRIVATE}\n" in metadata) == (spdx_id == licenses.PROPRIETARY)
