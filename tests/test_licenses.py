@@ -18,7 +18,7 @@ from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
 from scaffold.render import ANSWERS_FILE, render
 from scaffold.templates import available, load_template
-from tests.conftest import FAST, Cli, uv
+from tests.conftest import FAST, Cli, assert_copier_renders_the_same, uv
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -107,6 +107,27 @@ def test_every_choice_renders_its_text_and_valid_metadata(template: str, spdx_id
     assert text == filled
     # Only MIT and BSD-3-Clause have placeholders to fill; the others are used unmodified.
     assert (text == source) == (spdx_id not in ("MIT", "BSD-3-Clause"))
+
+
+@pytest.mark.parametrize("template", ASKING)
+@pytest.mark.parametrize("spdx_id", ["Apache-2.0", licenses.PROPRIETARY])
+def test_copier_copy_gives_the_same_files(template: str, spdx_id: str, tmp_path: Path) -> None:
+    """Apache-2.0's title starts with spaces no Jinja whitespace control may eat; the
+    proprietary choice changes pyproject.toml and the README."""
+    options = NewOptions(
+        name="my-project",
+        template=template,
+        python="3.12",
+        data={"license": spdx_id, "copyright_year": "2024"},
+    )
+    assert assert_copier_renders_the_same(options, tmp_path)["license"] == spdx_id
+
+
+def test_a_proprietary_librarys_readme_publishes_to_its_own_index() -> None:
+    readme = rendered("lib", license=licenses.PROPRIETARY)["README.md"]
+    assert "\nuv publish --publish-url URL  # to your own index" in readme
+    assert "to PyPI" not in readme
+    assert "\nuv publish    # to PyPI" in rendered("lib", license="MPL-2.0")["README.md"]
 
 
 def test_the_holder_is_the_author_or_the_projects_authors() -> None:
