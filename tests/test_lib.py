@@ -27,8 +27,16 @@ TEMPLATE = load_template("lib")
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates" / "lib"
 VALIDATOR = api.Validator()
 
+# The copyright year is given: its default, this year, would change the golden trees yearly.
 CASES: dict[str, NewOptions] = {
-    "lib": NewOptions(name="my-lib", template="lib", python="3.11", lock=False, git=False),
+    "lib": NewOptions(
+        name="my-lib",
+        template="lib",
+        python="3.11",
+        data={"copyright_year": "2026"},
+        lock=False,
+        git=False,
+    ),
     "lib-metadata": NewOptions(
         name="Data Tools",
         template="lib",
@@ -38,6 +46,7 @@ CASES: dict[str, NewOptions] = {
         deps=("attrs>=24.2,<26",),
         data={
             "license": "BSD-3-Clause",
+            "copyright_year": "2025",
             "keywords": "[csv, data, etl]",
             "repository": "https://git.example.com/acme/data-tools",
         },
@@ -174,14 +183,14 @@ def test_a_name_its_dev_dependencies_install_is_refused() -> None:
 def test_new_through_the_cli(cli: Cli, tmp_path: Path) -> None:
     result = cli(
         "new", "my-lib", "--template", "lib", "--path", tmp_path, "--python", "3.12",
-        "--author", "Ada", "--data", "license=BSD-3-Clause",
+        "--author", "Ada", "--data", "license=BSD-3-Clause", "--data", "copyright_year=2024",
         "--no-lock", "--no-git", "--no-validate",
     )  # fmt: skip
     assert result.code == 0, result
     project = tmp_path / "my-lib"
     assert "uv build" in result.stdout
     license_text = (project / "LICENSE").read_text()
-    assert license_text.startswith("BSD 3-Clause License\n\nCopyright (c) Ada\n")
+    assert license_text.startswith("BSD 3-Clause License\n\nCopyright (c) 2024, Ada\n")
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
     assert answers["template"] == "lib"
     assert answers["python_version"] == "3.12"

@@ -24,7 +24,15 @@ from tests.test_golden import assert_matches_golden
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "cli"
 TOOLS = Path(sys.executable).parent  # hadolint and ruff from scaffold's dev dependencies
-OPTIONS = NewOptions(name="my-tool", template="cli", python="3.11", lock=False, git=False)
+# The copyright year is given: its default, this year, would change the golden tree yearly.
+OPTIONS = NewOptions(
+    name="my-tool",
+    template="cli",
+    python="3.11",
+    data={"copyright_year": "2026"},
+    lock=False,
+    git=False,
+)
 # Every character that needs escaping somewhere: TOML and YAML quotes, backslashes, Rich markup.
 TRICKY = 'Sums "numbers" \\ greets [bold]people[/bold]'
 TRICKY_AUTHOR = 'Ada "Countess" \\ Lovelace'
@@ -73,6 +81,8 @@ def test_pyproject_declares_the_console_script_and_the_kind(tmp_path: Path) -> N
     assert data["project"]["description"] == TRICKY
     assert data["project"]["authors"] == [{"name": TRICKY_AUTHOR}]
     assert data["project"]["dependencies"] == ["typer>=0.15,<1"]
+    assert data["project"]["license"] == "MIT"
+    assert data["project"]["license-files"] == ["LICENSE"]
     assert data["tool"]["scaffold"] == {"kind": "cli"}
     assert data["build-system"]["build-backend"] == "uv_build"
     assert data["tool"]["mypy"]["strict"] is True

@@ -51,7 +51,15 @@ def environment() -> Any:
     env = SandboxedEnvironment(keep_trailing_newline=True, undefined=StrictUndefined)
     env.filters["to_nice_yaml"] = _to_nice_yaml
     env.filters["regex_search"] = _regex_search
+    env.filters["strftime"] = _strftime
     return env
+
+
+def _strftime(string_format: str, second: float | None = None) -> str:
+    """Copier's ``strftime`` filter (from jinja2-ansible-filters): local time, as copier's."""
+    import time  # noqa: PLC0415
+
+    return time.strftime(string_format, time.localtime(second))
 
 
 def _regex_search(value: Any, pattern: str) -> str | None:
