@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
+from scaffold import runner, write
 from scaffold.generate import NewOptions, new_project
 from scaffold.render import PlannedFile, RenderPlan
 from scaffold.report import Status
@@ -36,16 +36,16 @@ def test_a_failure_filling_an_existing_target_leaves_it_empty(
     target = tmp_path / "proj"
     target.mkdir()
     plan = RenderPlan(tuple(PlannedFile(f"f{i}.txt", b"x") for i in range(5)))
-    real_rename = Path.rename
+    real_rename = write.rename_noreplace  # how each entry moves into the target
     calls = []
 
-    def flaky(self: Path, dest: Path) -> Path:
+    def flaky(source: Path, dest: Path) -> None:
         calls.append(dest)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return real_rename(self, dest)
+        real_rename(source, dest)
 
-    monkeypatch.setattr(Path, "rename", flaky)
+    monkeypatch.setattr(write, "rename_noreplace", flaky)
     with pytest.raises(Exception, match="No space left on device"):
         write_plan(plan, target)
     assert list(target.iterdir()) == []
