@@ -24,18 +24,37 @@ from scaffold.errors import Interrupted
 from scaffold.steplist import STEPS
 
 if TYPE_CHECKING:
-    from typer._click.exceptions import ClickException
-
     from scaffold.answers import Ask
     from scaffold.validate import ValidateOptions
+
+# Help texts are plain text: rich markup would read the "[default: ...]", "[env: ...]" and
+# "[@REF]" notes as tags and drop them. Click's own layout also keeps the options column narrow
+# enough to read at 80 columns. A "\b" line keeps the paragraph after it (examples) unwrapped.
+_ENVIRONMENT = """\b
+Environment:
+  SCAFFOLD_CONFIG        the config file
+                         [default: $XDG_CONFIG_HOME/scaffold/config.toml]
+  SCAFFOLD_PRESET        a team's defaults for new (as --preset)
+  SCAFFOLD_PYTHON_IMAGE  the base image for builds (as --python-image)
+  SCAFFOLD_UV_IMAGE      the uv image for builds (as --uv-image)
+  SCAFFOLD_DOCKER        the docker client binary (as --docker)
+  SCAFFOLD_COMPOSE       the compose client [default: docker compose]
+  SCAFFOLD_RENDER_TIMEOUT, SCAFFOLD_RENDER_MAX_MB, SCAFFOLD_RENDER_MAX_FILES
+                         limits for rendering a copier template"""
 
 app = typer.Typer(
     name="scaffold",
     help="Create Python service repositories from templates, and prove they work.",
+    epilog=_ENVIRONMENT,
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _examples(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
@@ -190,9 +209,21 @@ def _validate_options(
     )
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "scaffold new my-api",
+        "scaffold new my-cli --template cli --python 3.12",
+        "scaffold new my-api --no-validate --path ~/src",
+        "mkdir my-api && cd my-api && scaffold new .",
+    )
+)
 def new(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. my-api (any case or spacing).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Project name, e.g. my-api (any case or spacing); '.' for the current folder.",
+        ),
+    ],
     path: Annotated[
         Path, typer.Option("--path", help="Parent folder of the new project.")
     ] = Path(),
@@ -328,7 +359,14 @@ def new(
         raise typer.Exit(code)
 
 
-@app.command()
+@app.command(
+    short_help="Compare projects with their template at the recorded version.",
+    epilog=_examples(
+        "scaffold check",
+        "scaffold check ~/src/my-api ~/src/my-worker --latest",
+        "scaffold check --diff --json",
+    ),
+)
 def check(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Project folders [default: the current one].")
@@ -361,7 +399,14 @@ def check(
         raise typer.Exit(ui.check_done(report, json_output=json_output, quiet=quiet, diff=diff))
 
 
-@app.command()
+@app.command(
+    short_help="Bring a project to a newer template, its edits kept.",
+    epilog=_examples(
+        "scaffold update --dry-run",
+        "scaffold update ~/src/my-api --to 0.9.0 --validate",
+        "scaffold update --data description='A new line'",
+    ),
+)
 def update(
     path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
     to: Annotated[
@@ -439,7 +484,14 @@ def templates(json_output: JsonOpt = False, debug: DebugOpt = False) -> None:
         ui.templates([load_template(name) for name in available()], json_output)
 
 
-@app.command()
+@app.command(
+    short_help="Prove a project works: lock, tests, lint, image, imports, command.",
+    epilog=_examples(
+        "scaffold validate",
+        "scaffold validate ~/src/my-api --skip build --skip run",
+        "scaffold validate --only tests --only lint --json",
+    ),
+)
 def validate(
     path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
     skip: SkipOpt = None,
@@ -606,9 +658,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _click_error(exc: ClickException, json_output: bool) -> int:
+def _click_error(exc: typer.TyperException, json_output: bool) -> int:
     """A usage mistake click found (unknown option, missing value) as scaffold's one line."""
-    if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed
+    if type(exc).__name__ == "NoArgsIsHelpError":  # its message is the help
+        typer.echo(exc.format_message())
         return 2
     ctx = getattr(exc, "ctx", None)
     hint = f"see '{ctx.command_path} --help'" if ctx is not None else None
@@ -619,7 +672,6 @@ def _click_error(exc: ClickException, json_output: bool) -> int:
 
 def _main(args: list[str]) -> int:
     from typer import Abort  # noqa: PLC0415
-    from typer._click.exceptions import ClickException  # noqa: PLC0415
     from typer.main import get_command  # noqa: PLC0415
 
     json_output = "--json" in args
@@ -628,7 +680,7 @@ def _main(args: list[str]) -> int:
         if bad is not None:
             return _fail(f"the argument {bad} is not valid UTF-8", None, 2, json_output)
         code = get_command(app).main(args=args, prog_name="scaffold", standalone_mode=False)
-    except ClickException as exc:
+    except typer.TyperException as exc:  # click's exceptions derive from it
         return _click_error(exc, json_output)
     except Abort:
         return _fail("interrupted", None, 130, json_output)
