@@ -273,13 +273,13 @@ def templates(found: list[Template], json_output: bool) -> None:
 
 
 def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None) -> Any:
-    """Ask one of a template's questions in a terminal: its help, its default, its choices;
-    after a refused answer, the reason first."""
-    from rich.prompt import Prompt  # noqa: PLC0415
+    """Ask one of a template's questions in a terminal: its help, its choices, its default
+    (nothing where it is empty); after a refused answer, the reason first.
 
-    class LiteralPrompt(Prompt):
-        def render_default(self, default: Any) -> Text:
-            return _data(f"({default})", "prompt.default")
+    The answer is checked by the caller, with the checker the options use, choices included:
+    rich's own choice check would refuse with a message of its own. Ctrl-D and Ctrl-C are
+    interrupts, their message on a line of its own after the prompt's."""
+    from rich.prompt import Prompt  # noqa: PLC0415
 
     console = _console()
     if problem:
@@ -288,10 +288,15 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
     choices = question.get("choices")
     if choices:
         values = [str(v) for v in (choices.values() if isinstance(choices, dict) else choices)]
-        shown = [_plain(v) for v in values]
-        return LiteralPrompt.ask(label, choices=shown, default=str(default), console=console)
-    given = str(default) if default is not None else None
-    return LiteralPrompt.ask(label, default=given, console=console)
+        label.append_text(_data(f" [{'/'.join(values)}]", "prompt.choices"))
+    shown = "" if default is None else str(default)
+    if shown:
+        label.append_text(_data(f" ({shown})", "prompt.default"))
+    try:
+        return Prompt.ask(label, default=shown, show_default=False, console=console)
+    except (EOFError, KeyboardInterrupt):
+        console.print()
+        raise KeyboardInterrupt from None
 
 
 def _as_json(payload: dict[str, Any], json_output: bool, quiet: bool) -> bool:
