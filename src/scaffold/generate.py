@@ -27,7 +27,7 @@ from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
 from scaffold.external import is_external
 from scaffold.lockfile import read_lock
-from scaffold.naming import Names, derive_names
+from scaffold.naming import Names, check_stdlib, derive_names
 from scaffold.presets import Preset, load_preset
 from scaffold.render import render
 from scaffold.report import NewReport, SkipReason, Status, StepResult
@@ -99,6 +99,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     # The running interpreter, as `uv init` does, rather than the template's fixed default.
     ours = {"python_version": specs.default_python()}
     resolved = resolve(template, computed, given, options.ask, ours)
+    python = str(resolved.get("python_version") or ours["python_version"])
+    check_stdlib(names, python, template.kind or "project")
     spec = ProjectSpec(
         names=names,
         template=template.name,
@@ -216,6 +218,7 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
         )
     source = external.parse_source(template_name(options, preset))
     names = derive_names(options.name, suffix="project")
+    check_stdlib(names, options.python or specs.default_python(), "project")
     target = (options.parent / names.dist).absolute()
     check_target(target)
     layers: list[tuple[str, Mapping[str, Any]]] = [
