@@ -649,8 +649,7 @@ def _fail(message: str, hint: str | None, code: int, json_output: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: scaffold's own one-line errors for every way a run can end."""
-    _signals.install()
+    """The CLI run: scaffold's own one-line errors for every way a run can end."""
     code = _main(sys.argv[1:] if argv is None else argv)
     # The work is done or reported: a signal now must not turn the outcome into another.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -676,6 +675,7 @@ def _main(args: list[str]) -> int:
 
     json_output = "--json" in args
     try:
+        _signals.install()  # inside the try: a signal from now on is reported as one line
         bad = _not_utf8(args)
         if bad is not None:
             return _fail(f"the argument {bad} is not valid UTF-8", None, 2, json_output)
