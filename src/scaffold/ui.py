@@ -52,14 +52,37 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
+# The version of the shape of every --json object; raised when a key changes meaning or goes.
+JSON_SCHEMA_VERSION = 1
+
+
+def json_object(
+    payload: Mapping[str, Any], code: int, error: str | None = None, hint: str | None = None
+) -> dict[str, Any]:
+    """The one shape of every ``--json`` object, a result's or an error's: the schema version,
+    ``ok``, ``exit_code``, ``error`` and ``hint`` (null but for an error), then the result's
+    own keys."""
+    head = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "ok": code == 0,
+        "exit_code": code,
+        "error": error,
+        "hint": hint,
+    }
+    return {**head, **{key: value for key, value in payload.items() if key not in head}}
+
+
+def _write_json(payload: Mapping[str, Any], code: int) -> None:
+    sys.stdout.write(json.dumps(json_object(payload, code), indent=2) + "\n")
+
+
 def error(message: str, hint: str | None, code: int, json_output: bool) -> None:
     line = _line(("error:", "bold red"), " ", _data(message))
     if hint:
         line.append_text(_line(" ", _data(f"({hint})", "dim")))
     _console(stderr=True).print(line)
     if json_output:
-        payload = {"ok": False, "error": message, "hint": hint, "exit_code": code}
-        sys.stdout.write(json.dumps(payload) + "\n")
+        sys.stdout.write(json.dumps(json_object({}, code, message, hint)) + "\n")
 
 
 class Output:
@@ -94,10 +117,7 @@ class Output:
     def new_done(self, report: NewReport) -> int:
         code = _new_exit_code(report)
         if self.json:
-            payload = report.to_json()
-            payload["ok"] = code == 0
-            payload["exit_code"] = code
-            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            _write_json(report.to_json(), code)
             return code
         if self.quiet:
             return code
@@ -140,7 +160,7 @@ class Output:
             yield display.event
 
     def validation_done(self, report: ValidationReport) -> int:
-        if not _as_json(report.to_json(), self.json, self.quiet):
+        if not _as_json(report.to_json(), int(report.exit_code), self.json, self.quiet):
             self._summary(report)
         return int(report.exit_code)
 
@@ -263,7 +283,7 @@ def _next_steps(report: NewReport) -> Text:
 def templates(found: list[Template], json_output: bool) -> None:
     if json_output:
         rows = [{"name": t.name, "kind": t.kind, "summary": t.summary} for t in found]
-        sys.stdout.write(json.dumps({"templates": rows}, indent=2) + "\n")
+        _write_json({"templates": rows}, 0)
         return
     console = _console()
     width = max((len(_plain(t.name)) for t in found), default=0)
@@ -299,10 +319,10 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
         raise KeyboardInterrupt from None
 
 
-def _as_json(payload: dict[str, Any], json_output: bool, quiet: bool) -> bool:
+def _as_json(payload: dict[str, Any], code: int, json_output: bool, quiet: bool) -> bool:
     """Print ``payload`` as JSON when asked; True when nothing else is to be shown."""
     if json_output:
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        _write_json(payload, code)
     return json_output or quiet
 
 
@@ -311,7 +331,7 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
     for project in report.projects:  # what could not be checked, one line each, as errors are
         if project.error_code is not None:
             error(project.message, None, int(project.error_code), json_output=False)
-    if _as_json(report.to_json(), json_output, quiet):
+    if _as_json(report.to_json(), code, json_output, quiet):
         return code
     from rich.table import Table  # noqa: PLC0415
 
@@ -340,7 +360,7 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
 
 def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
     code = int(report.exit_code)
-    if _as_json(report.to_json(), json_output, quiet):
+    if _as_json(report.to_json(), code, json_output, quiet):
         return code
     console = _console()
     verb = "would update" if report.dry_run else "updated"
