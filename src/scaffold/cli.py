@@ -164,6 +164,25 @@ def _errors(json_output: bool, debug: bool) -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
+@contextlib.contextmanager
+def _written(path: str | Path) -> Iterator[None]:
+    """Past the write, a usage error is not "nothing was written" (exit 2): it is exit 3, the
+    project written but a step after it failed, and the hint says where the project is."""
+    from scaffold.errors import ExitCode, ScaffoldError  # noqa: PLC0415 - not on --help
+
+    try:
+        yield
+    except ScaffoldError as exc:
+        if exc.exit_code is not ExitCode.USAGE:
+            raise
+        hint = f"the project is written, in {path}; then run 'scaffold validate' there"
+        raise ScaffoldError(
+            exc.message,
+            hint=f"{exc.hint}; {hint}" if exc.hint else hint,
+            exit_code=ExitCode.POST_STEP_FAILED,
+        ) from None
+
+
 def _validate_options(
     *,
     skip: list[str] | None,
@@ -351,7 +370,7 @@ def new(
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out.new_created(report)
-            with out.live_steps() as events:
+            with _written(report.path), out.live_steps() as events:
                 report.validation = validate_project(Path(report.path), validation, events)
         elif not no_validate and no_lock and report.python:
             report.notices.append("not validated: --no-lock leaves no lock to check")
@@ -469,7 +488,7 @@ def update(
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out = ui.Output(json_output=json_output, quiet=quiet)
-            with out.live_steps() as events:
+            with _written(path), out.live_steps() as events:
                 code = out.validation_done(validate_project(path, validation, events))
         raise typer.Exit(code)
 
