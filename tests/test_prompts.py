@@ -3,9 +3,11 @@ what the options check, Ctrl-D and Ctrl-C end the run as interrupts, defaults re
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -77,14 +79,20 @@ class Terminal:
     def text(self) -> str:
         return self.seen.decode(errors="replace")
 
+    @property
+    def lines(self) -> list[str]:
+        """The lines as they show: without the escape sequences that move the cursor or set
+        modes (prompt_toolkit's, in copier's prompts)."""
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.text).splitlines()
 
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
+
+@contextlib.contextmanager
+def _spawned(*args: str | Path) -> Iterator[Terminal]:
+    """`scaffold ARGS` in a pseudo-terminal of its own."""
     main, child = pty.openpty()
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    argv = [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(tmp_path)]
     proc = subprocess.Popen(
-        [*argv, "--no-lock", "--no-git", "--no-validate"],
+        [sys.executable, "-m", "scaffold", *map(str, args)],
         stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
         preexec_fn=_controlling_terminal,  # noqa: PLW1509 - the child runs nothing else first
     )  # fmt: skip
@@ -98,6 +106,13 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         os.close(main)
 
 
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    args = ("new", "my-api", "--path", tmp_path, "--no-lock", "--no-git", "--no-validate")
+    with _spawned(*args) as spawned:
+        yield spawned
+
+
 @pytest.mark.parametrize("key", [b"\x04", b"\x03"], ids=["ctrl-d", "ctrl-c"])
 def test_ctrl_d_and_ctrl_c_at_a_prompt_interrupt(
     terminal: Terminal, key: bytes, tmp_path: Path
@@ -109,8 +124,7 @@ def test_ctrl_d_and_ctrl_c_at_a_prompt_interrupt(
     time.sleep(0.3)
     terminal.type(key)
     assert terminal.end() == 130, terminal.text
-    lines = terminal.text.splitlines()
-    assert "error: interrupted" in lines, terminal.text  # on a line of its own
+    assert "error: interrupted" in terminal.lines, terminal.text  # on a line of its own
     assert "internal error" not in terminal.text
     assert "Traceback" not in terminal.text
     assert list(tmp_path.iterdir()) == []
@@ -153,3 +167,27 @@ def test_an_empty_default_shows_empty_and_a_wrong_choice_lists_the_choices(
     terminal.until(b"must be one of 3.11, 3.12, 3.13, 3.14")
     terminal.type(b"3.12\r")
     assert terminal.end() == 0, terminal.text
+
+
+@pytest.mark.parametrize("key", [b"\x04", b"\x03"], ids=["ctrl-d", "ctrl-c"])
+def test_ctrl_d_and_ctrl_c_at_a_copier_template_s_prompt_interrupt(
+    key: bytes, tmp_path: Path
+) -> None:
+    """A team's template asks through copier's own prompts (in the render's child process):
+    there too an interrupt, not "needs answers" or a question's repr with exit 2."""
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "copier.yml").write_text(
+        "project_name: {type: str}\nowner: {type: str, help: Which team owns it}\n"
+    )
+    (template / "README.md.jinja").write_text("{{ owner }}\n")
+    out = tmp_path / "out"
+    args = ("new", "my-svc", "--path", out, "--template", template, *FAST)
+    with _spawned(*args) as terminal:
+        terminal.until(b"Which team owns it")
+        terminal.settle()
+        time.sleep(0.3)
+        terminal.type(key)
+        assert terminal.end() == 130, terminal.text
+        assert "error: interrupted" in terminal.lines, terminal.text
+        assert not out.exists() or list(out.iterdir()) == []
