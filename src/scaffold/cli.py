@@ -422,7 +422,7 @@ def check(
     short_help="Bring a project to a newer template, its edits kept.",
     epilog=_examples(
         "scaffold update --dry-run",
-        "scaffold update ~/src/my-api --to 0.9.0 --validate",
+        "scaffold update ~/src/my-api --to 0.2.0 --validate",
         "scaffold update --data description='A new line'",
     ),
 )
