@@ -81,6 +81,7 @@ def test_bad_name_with_json_reports_the_error_as_json(cli: Cli, tmp_path: Path) 
     assert result.code == 2
     data = json.loads(result.stdout)
     assert data == {
+        "schema_version": 1,
         "ok": False,
         "error": "'class' is a Python keyword",
         "hint": "try 'class-service'",

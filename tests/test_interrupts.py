@@ -4,6 +4,7 @@ the target is absent or complete, and the exit code is 128 + the signal's number
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -172,3 +173,44 @@ def test_a_signal_while_python_makes_a_class_is_still_an_interrupt(
         cli.main(args)
     assert exited.value.code == 128 + signum
     assert capsys.readouterr().err.strip() == "error: interrupted"
+
+
+def _frames(stderr: str) -> list[str]:
+    return re.findall(r'^\s*File "([^"]+)"', stderr, flags=re.MULTILINE)
+
+
+def _before_scaffold_runs(path: str) -> bool:
+    """A frame of the interpreter's own start-up (the standard library, runpy), or of the line
+    that imports scaffold's entry point (the console script, the package's __init__): a
+    signal there meets Python's default handling, which no code of scaffold's can change. Not
+    a frame of the libraries the CLI loads, nor of scaffold past its entry point."""
+    if "site-packages" in path:
+        return False
+    if "/scaffold/" in path:
+        return path.endswith(("scaffold/__init__.py", "scaffold/__main__.py"))
+    return True
+
+
+@pytest.mark.parametrize("how", ["console-script", "python-m"])
+def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_130(how: str) -> None:
+    """While the CLI and its libraries load (typer, rich: most of the first tenth of a second),
+    Ctrl-C is scaffold's one line and exit 130, not a traceback out of an import."""
+    script = Path(sys.executable).parent / "scaffold"
+    argv = [str(script)] if how == "console-script" else [sys.executable, "-m", "scaffold"]
+    argv += ["--version"]
+    began = time.monotonic()
+    subprocess.run(argv, capture_output=True, check=True)
+    full_run = time.monotonic() - began
+    handled = 0
+    for attempt in range(40):
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(full_run * attempt / 40)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        inside = [path for path in _frames(err) if not _before_scaffold_runs(path)]
+        assert inside == [], err
+        if proc.returncode == 130:
+            handled += 1
+            assert err.strip().splitlines()[-1] == "error: interrupted", err
+            assert "Traceback" not in err
+    assert handled >= 5

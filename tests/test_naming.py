@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scaffold.errors import ExitCode, UsageError
-from scaffold.naming import check_package_name, check_project_name, derive_names
+from scaffold.naming import (
+    check_package_name,
+    check_project_name,
+    check_stdlib,
+    derive_names,
+    stdlib_modules,
+)
+from scaffold.spec import SUPPORTED_PYTHONS
+from tests.conftest import FAST, Cli
 
 ACCEPTED = [
     ("my-api", "my-api", "my_api"),
@@ -123,3 +135,87 @@ def test_a_recorded_package_name_that_is_a_path_or_not_an_identifier_is_refused(
 ) -> None:
     with pytest.raises(UsageError, match="is not a Python package name"):
         check_package_name(package)
+
+
+# --- names no platform or reader can hold ---------------------------------------------------
+
+_DEVICES = ["con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10))]
+_DEVICES += [f"lpt{i}" for i in range(1, 10)]
+
+
+@given(
+    device=st.sampled_from(_DEVICES),
+    upper=st.lists(st.booleans(), min_size=4, max_size=4),
+    extension=st.one_of(st.just(""), st.from_regex(r"\.[a-z0-9]{1,4}", fullmatch=True)),
+)
+def test_windows_device_names_are_refused(device: str, upper: list[bool], extension: str) -> None:
+    """A folder or file so named cannot be made on Windows, whatever its case or extension."""
+    raw = "".join(ch.upper() if up else ch for ch, up in zip(device, upper, strict=False))
+    raw += extension
+    with pytest.raises(UsageError, match="reserved on Windows") as caught:
+        derive_names(raw)
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize("name", ["con-api", "console", "auxiliary", "com10", "lpt0", "nullable"])
+def test_names_that_only_begin_like_a_device_are_fine(name: str) -> None:
+    assert derive_names(name).dist == name
+
+
+_INVISIBLE = st.characters(categories=["Cf", "Zl", "Zp", "Cc"])
+
+
+@given(
+    before=st.sampled_from(["", "my", "my-"]),
+    invisible=st.one_of(_INVISIBLE, st.just("\ufeff"), st.just("\u200b")),
+    after=st.sampled_from(["", "api", "-api"]),
+)
+def test_invisible_characters_are_refused(before: str, invisible: str, after: str) -> None:
+    """A zero-width space, a BOM, a line separator or a control character anywhere: the name
+    would not be the one that reads the same, or would break a line."""
+    with pytest.raises(UsageError) as caught:
+        derive_names(f"{before}{invisible}{after}")
+    assert "invisible" in caught.value.message
+    assert f"U+{ord(invisible):04X}" in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "python", "refused"),
+    [
+        ("compression", "3.14", True),  # new in 3.14
+        ("annotationlib", "3.14", True),
+        ("compression", "3.11", True),  # requires-python >=3.11 lets 3.14 run it
+        ("imghdr", "3.11", True),  # removed in 3.13: a 3.11 project still has it
+        ("imghdr", "3.13", False),
+        ("telnetlib", "3.14", False),
+    ],
+)
+def test_the_stdlib_of_the_project_s_pythons_is_checked(
+    name: str, python: str, refused: bool
+) -> None:
+    names = derive_names(name)
+    if refused:
+        with pytest.raises(UsageError, match="shadow the standard-library module") as caught:
+            check_stdlib(names, python)
+        assert caught.value.hint == f"try '{name}-service'"
+    else:
+        check_stdlib(names, python)
+
+
+def test_every_supported_python_has_a_stdlib_list() -> None:
+    for python in SUPPORTED_PYTHONS:
+        modules = stdlib_modules(python)
+        assert {"json", "os", "asyncio", "test"} <= modules
+
+
+def test_new_refuses_a_name_from_the_stdlib_of_the_project_s_python(
+    cli: Cli, tmp_path: Path
+) -> None:
+    done = cli("new", "compression", "--path", tmp_path, *FAST[2:], "--python", "3.14")
+    assert done.code == 2, done
+    assert "'compression' would shadow the standard-library module" in done.stderr
+    assert "3.14" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    done = cli("new", "imghdr", "--path", tmp_path, *FAST[2:], "--python", "3.13")
+    assert done.code == 0, done

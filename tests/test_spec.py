@@ -9,6 +9,8 @@ import pytest
 from scaffold.deps import bound_to_locked, next_breaking, parse_dependency, template_dependency
 from scaffold.errors import UsageError
 from scaffold.generate import NewOptions, build_spec
+from scaffold.naming import STDLIB_PYTHONS
+from scaffold.spec import SUPPORTED_PYTHONS
 from scaffold.system import load_system_mapping
 from scaffold.templates import load_template
 
@@ -166,3 +168,7 @@ def test_template_defaults_parse_like_packaging_does(text: str) -> None:
 def test_template_defaults_are_bounded() -> None:
     for text in load_template("service").default("dependencies"):
         assert template_dependency(text).bounded, text
+
+
+def test_the_stdlib_check_knows_every_supported_python() -> None:
+    assert STDLIB_PYTHONS == SUPPORTED_PYTHONS

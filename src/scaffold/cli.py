@@ -24,18 +24,37 @@ from scaffold.errors import Interrupted
 from scaffold.steplist import STEPS
 
 if TYPE_CHECKING:
-    from typer._click.exceptions import ClickException
-
     from scaffold.answers import Ask
     from scaffold.validate import ValidateOptions
+
+# Help texts are plain text: rich markup would read the "[default: ...]", "[env: ...]" and
+# "[@REF]" notes as tags and drop them. Click's own layout also keeps the options column narrow
+# enough to read at 80 columns. A "\b" line keeps the paragraph after it (examples) unwrapped.
+_ENVIRONMENT = """\b
+Environment:
+  SCAFFOLD_CONFIG        the config file
+                         [default: $XDG_CONFIG_HOME/scaffold/config.toml]
+  SCAFFOLD_PRESET        a team's defaults for new (as --preset)
+  SCAFFOLD_PYTHON_IMAGE  the base image for builds (as --python-image)
+  SCAFFOLD_UV_IMAGE      the uv image for builds (as --uv-image)
+  SCAFFOLD_DOCKER        the docker client binary (as --docker)
+  SCAFFOLD_COMPOSE       the compose client [default: docker compose]
+  SCAFFOLD_RENDER_TIMEOUT, SCAFFOLD_RENDER_MAX_MB, SCAFFOLD_RENDER_MAX_FILES
+                         limits for rendering a copier template"""
 
 app = typer.Typer(
     name="scaffold",
     help="Create Python service repositories from templates, and prove they work.",
+    epilog=_ENVIRONMENT,
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _examples(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
@@ -145,6 +164,25 @@ def _errors(json_output: bool, debug: bool) -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
+@contextlib.contextmanager
+def _written(path: str | Path) -> Iterator[None]:
+    """Past the write, a usage error is not "nothing was written" (exit 2): it is exit 3, the
+    project written but a step after it failed, and the hint says where the project is."""
+    from scaffold.errors import ExitCode, ScaffoldError  # noqa: PLC0415 - not on --help
+
+    try:
+        yield
+    except ScaffoldError as exc:
+        if exc.exit_code is not ExitCode.USAGE:
+            raise
+        hint = f"the project is written, in {path}; then run 'scaffold validate' there"
+        raise ScaffoldError(
+            exc.message,
+            hint=f"{exc.hint}; {hint}" if exc.hint else hint,
+            exit_code=ExitCode.POST_STEP_FAILED,
+        ) from None
+
+
 def _validate_options(
     *,
     skip: list[str] | None,
@@ -190,9 +228,21 @@ def _validate_options(
     )
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "scaffold new my-api",
+        "scaffold new my-cli --template cli --python 3.12",
+        "scaffold new my-api --no-validate --path ~/src",
+        "mkdir my-api && cd my-api && scaffold new .",
+    )
+)
 def new(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. my-api (any case or spacing).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Project name, e.g. my-api (any case or spacing); '.' for the current folder.",
+        ),
+    ],
     path: Annotated[
         Path, typer.Option("--path", help="Parent folder of the new project.")
     ] = Path(),
@@ -327,7 +377,7 @@ def new(
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out.new_created(report)
-            with out.live_steps() as events:
+            with _written(report.path), out.live_steps() as events:
                 report.validation = validate_project(Path(report.path), validation, events)
             report.next_steps = _as_validated(report.next_steps, validation, Path(report.path))
         elif not no_validate and no_lock and report.python:
@@ -347,7 +397,14 @@ def _as_validated(lines: list[str], validation: ValidateOptions, project: Path) 
     return [build_command(settings, line) for line in lines]
 
 
-@app.command()
+@app.command(
+    short_help="Compare projects with their template at the recorded version.",
+    epilog=_examples(
+        "scaffold check",
+        "scaffold check ~/src/my-api ~/src/my-worker --latest",
+        "scaffold check --diff --json",
+    ),
+)
 def check(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Project folders [default: the current one].")
@@ -380,7 +437,14 @@ def check(
         raise typer.Exit(ui.check_done(report, json_output=json_output, quiet=quiet, diff=diff))
 
 
-@app.command()
+@app.command(
+    short_help="Bring a project to a newer template, its edits kept.",
+    epilog=_examples(
+        "scaffold update --dry-run",
+        "scaffold update ~/src/my-api --to 0.2.0 --validate",
+        "scaffold update --data description='A new line'",
+    ),
+)
 def update(
     path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
     to: Annotated[
@@ -443,7 +507,7 @@ def update(
             from scaffold.validate import validate_project  # noqa: PLC0415
 
             out = ui.Output(json_output=json_output, quiet=quiet)
-            with out.live_steps() as events:
+            with _written(path), out.live_steps() as events:
                 code = out.validation_done(validate_project(path, validation, events))
         raise typer.Exit(code)
 
@@ -458,7 +522,14 @@ def templates(json_output: JsonOpt = False, debug: DebugOpt = False) -> None:
         ui.templates([load_template(name) for name in available()], json_output)
 
 
-@app.command()
+@app.command(
+    short_help="Prove a project works: lock, tests, lint, image, imports, command.",
+    epilog=_examples(
+        "scaffold validate",
+        "scaffold validate ~/src/my-api --skip build --skip run",
+        "scaffold validate --only tests --only lint --json",
+    ),
+)
 def validate(
     path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
     skip: SkipOpt = None,
@@ -616,8 +687,7 @@ def _fail(message: str, hint: str | None, code: int, json_output: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: scaffold's own one-line errors for every way a run can end."""
-    _signals.install()
+    """The CLI run: scaffold's own one-line errors for every way a run can end."""
     code = _main(sys.argv[1:] if argv is None else argv)
     # The work is done or reported: a signal now must not turn the outcome into another.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -625,9 +695,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _click_error(exc: ClickException, json_output: bool) -> int:
+def _click_error(exc: typer.TyperException, json_output: bool) -> int:
     """A usage mistake click found (unknown option, missing value) as scaffold's one line."""
-    if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed
+    if type(exc).__name__ == "NoArgsIsHelpError":  # its message is the help
+        typer.echo(exc.format_message())
         return 2
     ctx = getattr(exc, "ctx", None)
     hint = f"see '{ctx.command_path} --help'" if ctx is not None else None
@@ -638,16 +709,16 @@ def _click_error(exc: ClickException, json_output: bool) -> int:
 
 def _main(args: list[str]) -> int:
     from typer import Abort  # noqa: PLC0415
-    from typer._click.exceptions import ClickException  # noqa: PLC0415
     from typer.main import get_command  # noqa: PLC0415
 
     json_output = "--json" in args
     try:
+        _signals.install()  # inside the try: a signal from now on is reported as one line
         bad = _not_utf8(args)
         if bad is not None:
             return _fail(f"the argument {bad} is not valid UTF-8", None, 2, json_output)
         code = get_command(app).main(args=args, prog_name="scaffold", standalone_mode=False)
-    except ClickException as exc:
+    except typer.TyperException as exc:  # click's exceptions derive from it
         return _click_error(exc, json_output)
     except Abort:
         return _fail("interrupted", None, 130, json_output)

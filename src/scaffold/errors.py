@@ -11,7 +11,9 @@ class ExitCode(IntEnum):
     OK = 0
     STEP_FAILED = 1  # a validation step ran and failed
     USAGE = 2  # bad name, bad option, target not empty: nothing was written
-    POST_STEP_FAILED = 3  # the project was written but `uv lock` or `git init` failed
+    POST_STEP_FAILED = (
+        3  # the project was written, but `uv lock`, `git init` or a later step failed
+    )
     NOTHING_TO_RUN = 4  # validate found no project to check
     NOT_PROVEN = 5  # validate: nothing failed, but an essential step could not run
     CONFLICTS = 6  # update: both the template and the project changed the same lines

@@ -470,6 +470,10 @@ def _first_pass(
         except MemoryError:
             raise  # the bound on memory: the parent says so
         except Exception as exc:  # copier's errors have no common base; each becomes one line
+            if isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, EOFError):
+                # Ctrl-C (CopierAnswersInterrupt) or Ctrl-D (an InteractiveSessionError made
+                # of EOFError) at copier's prompt: an interrupt, as at scaffold's own prompts.
+                raise KeyboardInterrupt from None
             match = _REQUIRED.match(str(exc))
             if match and match[1] not in missing and len(missing) < _MAX_MISSING:
                 missing[match[1]] = ""

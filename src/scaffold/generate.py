@@ -27,7 +27,7 @@ from scaffold.deps import canonical_name
 from scaffold.errors import UsageError
 from scaffold.external import is_external
 from scaffold.lockfile import read_lock
-from scaffold.naming import Names, derive_names
+from scaffold.naming import Names, check_stdlib, derive_names
 from scaffold.presets import Preset, load_preset
 from scaffold.render import render
 from scaffold.report import NewReport, SkipReason, Status, StepResult
@@ -80,7 +80,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     """Validate every option and derive the frozen project spec, or raise :class:`UsageError`."""
     preset = options.preset or load_preset()
     template = template or load_template(template_name(options, preset))
-    names = derive_names(options.name, suffix=template.kind or "project")
+    names = derive_names(_project_name(options), suffix=template.kind or "project")
     given = _given_answers(options, preset, template)
     asks = template.questions
     if options.deps and "dependencies" not in asks:
@@ -102,6 +102,8 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     # The running interpreter, as `uv init` does, rather than the template's fixed default.
     ours = {"python_version": specs.default_python()}
     resolved = resolve(template, computed, given, options.ask, ours)
+    python = str(resolved.get("python_version") or ours["python_version"])
+    check_stdlib(names, python, template.kind or "project")
     if isinstance(resolved.get("python_image"), str) and "python_version" in resolved:
         # A team's image per Python (`registry/python:{python}-slim`), for this project's.
         resolved["python_image"] = specs.image_for_python(
@@ -157,6 +159,21 @@ def _given_answers(options: NewOptions, preset: Preset, template: Template) -> d
 
 StepCallback = Callable[[str], None]
 
+# The name that means "this folder", as `uv init` works in the current folder: the project is
+# made in the folder --path names (the current one by default), and takes that folder's name.
+HERE = "."
+
+
+def _project_name(options: NewOptions) -> str:
+    return options.parent.absolute().name if options.name == HERE else options.name
+
+
+def _target(options: NewOptions, names: Names) -> Path:
+    """The project's folder: --path itself for ``new .``, else a new folder in it."""
+    if options.name == HERE:
+        return options.parent.absolute()
+    return (options.parent / names.dist).absolute()
+
 
 def new_project(options: NewOptions, on_step: StepCallback | None = None) -> NewReport:
     """Create the project described by ``options``; see the module docstring.
@@ -170,7 +187,7 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
         return _new_external(options, preset, on_step)
     template = load_template(template_name(options, preset))
     spec = build_spec(options, template)
-    target = (options.parent / spec.names.dist).absolute()
+    target = _target(options, spec.names)
     check_target(target)
     plan = render(template, spec.answers())
     if options.check_python is not None and "Dockerfile" in plan.paths():
@@ -225,8 +242,9 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
             hint="answer the template's own questions with --data",
         )
     source = external.parse_source(template_name(options, preset))
-    names = derive_names(options.name, suffix="project")
-    target = (options.parent / names.dist).absolute()
+    names = derive_names(_project_name(options), suffix="project")
+    check_stdlib(names, options.python or specs.default_python(), "project")
+    target = _target(options, names)
     check_target(target)
     layers: list[tuple[str, Mapping[str, Any]]] = [
         (str(options.data_file), load_data_file(options.data_file) if options.data_file else {}),

@@ -7,6 +7,7 @@ a reason and, where one exists, a suggestion.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import sys
@@ -24,8 +25,24 @@ _SEPARATORS = re.compile(r"[\s._-]+")
 # Word boundaries inside CamelCase: "MyApi" -> "My-Api", "HTTPServer" -> "HTTP-Server".
 _CAMEL_LOWER_UPPER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _CAMEL_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
-# sys.stdlib_module_names leaves out the regression-test package, which still shadows.
-_STDLIB = frozenset(sys.stdlib_module_names) | {"test"}
+# The Pythons whose standard library a project's package must not shadow: those scaffold
+# supports (spec.SUPPORTED_PYTHONS; a test keeps the two in step).
+STDLIB_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+# Device names: Windows makes no file or folder of that name, with any extension, in any case.
+_WINDOWS_DEVICES = frozenset(
+    {
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        *(f"com{i}" for i in range(1, 10)),
+        *(f"lpt{i}" for i in range(1, 10)),
+    }
+)
+# Characters that show as nothing, or break a line: format characters (zero-width space and
+# joiners, the BOM, bidirectional controls, soft hyphen), line and paragraph separators, and
+# control characters. A name holding one is not the name that reads the same.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp", "Cc"})
 # An import package: an ASCII identifier (no separators, dots or line breaks to make a path of).
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Folders of the generated project itself: a package of that name would be ambiguous.
@@ -79,8 +96,55 @@ def _refuse(message: str, suggestion: str | None = None, hint: str | None = None
     return UsageError(message, hint=hint)
 
 
-def derive_names(raw: str, suffix: str = "service") -> Names:
-    """Derive the kebab-case and snake_case names from ``raw``, or raise :class:`UsageError`."""
+@functools.cache
+def stdlib_modules(python: str) -> frozenset[str]:
+    """The top-level modules of the standard library of Python ``python`` (``3.12``).
+
+    The table per version is the ``stdlibs`` package's, generated from CPython's sources for
+    every release; the running interpreter's own ``sys.stdlib_module_names`` is added for its
+    version. Both leave out the regression-test package, which still shadows.
+    """
+    from stdlibs import stdlib_module_names  # noqa: PLC0415 - only once a name is checked
+
+    names = set(stdlib_module_names(python)) | {"test"}
+    if python == f"{sys.version_info.major}.{sys.version_info.minor}":
+        names |= sys.stdlib_module_names
+    return frozenset(names)
+
+
+def _version(python: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in python.split("."))
+
+
+def check_stdlib(names: Names, python: str, suffix: str = "service") -> None:
+    """Refuse a package that would shadow a standard-library module on a Python the project
+    runs on: ``python`` and every newer one scaffold supports (``requires-python >=python``),
+    where the standard library comes before the project's own site-packages."""
+    for version in STDLIB_PYTHONS:
+        if _version(version) >= _version(python) and names.package in stdlib_modules(version):
+            raise _refuse(
+                f"the package '{names.package}' would shadow the standard-library module "
+                f"'{names.package}' of Python {version}",
+                f"{names.dist}-{suffix}",
+            )
+
+
+def _invisible(raw: str) -> str | None:
+    for ch in raw:
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')})"
+    return None
+
+
+def _typed_text(raw: str) -> str:
+    """What the user typed, trimmed, once it can be a name at all: something visible, short,
+    not a path."""
+    invisible = _invisible(raw)
+    if invisible:
+        raise _refuse(
+            f"{quoted(raw)} holds an invisible character, {invisible}",
+            hint="type the name again, without pasting it",
+        )
     text = raw.strip()
     if not text:
         raise _refuse("the project name is empty", hint="give a name such as 'my-api'")
@@ -91,9 +155,25 @@ def derive_names(raw: str, suffix: str = "service") -> Names:
             f"'{raw}' looks like a path, not a name",
             hint="give a plain name and choose the parent folder with --path DIR",
         )
+    return text
+
+
+def derive_names(raw: str, suffix: str = "service") -> Names:
+    """Derive the kebab-case and snake_case names from ``raw``, or raise :class:`UsageError`.
+
+    The standard library checked here is what every supported Python has; the project's own
+    Python is checked by :func:`check_stdlib` once it is known.
+    """
+    text = _typed_text(raw)
     notices: list[str] = []
     if not text.isascii():
         text = _to_ascii(raw, text, notices)
+    device = text.split(".", 1)[0].strip().lower()
+    if device in _WINDOWS_DEVICES:
+        raise _refuse(
+            f"{quoted(raw)} is a device name reserved on Windows ('{device}')",
+            hint="no file or folder can be named so there: choose another name",
+        )
 
     dist = _normalize(text)
     if not dist:
@@ -116,7 +196,7 @@ def derive_names(raw: str, suffix: str = "service") -> Names:
         raise _refuse(f"'{package}' is a Python keyword", f"{dist}-{suffix}")
     if package in _RESERVED:
         raise _refuse(f"'{package}' is the name of a folder in every project", f"{dist}-{suffix}")
-    if package in _STDLIB:
+    if all(package in stdlib_modules(version) for version in STDLIB_PYTHONS):
         raise _refuse(
             f"the package '{package}' would shadow the standard-library module '{package}'",
             f"{dist}-{suffix}",

@@ -54,14 +54,37 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
+# The version of the shape of every --json object; raised when a key changes meaning or goes.
+JSON_SCHEMA_VERSION = 1
+
+
+def json_object(
+    payload: Mapping[str, Any], code: int, error: str | None = None, hint: str | None = None
+) -> dict[str, Any]:
+    """The one shape of every ``--json`` object, a result's or an error's: the schema version,
+    ``ok``, ``exit_code``, ``error`` and ``hint`` (null but for an error), then the result's
+    own keys."""
+    head = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "ok": code == 0,
+        "exit_code": code,
+        "error": error,
+        "hint": hint,
+    }
+    return {**head, **{key: value for key, value in payload.items() if key not in head}}
+
+
+def _write_json(payload: Mapping[str, Any], code: int) -> None:
+    sys.stdout.write(json.dumps(json_object(payload, code), indent=2) + "\n")
+
+
 def error(message: str, hint: str | None, code: int, json_output: bool) -> None:
     line = _line(("error:", "bold red"), " ", _data(message))
     if hint:
         line.append_text(_line(" ", _data(f"({hint})", "dim")))
     _console(stderr=True).print(line)
     if json_output:
-        payload = {"ok": False, "error": message, "hint": hint, "exit_code": code}
-        sys.stdout.write(json.dumps(payload) + "\n")
+        sys.stdout.write(json.dumps(json_object({}, code, message, hint)) + "\n")
 
 
 class Output:
@@ -96,10 +119,7 @@ class Output:
     def new_done(self, report: NewReport) -> int:
         code = _new_exit_code(report)
         if self.json:
-            payload = report.to_json()
-            payload["ok"] = code == 0
-            payload["exit_code"] = code
-            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            _write_json(report.to_json(), code)
             return code
         if self.quiet:
             return code
@@ -142,7 +162,7 @@ class Output:
             yield display.event
 
     def validation_done(self, report: ValidationReport) -> int:
-        if not _as_json(report.to_json(), self.json, self.quiet):
+        if not _as_json(report.to_json(), int(report.exit_code), self.json, self.quiet):
             self._summary(report)
         _job_summary(report)
         return int(report.exit_code)
@@ -281,7 +301,7 @@ def _next_steps(report: NewReport) -> Text:
 def templates(found: list[Template], json_output: bool) -> None:
     if json_output:
         rows = [{"name": t.name, "kind": t.kind, "summary": t.summary} for t in found]
-        sys.stdout.write(json.dumps({"templates": rows}, indent=2) + "\n")
+        _write_json({"templates": rows}, 0)
         return
     console = _console()
     width = max((len(_plain(t.name)) for t in found), default=0)
@@ -291,13 +311,13 @@ def templates(found: list[Template], json_output: bool) -> None:
 
 
 def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None) -> Any:
-    """Ask one of a template's questions in a terminal: its help, its default, its choices;
-    after a refused answer, the reason first."""
-    from rich.prompt import Prompt  # noqa: PLC0415
+    """Ask one of a template's questions in a terminal: its help, its choices, its default
+    (nothing where it is empty); after a refused answer, the reason first.
 
-    class LiteralPrompt(Prompt):
-        def render_default(self, default: Any) -> Text:
-            return _data(f"({default})", "prompt.default")
+    The answer is checked by the caller, with the checker the options use, choices included:
+    rich's own choice check would refuse with a message of its own. Ctrl-D and Ctrl-C are
+    interrupts, their message on a line of its own after the prompt's."""
+    from rich.prompt import Prompt  # noqa: PLC0415
 
     console = _console()
     if problem:
@@ -306,16 +326,21 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
     choices = question.get("choices")
     if choices:
         values = [str(v) for v in (choices.values() if isinstance(choices, dict) else choices)]
-        shown = [_plain(v) for v in values]
-        return LiteralPrompt.ask(label, choices=shown, default=str(default), console=console)
-    given = str(default) if default is not None else None
-    return LiteralPrompt.ask(label, default=given, console=console)
+        label.append_text(_data(f" [{'/'.join(values)}]", "prompt.choices"))
+    shown = "" if default is None else str(default)
+    if shown:
+        label.append_text(_data(f" ({shown})", "prompt.default"))
+    try:
+        return Prompt.ask(label, default=shown, show_default=False, console=console)
+    except (EOFError, KeyboardInterrupt):
+        console.print()
+        raise KeyboardInterrupt from None
 
 
-def _as_json(payload: dict[str, Any], json_output: bool, quiet: bool) -> bool:
+def _as_json(payload: dict[str, Any], code: int, json_output: bool, quiet: bool) -> bool:
     """Print ``payload`` as JSON when asked; True when nothing else is to be shown."""
     if json_output:
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        _write_json(payload, code)
     return json_output or quiet
 
 
@@ -324,7 +349,7 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
     for project in report.projects:  # what could not be checked, one line each, as errors are
         if project.error_code is not None:
             error(project.message, None, int(project.error_code), json_output=False)
-    if _as_json(report.to_json(), json_output, quiet):
+    if _as_json(report.to_json(), code, json_output, quiet):
         return code
     from rich.table import Table  # noqa: PLC0415
 
@@ -353,7 +378,7 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
 
 def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
     code = int(report.exit_code)
-    if _as_json(report.to_json(), json_output, quiet):
+    if _as_json(report.to_json(), code, json_output, quiet):
         return code
     console = _console()
     verb = "would update" if report.dry_run else "updated"
