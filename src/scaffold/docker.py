@@ -165,8 +165,8 @@ class Docker:
     def exec(self, container: str, *command: str) -> Completed:
         return self.command("exec", container, *command)
 
-    def logs(self, container: str) -> str:
-        return self.command("logs", "--tail", "30", container).output
+    def logs(self, container: str, lines: int = 30) -> str:
+        return self.command("logs", "--tail", str(lines), container).output
 
     def remove_container(self, container: str) -> None:
         self.command("rm", "--force", "--volumes", container)

@@ -257,7 +257,13 @@ def _package_steps(
         ),
         Step(
             "run",
-            partial(running.run_step, package=package, access=access, settings=run_settings),
+            partial(
+                running.run_step,
+                package=package,
+                access=access,
+                settings=run_settings,
+                compose_file=project.compose_file,
+            ),
             needs=(container.Image,),
             after=(Services,),
             target=target,

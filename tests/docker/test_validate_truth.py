@@ -1,0 +1,121 @@
+"""`scaffold validate` on the stories of issue 16: what a server, a package and a build really
+do. Each test builds a real project and runs real uv and real containers; none is skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffold.docker import Docker
+from tests.conftest import Cli
+from tests.docker.test_validate_docker import (
+    DOCKER_STEPS,
+    PACKAGE,
+    copy,
+    drop_healthcheck,
+    edit_dockerfile,
+    healthy_project,
+    leftovers,
+    replace_cmd,
+    steps_of,
+    validate_json,
+)
+
+pytestmark = pytest.mark.docker
+
+__all__ = ["copy", "healthy_project"]  # fixtures, shared with the module they come from
+ANY_ADDRESS = "0.0.0.0"  # noqa: S104 - where the server listens inside its container
+
+
+def _no_port_anywhere(project: Path) -> None:
+    """No EXPOSE, no [tool.scaffold] port, no HEALTHCHECK: only the command names the port."""
+    edit_dockerfile(project, "EXPOSE 8000\n", "")
+    drop_healthcheck(project)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("port = 8000\n", ""))
+
+
+def _break_the_app(project: Path, module: str) -> None:
+    main = project / "src" / PACKAGE / "main.py"
+    main.write_text(f"import {module}  # noqa: F401\n" + main.read_text())
+
+
+def test_a_reloader_whose_worker_dies_fails_run_with_the_traceback(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """uvicorn --reload: the reloader stays up while its worker dies; nothing ever answers."""
+    _no_port_anywhere(copy)
+    _break_the_app(copy, "no_such_module_for_scaffold")
+    replace_cmd(
+        copy,
+        ["uvicorn", f"{PACKAGE}.main:app", "--reload", "--host", ANY_ADDRESS, "--port", "8000"],
+    )
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "120")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "failed", run
+    assert "ModuleNotFoundError: No module named 'no_such_module_for_scaffold'" in run["detail"]
+    assert run["duration"] < 40, run  # the traceback ends it, not the health timeout
+    assert leftovers(docker) == []
+
+
+def test_a_server_found_only_by_its_command_is_asked_for_its_health(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """The same image, healthy: the port comes from `--port`, and /health must answer."""
+    _no_port_anywhere(copy)
+    replace_cmd(copy, ["uvicorn", f"{PACKAGE}.main:app", "--host", ANY_ADDRESS, "--port", "8000"])
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS)
+
+    assert code == 0, payload
+    run = steps_of(payload)["run"]
+    assert run["detail"].startswith("/health answered 200"), run
+    assert run["data"]["port"] == 8000, run
+    assert leftovers(docker) == []
+
+
+def test_a_server_found_only_by_its_listening_socket_is_asked_for_its_health(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """A command that names no port (`python -m` a module that starts uvicorn itself): the
+    listening socket inside the container is found, and the health path asked there."""
+    _no_port_anywhere(copy)
+    (copy / "src" / PACKAGE / "serve.py").write_text(
+        f'import uvicorn\n\nuvicorn.run("{PACKAGE}.main:app", host="0.0.0.0", port=8123)\n'
+    )
+    replace_cmd(copy, ["python", "-m", f"{PACKAGE}.serve"])
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--grace", "3")
+
+    assert code == 0, payload
+    run = steps_of(payload)["run"]
+    assert "8123" in run["detail"], run
+    assert "/health answered 200" in run["detail"], run
+    assert leftovers(docker) == []
+
+
+def test_a_process_that_logs_a_traceback_fails_though_it_stays_up(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    _no_port_anywhere(copy)
+    script = (
+        "import threading, time\n"
+        "def work():\n"
+        "    import no_such_worker_module\n"
+        "threading.Thread(target=work).start()\n"
+        "time.sleep(600)\n"
+    )
+    replace_cmd(copy, ["python", "-c", script])
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--grace", "3")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["status"] == "failed", run
+    assert "ModuleNotFoundError: No module named 'no_such_worker_module'" in run["detail"], run
+    assert leftovers(docker) == []
