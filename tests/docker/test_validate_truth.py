@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scaffold import runner
 from scaffold.docker import Docker
 from tests.conftest import Cli
 from tests.docker.test_validate_docker import (
@@ -118,4 +119,63 @@ def test_a_process_that_logs_a_traceback_fails_though_it_stays_up(
     run = steps_of(payload)["run"]
     assert run["status"] == "failed", run
     assert "ModuleNotFoundError: No module named 'no_such_worker_module'" in run["detail"], run
+    assert leftovers(docker) == []
+
+
+def test_a_module_of_the_service_the_app_never_imports_is_imported_in_the_image(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """`import probe_x` works; `probe_x.jobs` needs a dependency nobody declared."""
+    (copy / "src" / PACKAGE / "jobs").mkdir()
+    (copy / "src" / PACKAGE / "jobs" / "nightly.py").write_text(
+        "import no_such_dependency_for_scaffold  # noqa: F401\n"
+    )  # a namespace subpackage: no __init__.py
+
+    code, payload = validate_json(
+        cli, env, copy, "--only", "build", "--only", "imports", "--shared-cache"
+    )
+
+    assert code == 1, payload
+    imports = steps_of(payload)["imports"]
+    assert imports["status"] == "failed", imports
+    assert imports["detail"] == (
+        f"import {PACKAGE}.jobs.nightly failed in the image: No module named "
+        "'no_such_dependency_for_scaffold' (declare the distribution that provides "
+        "'no_such_dependency_for_scaffold' in [project] dependencies)"
+    ), imports
+    assert leftovers(docker) == []
+
+
+def test_a_virtual_project_is_proven_by_its_dependencies_and_its_command(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """uv's `package = false` (Astral's own FastAPI example): uv never installs the project, the
+    image runs its source from a folder; imports must not call it "not installed"."""
+    pyproject = copy / "pyproject.toml"
+    text = pyproject.read_text()
+    start = text.index("[build-system]")
+    end = text.index("[tool.scaffold]")
+    pyproject.write_text(text[:start] + "[tool.uv]\npackage = false\n\n" + text[end:])
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=copy, timeout=300)
+    assert locked.ok, locked.output
+    assert 'source = { virtual = "." }' in (copy / "uv.lock").read_text()
+    edit_dockerfile(
+        copy,
+        "COPY --from=builder --chown=10001:10001 /app/.venv /app/.venv\n",
+        "COPY --from=builder --chown=10001:10001 /app/.venv /app/.venv\n"
+        "COPY --chown=10001:10001 src /app/src\n",
+    )
+    replace_cmd(
+        copy,
+        ["uvicorn", "--app-dir", "/app/src", f"{PACKAGE}.main:app", "--host", ANY_ADDRESS],
+    )
+
+    code, payload = validate_json(
+        cli, env, copy, "--only", "build", "--only", "imports", "--only", "run", "--shared-cache"
+    )
+
+    steps = steps_of(payload)
+    assert code == 0, [(k, v["status"], v["detail"]) for k, v in steps.items()]
+    assert "virtual, not installed by uv" in steps["imports"]["detail"], steps["imports"]
+    assert steps["run"]["detail"].startswith("/health answered 200"), steps["run"]
     assert leftovers(docker) == []

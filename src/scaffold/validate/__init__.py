@@ -189,7 +189,8 @@ def _package_steps(
     packaged = Step(
         "package",
         lambda _: python.package_step(package, uv),
-        after=(python.Locked,),
+        # After the sync: its environment names the distribution behind a missing module.
+        after=(python.Locked, python.Environment),
         gives=python.Built,
         target=target,
         essential=python.package_applies(package),
@@ -249,6 +250,7 @@ def _package_steps(
                 lock_file=project.lock_file,
                 mapping_file=mapping_file,
                 release=release,
+                environment=environment_for(project),
             ),
             needs=(container.Image,),
             after=(python.Locked,),

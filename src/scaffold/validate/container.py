@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from scaffold.system import (
 )
 from scaffold.uvtool import uv_cause
 from scaffold.validate.engine import Context, Outcome
+from scaffold.validate.owncode import Declared, judge, probe_script
 from scaffold.validate.project import Package
 
 _SLIM_PYTHON = re.compile(r"(^|/)python:[^\s]*(slim|alpine)|astral-sh/uv:python[^\s]*(slim|alpine)")
@@ -454,6 +454,7 @@ def imports_step(
     lock_file: Path,
     mapping_file: Path | None,
     release: str,
+    environment: Path | None = None,
 ) -> Outcome:
     docker, problem = access.get()
     image = context.get(Image)
@@ -465,8 +466,19 @@ def imports_step(
         version: {pkg.name for pkg in _closure_for(lock, roots, version)} for version in _SUPPORTED
     }
     candidates = sorted(set().union(*by_version.values()))
-    script = (resources.files("scaffold") / "data" / "import_probe.py").read_text("utf-8")
-    done, line = _probe(context, docker, image, script, json.dumps(candidates), timeout)
+    # The project's own distributions, every module imported; a virtual one (uv's
+    # `package = false`, no build system) is never installed: its dependencies and its
+    # command (the run step) prove it.
+    from scaffold.installed import project_modules  # noqa: PLC0415 - importlib.metadata
+
+    local = {pkg.name: pkg for pkg in lock.packages if pkg.is_local and pkg.name in candidates}
+    virtual = {name for name, pkg in local.items() if "virtual" in pkg.source}
+    own = {
+        name: sorted(project_modules(package.path, name)) if name == package.name else []
+        for name in sorted(set(local) - virtual)
+    }
+    args = (json.dumps(sorted(set(candidates) - virtual)), json.dumps(own))
+    done, line = _probe(context, docker, image, probe_script(), args, timeout)
     if not line:
         detail = "no Python interpreter of the image could run the import check" + (
             f": {done.tail(1)}" if done.output.strip() else ""
@@ -476,8 +488,49 @@ def imports_step(
         return Outcome(result)
     report = json.loads(line.removeprefix("SCAFFOLD-PROBE "))
     version = ".".join(str(report.get("python", "")).split(".")[:2])
-    expected = by_version.get(version) or set(candidates)
+    expected = (by_version.get(version) or set(candidates)) - virtual
     mapping = load_system_mapping(mapping_file, release)
+    imported, whole, problems, notes = _dependencies_imported(report, expected, mapping)
+    declared = Declared.of(package.pyproject, environment, list(local))
+    for entry in report.get("own", []):
+        if entry["name"] not in expected:
+            continue
+        if not entry["installed"]:
+            problems.append(f"{entry['name']} is locked but not installed in the image")
+            continue
+        found = judge(entry, declared, "in the image")
+        imported += found.imported
+        problems += found.problems
+        notes += found.notes
+    result = StepResult(
+        "imports",
+        Status.OK,
+        done.duration,
+        command=f"{docker.binary} run ... {image.tag} python -c <import probe>",
+    )
+    result.notes = notes
+    result.data.update({"python": report.get("python"), "modules": imported, "imported": whole})
+    if virtual:
+        result.data["virtual"] = sorted(virtual)
+    if problems:
+        result.status, result.exit_code = Status.FAILED, 1
+        result.detail = problems[0] + (
+            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        )
+        result.output_tail = "\n".join(problems)
+        return Outcome(result)
+    result.detail = (
+        f"{imported} modules of {len(expected)} distributions import as the image's user"
+    )
+    if virtual:
+        result.detail += f" ({', '.join(sorted(virtual))}: virtual, not installed by uv)"
+    return Outcome(result)
+
+
+def _dependencies_imported(
+    report: dict[str, Any], expected: set[str], mapping: SystemMapping
+) -> tuple[int, list[str], list[str], list[str]]:
+    """Modules imported, distributions imported whole, problems and notes of the dependencies."""
     problems: list[str] = []
     notes: list[str] = []
     imported = 0
@@ -498,25 +551,7 @@ def imports_step(
                 problems.append(_import_problem(name, module, error, mapping))
             else:
                 notes.append(f"import {module} raised {error[:160]}")
-    result = StepResult(
-        "imports",
-        Status.OK,
-        done.duration,
-        command=f"{docker.binary} run ... {image.tag} python -c <import probe>",
-    )
-    result.notes = notes
-    result.data.update({"python": report.get("python"), "modules": imported, "imported": whole})
-    if problems:
-        result.status, result.exit_code = Status.FAILED, 1
-        result.detail = problems[0] + (
-            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        )
-        result.output_tail = "\n".join(problems)
-        return Outcome(result)
-    result.detail = (
-        f"{imported} modules of {len(expected)} distributions import as the image's user"
-    )
-    return Outcome(result)
+    return imported, whole, problems, notes
 
 
 def interpreters(config: dict[str, Any]) -> list[str]:
@@ -538,7 +573,12 @@ def interpreters(config: dict[str, Any]) -> list[str]:
 
 
 def _probe(
-    context: Context, docker: Docker, image: Image, script: str, names: str, timeout: float
+    context: Context,
+    docker: Docker,
+    image: Image,
+    script: str,
+    args: tuple[str, ...],
+    timeout: float,
 ) -> tuple[Completed, str]:
     """Run the import probe with the first interpreter of the image that exists."""
     tried = interpreters(image.config)
@@ -547,7 +587,7 @@ def _probe(
         name = throwaway_name("imports")
         context.on_cleanup(partial(docker.remove_container, name))
         done = docker.run_once(
-            image.tag, "-c", script, names,
+            image.tag, "-c", script, *args,
             name=name, options=("--entrypoint", python), timeout=timeout,
         )  # fmt: skip
         line = next((ln for ln in done.output.splitlines() if ln.startswith("SCAFFOLD-PROBE ")), "")

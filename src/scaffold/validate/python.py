@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import tempfile
@@ -17,6 +18,7 @@ from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
 from scaffold.uvtool import Uv, cause_hint, uv_cause
 from scaffold.validate.engine import Outcome
+from scaffold.validate.owncode import Declared, judge, probe_script
 from scaffold.validate.project import Package, Project
 
 
@@ -352,18 +354,50 @@ def package_step(package: Package, uv: Uv) -> Outcome:
                 )
             )
         check = runner.run(
-            [str(venv / "bin" / "python"), "-c", "; ".join(f"import {m}" for m in modules)],
+            [str(venv / "bin" / "python"), "-c", probe_script(), "[]",
+             json.dumps({package.name: modules})],
             cwd=Path(scratch),
             timeout=uv.timeout,
-        )
-        if not check.ok:
+        )  # fmt: skip
+        line = next((ln for ln in check.output.splitlines() if ln.startswith(PROBE_PREFIX)), "")
+        if not line:
             return failed("package", check, f"the installed wheel does not import: {check.tail(1)}")
-    built = ", ".join(path.name for path in (*sdists, *wheels))
+    return _imported(package, uv, done, check, line, [*sdists, *wheels], modules)
+
+
+def _imported(
+    package: Package,
+    uv: Uv,
+    done: Completed,
+    check: Completed,
+    line: str,
+    files: list[Path],
+    modules: list[str],
+) -> Outcome:
+    """The package step's result from the probe's report of the wheel's own modules."""
+    own = json.loads(line.removeprefix(PROBE_PREFIX))["own"][0]
+    declared = Declared.of(package.pyproject, uv.environment, [package.name])
+    found = judge(own, declared, "from the wheel alone")
+    if found.problems:
+        result = StepResult("package", Status.FAILED, check.duration, command=check.command)
+        result.exit_code, result.notes = 1, found.notes
+        result.detail = found.problems[0] + (
+            f" (and {len(found.problems) - 1} more)" if len(found.problems) > 1 else ""
+        )
+        result.output_tail = "\n".join(found.problems)
+        return Outcome(result)
+    built = ", ".join(path.name for path in files)
     result = StepResult(
-        "package", Status.OK, detail=f"built {built}; the wheel imports {', '.join(modules)} alone"
+        "package",
+        Status.OK,
+        detail=f"built {built}; the wheel imports {', '.join(modules)} alone "
+        f"({found.imported} module{'s' if found.imported != 1 else ''})",
     )
-    result.command = done.command
+    result.command, result.notes = done.command, found.notes
     return Outcome(result, Built())
+
+
+PROBE_PREFIX = "SCAFFOLD-PROBE "
 
 
 def wheel_modules(wheel: Path) -> list[str]:
