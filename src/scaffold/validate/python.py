@@ -7,10 +7,13 @@ import json
 import os
 import re
 import tempfile
+import tomllib
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scaffold import runner
 from scaffold.errors import ToolError
@@ -213,10 +216,17 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
     commands: list[tuple[str, ...]] = []
     ruff = _found(roots, ("ruff.toml", ".ruff.toml")) or ("ruff" in tool and "pyproject")
     # --no-fix: a project's `fix = true` must not let validation rewrite its files.
+    scope = _default_scope(package)
     if not ruff and (found := _in_config_dir(root, ("ruff.toml", ".ruff.toml"))):
-        commands.append(("ruff", "check", "--no-fix", "--config", str(found)))
+        ruff_scoped = _ruff_scoped(tool, [found])
+        commands.append(
+            ("ruff", "check", "--no-fix", "--config", str(found), *([] if ruff_scoped else scope))
+        )
     elif ruff:
-        commands.append(("ruff", "check", "--no-fix"))
+        files = [folder / name for folder in roots for name in ("ruff.toml", ".ruff.toml")]
+        commands.append(
+            ("ruff", "check", "--no-fix", *([] if _ruff_scoped(tool, files) else scope))
+        )
     mypy_ini = _found(roots, ("mypy.ini", ".mypy.ini"))
     mypy_cfg = "mypy" in tool or mypy_ini or _setup_cfg_has(root, "mypy")
     mypy: tuple[str, ...] = ()
@@ -226,15 +236,46 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
         mypy = ("mypy",)
     if mypy:
         mypy_table = tool.get("mypy")
-        files = mypy_table.get("files") if isinstance(mypy_table, dict) else None
-        if not files and not _ini_has_files(root, mypy_ini):
-            mypy += ("src",) if (root / "src").is_dir() else (".",)
+        targets = (
+            any(mypy_table.get(key) for key in ("files", "packages", "modules"))
+            if isinstance(mypy_table, dict)
+            else False
+        )
+        if not targets and not _ini_has_files(root, mypy_ini):
+            mypy += tuple(scope) or (".",)
         commands.append(mypy)
     if "ty" in tool or _found(roots, ("ty.toml",)):
         commands.append(("ty", "check"))
     elif found := _in_config_dir(root, ("ty.toml",)):
         commands.append(("ty", "check", "--config-file", str(found)))
     return commands
+
+
+_RUFF_SCOPE = ("include", "extend-include", "exclude", "extend-exclude")
+
+
+def _ruff_scoped(tool: Mapping[str, Any], files: list[Path]) -> bool:
+    """Whether ruff's own configuration says which files it checks."""
+    tables: list[object] = [tool.get("ruff")]
+    for path in files:
+        try:
+            tables.append(tomllib.loads(path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+    return any(isinstance(t, dict) and any(k in t for k in _RUFF_SCOPE) for t in tables)
+
+
+def _default_scope(package: Package) -> list[str]:
+    """What a linter checks when the project does not say: the package and its tests (not a
+    fuzz folder, a noxfile or scripts its maintainers never lint)."""
+    root = package.path
+    module = package.name.replace("-", "_")
+    code = next(
+        (name for name in ("src", module, f"{module}.py") if (root / name).exists()),
+        "",
+    )
+    tests = [name for name in ("tests", "test") if (root / name).is_dir()]
+    return [code, *tests] if code else []
 
 
 def _found(folders: list[Path], names: tuple[str, ...]) -> bool:
