@@ -10,7 +10,7 @@ import pytest
 
 from scaffold import runner
 from scaffold.docker import Docker
-from tests.conftest import Cli
+from tests.conftest import LOCAL_POSTGRES_IMAGE, Cli
 from tests.docker.test_validate_docker import (
     DOCKER_STEPS,
     PACKAGE,
@@ -177,5 +177,31 @@ def test_a_virtual_project_is_proven_by_its_dependencies_and_its_command(
     steps = steps_of(payload)
     assert code == 0, [(k, v["status"], v["detail"]) for k, v in steps.items()]
     assert "virtual, not installed by uv" in steps["imports"]["detail"], steps["imports"]
+    assert steps["run"]["detail"].startswith("/health answered 200"), steps["run"]
+    assert leftovers(docker) == []
+
+
+def test_a_compose_project_validated_by_a_relative_path(
+    docker: Docker,
+    cli: Cli,
+    env: dict[str, str],
+    copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`scaffold validate some-folder`: compose got `-f ./some-folder/compose.yaml` and ran in
+    that folder, so it looked for some-folder/some-folder/compose.yaml."""
+    (copy / "compose.yaml").write_text(
+        f"services:\n  db:\n    image: {LOCAL_POSTGRES_IMAGE}\n  api:\n    build: .\n"
+    )
+    monkeypatch.chdir(copy.parent)
+
+    code, payload = validate_json(
+        cli, env, Path(copy.name), "--only", "services", "--only", "build", "--only", "run",
+        "--shared-cache",
+    )  # fmt: skip
+
+    steps = steps_of(payload)
+    assert code == 0, [(k, v["status"], v["detail"]) for k, v in steps.items()]
+    assert steps["services"]["detail"] == "db up from compose.yaml", steps["services"]
     assert steps["run"]["detail"].startswith("/health answered 200"), steps["run"]
     assert leftovers(docker) == []

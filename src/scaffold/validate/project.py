@@ -123,7 +123,11 @@ def read_pyproject(path: Path) -> dict[str, Any]:
 def load_project(
     path: Path, *, dockerfile: Path | None = None, context: Path | None = None
 ) -> Project:
-    """Find the packages under ``path``; ``dockerfile``/``context`` override the root's."""
+    """Find the packages under ``path``; ``dockerfile``/``context`` override the root's.
+
+    Every path in the project is absolute: the tools run in other folders (compose in its
+    file's, a build in its context), where a relative path would name something else."""
+    path = path.absolute()
     if not path.is_dir():
         raise NotAProjectError(f"{path} is not a folder")
     if not (path / "pyproject.toml").is_file():
