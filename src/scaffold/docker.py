@@ -72,7 +72,10 @@ class Docker:
             return None
         lines = [line for line in done.output.splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
-        return f"no Docker daemon answers {self.binary}: {reason}"
+        return (
+            f"no Docker daemon answers {self.binary}: {reason} (start the Docker Engine, e.g. "
+            "dockerd or Docker Desktop, or point DOCKER_HOST at one)"
+        )
 
     def build(
         self,

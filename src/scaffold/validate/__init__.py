@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from scaffold.compose import Services, read_compose
 from scaffold.docker import BuildSettings
@@ -145,11 +146,13 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         ),
         gives=Services,
     )
-    if project.compose_file is None or not read_compose(project.compose_file).backing:
+    backing = project.compose_file is not None and bool(read_compose(project.compose_file).backing)
+    services = replace(services, essential=backing)  # what the tests and the container run beside
+    if not backing:
         services = with_skip(services, SkipReason.NOT_APPLICABLE, "no compose file with services")
     steps.append(services)
     for package in project.packages:
-        steps += _package_steps(project, package, options, uv, access, settings)
+        steps += _package_steps(project, package, options, uv, access, settings, backing)
     return [_requested(step, options) for step in steps]
 
 
@@ -160,13 +163,17 @@ def _package_steps(
     uv: Uv,
     access: container.DockerAccess,
     settings: BuildSettings,
+    backing: bool,
 ) -> list[Step]:
     target = package.rel
+    # With backing services, the tests and the container are proven only beside them: services
+    # this machine cannot start (an old compose client) leave them unproven, not failed.
+    services: tuple[type[Any], ...] = (Services,) if backing else ()
     steps = [
         Step(
             "tests",
             lambda _: python.tests_step(package, uv),
-            needs=(python.Environment,),
+            needs=(python.Environment, *services),
             after=(Services,),
             target=target,
             essential=package.is_project,
@@ -266,7 +273,7 @@ def _package_steps(
                 settings=run_settings,
                 compose_file=project.compose_file,
             ),
-            needs=(container.Image,),
+            needs=(container.Image, *services),
             after=(Services,),
             target=target,
             essential=has_docker,

@@ -45,6 +45,41 @@ def uv_failure(what: str, done: Completed) -> str:
     return f"{what}: {cause}" + (f" ({hint})" if hint else "")
 
 
+# uv wraps its causes to the terminal's width: any whitespace may be a line break.
+_NO_INTERPRETER = re.compile(r"No\s+interpreter\s+found\s+for\s+Python\s+([^\s,]+)")
+_NO_DOWNLOAD = re.compile(
+    r"Failed\s+to\s+(?:download|install)\s+`?[^`\s]*cpython-(\d+\.\d+(?:\.\d+)?)"
+)
+
+
+def machine_lacks_python(done: Completed) -> str:
+    """The Python the project asks for is not on this machine and uv could not fetch one:
+    nothing is wrong with the project, so the step is not proven ("" when that is not it)."""
+    found = _NO_DOWNLOAD.search(done.output) or _NO_INTERPRETER.search(done.output)
+    if found is None:
+        return ""
+    version = found.group(1)
+    why = (
+        "uv could not download it"
+        if found.re is _NO_DOWNLOAD
+        else "uv's Python downloads are turned off"
+        if "downloads are set to 'never'" in done.output
+        else "uv found none to download"
+    )
+    minor = ".".join(version.split(".")[:2])
+    return (
+        f"this machine has no Python {version} and {why}: install it (uv python install "
+        f"{version} where downloads work, or the system's python{minor})"
+    )
+
+
+def not_proven(name: str, done: Completed, detail: str) -> Outcome:
+    """A step that this machine, not the project, kept from running."""
+    result = StepResult.from_completed(name, done, detail)
+    result.status, result.skip_reason = Status.SKIPPED, SkipReason.UNAVAILABLE
+    return Outcome(result)
+
+
 def lock_step(project: Project, uv: Uv) -> Outcome:
     if not project.lock_file.is_file():
         where = "" if project.lock_root == project.root else f" in {project.lock_root}"
@@ -57,6 +92,8 @@ def lock_step(project: Project, uv: Uv) -> Outcome:
         done = uv.run("lock", "--check", cwd=project.lock_root)
     except ToolError as exc:
         return Outcome(StepResult("lock", Status.FAILED, detail=exc.message))
+    if not done.ok and (lacks := machine_lacks_python(done)):
+        return not_proven("lock", done, lacks)
     if not done.ok:
         stale = "needs to be updated" in done.output or "does not match" in done.output
         detail = (
@@ -77,6 +114,8 @@ def sync_step(project: Project, uv: Uv) -> Outcome:
         # come from the root's dev group.
         args.append("--all-packages")
     done = uv.run(*args, cwd=project.lock_root if in_workspace else project.root)
+    if not done.ok and (lacks := machine_lacks_python(done)):
+        return not_proven("sync", done, lacks)
     if not done.ok:
         return failed("sync", done, uv_failure("uv sync --locked failed", done))
     clash = _shadowed(project, uv)

@@ -21,7 +21,7 @@ from scaffold.docker import (
     Docker,
     throwaway_name,
 )
-from scaffold.report import Status, StepResult
+from scaffold.report import SkipReason, Status, StepResult
 from scaffold.validate.container import DockerAccess, Image, interpreters, unavailable
 from scaffold.validate.engine import Context, Outcome
 from scaffold.validate.listening import (
@@ -609,6 +609,14 @@ def _code(code: str) -> int:
 
 # --- services from the project's compose file ------------------------------------------------
 
+# What docker-compose 1.x says of a file written for the Compose Specification it predates.
+_UNREAD_BY_V1 = (
+    "is invalid because",
+    "contains unsupported option",
+    "Additional properties are not allowed",
+    "Version in",  # "Version in ./compose.yaml is unsupported"
+)
+
 
 def services_step(
     context: Context, compose_file: Path, access: DockerAccess, timeout: float
@@ -630,12 +638,16 @@ def services_step(
     if not done.ok:
         detail = f"{' '.join(command)} up failed: {done.tail(1)}"
         v1 = Path(command[0]).name == "docker-compose"
-        if v1 and "is invalid because" in done.output:
-            # docker-compose 1.x knows only the older file format (no depends_on.restart, ...)
+        if v1 and any(text in done.output for text in _UNREAD_BY_V1):
+            # docker-compose 1.x knows only the older file format (no depends_on.restart, ...):
+            # this machine's client, not the project, is what failed.
             detail += (
-                " (this compose client may be too old for the file: try Docker Compose v2 with "
-                "SCAFFOLD_COMPOSE)"
+                " (this compose client may be too old for the file: install Docker Compose v2 "
+                "and point SCAFFOLD_COMPOSE at it)"
             )
+            result = StepResult.from_completed("services", done, detail)
+            result.status, result.skip_reason = Status.SKIPPED, SkipReason.UNAVAILABLE
+            return Outcome(result)
         return Outcome(StepResult.from_completed("services", done, detail))
     problem = wait_ready(project, docker.inspect, started + min(timeout, 120.0), context.sleep)
     if problem:
