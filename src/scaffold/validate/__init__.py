@@ -76,6 +76,7 @@ class ValidateOptions:
     jobs: int | None = None
     grace: float = GRACE
     system_packages_file: Path | None = None
+    extras: tuple[str, ...] = ()  # optional extras synced for the tests, beside the project's
 
     def __post_init__(self) -> None:
         unknown = sorted((self.skip | self.only) - set(STEPS))
@@ -125,12 +126,13 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         tool_caches=_cache() / "tools",
     )
     access = container.DockerAccess(options.docker)
+    extras = tuple(dict.fromkeys((*project.packages[0].settings.extras, *options.extras)))
     settings = BuildSettings.resolve(options.python_image, options.uv_image, options.ca_bundle)
     steps = [
         Step("lock", lambda _: python.lock_step(project, uv), gives=python.Locked, essential=True),
         Step(
             "sync",
-            lambda _: python.sync_step(project, uv),
+            lambda _: python.sync_step(project, uv, extras),
             after=(python.Locked,),
             gives=python.Environment,
             essential=True,
@@ -172,7 +174,7 @@ def _package_steps(
     steps = [
         Step(
             "tests",
-            lambda _: python.tests_step(package, uv),
+            lambda _: python.tests_step(package, uv, environment_for(project)),
             needs=(python.Environment, *services),
             after=(Services,),
             target=target,

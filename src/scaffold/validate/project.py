@@ -29,6 +29,7 @@ class Settings:
     dockerfile: str | None = None
     context: str | None = None
     kind: str | None = None  # service, worker, cli or lib: what its image is expected to do
+    extras: tuple[str, ...] = ()  # optional extras the tests need (`.[test]` in CI)
 
     @classmethod
     def read(cls, table: object, source: Path) -> Settings:
@@ -54,7 +55,10 @@ class Settings:
         kind = text("kind")
         if kind is not None and kind not in KINDS:
             raise UsageError(f"{source}: [tool.scaffold] kind must be one of {', '.join(KINDS)}")
-        return cls(port, health, text("dockerfile"), text("context"), kind)
+        extras = table.get("extras", [])
+        if not isinstance(extras, list) or not all(isinstance(e, str) and e for e in extras):
+            raise UsageError(f"{source}: [tool.scaffold] extras must be a list of extra names")
+        return cls(port, health, text("dockerfile"), text("context"), kind, tuple(extras))
 
 
 @dataclass(frozen=True)

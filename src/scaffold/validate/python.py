@@ -106,8 +106,8 @@ def lock_step(project: Project, uv: Uv) -> Outcome:
     return Outcome(result, Locked())
 
 
-def sync_step(project: Project, uv: Uv) -> Outcome:
-    args = ["sync", "--locked"]
+def sync_step(project: Project, uv: Uv, extras: tuple[str, ...] = ()) -> Outcome:
+    args = ["sync", "--locked", *(f"--extra={extra}" for extra in extras)]
     in_workspace = project.workspace_members or project.lock_root != project.root
     if in_workspace:
         # The whole workspace's environment, from its root: a member's tests and linters often
@@ -123,8 +123,10 @@ def sync_step(project: Project, uv: Uv) -> Outcome:
         result = StepResult.from_completed("sync", done, clash)
         result.status, result.exit_code = Status.FAILED, 1
         return Outcome(result)
+    shown = f" with the extras {', '.join(extras)}" if extras else ""
     return Outcome(
-        StepResult.from_completed("sync", done, "installed the locked environment"), Environment()
+        StepResult.from_completed("sync", done, f"installed the locked environment{shown}"),
+        Environment(),
     )
 
 
@@ -152,7 +154,7 @@ def _shadowed(project: Project, uv: Uv) -> str:
 # --- tests ----------------------------------------------------------------------------------
 
 
-def tests_step(package: Package, uv: Uv) -> Outcome:
+def tests_step(package: Package, uv: Uv, environment: Path | None) -> Outcome:
     if not package.has_tests:
         return Outcome(
             StepResult(
@@ -186,8 +188,31 @@ def tests_step(package: Package, uv: Uv) -> Outcome:
     if done.ok:
         shown = summary or (f"{passed} passed" if passed is not None else "")
         return Outcome(StepResult.from_completed("tests", done, shown))
+    hint = _extra_hint(package, done, environment)
+    if hint and not_installed(done, "pytest"):
+        return failed("tests", done, f"pytest is not installed in the project's environment{hint}")
     detail = not_installed(done, "pytest") or pytest_failure(done, summary)
-    return failed("tests", done, detail)
+    return failed("tests", done, detail + hint)
+
+
+_NO_MODULE = re.compile(r"No module named '?([\w.]+)")
+
+
+def _extra_hint(package: Package, done: Completed, environment: Path | None) -> str:
+    """A test import that fails on a module an optional extra provides: name that extra (CI
+    setups install `.[test]`; validation installs only what it is told)."""
+    missing = _NO_MODULE.search(done.output)
+    if not missing:
+        return ""
+    declared = Declared.of(package.pyproject, environment, [package.name])
+    dist = declared.provider(missing.group(1))
+    extra = declared.extra_for(dist) if dist else ""
+    if not extra:
+        return ""
+    return (
+        f" ({dist} comes with the extra '{extra}': give --extra {extra}, or "
+        f'[tool.scaffold] extras = ["{extra}"])'
+    )
 
 
 def _passed(junit: Path) -> int | None:
