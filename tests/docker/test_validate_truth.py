@@ -4,6 +4,8 @@ do. Each test builds a real project and runs real uv and real containers; none i
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -204,4 +206,33 @@ def test_a_compose_project_validated_by_a_relative_path(
     assert code == 0, [(k, v["status"], v["detail"]) for k, v in steps.items()]
     assert steps["services"]["detail"] == "db up from compose.yaml", steps["services"]
     assert steps["run"]["detail"].startswith("/health answered 200"), steps["run"]
+    assert leftovers(docker) == []
+
+
+def test_two_copies_with_the_same_sizes_and_timestamps_each_build_their_own_files(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """Two `cp -a` copies, the second's health route renamed in place (same size, same mtime):
+    the engine must build each copy's own files, so the second has no /health and fails run."""
+    first, second = copy, copy.parent / "second" / copy.name
+    second.parent.mkdir()
+    done = subprocess.run(["cp", "-a", str(first), str(second)], check=False)  # noqa: S607
+    assert done.returncode == 0
+    main = second / "src" / PACKAGE / "main.py"
+    stat = main.stat()
+    text = main.read_text()
+    assert text.count('"/health"') == 1, text
+    main.write_text(text.replace('"/health"', '"/pingzz"'))
+    os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert main.stat().st_size == stat.st_size
+    assert main.stat().st_mtime_ns == (first / "src" / PACKAGE / "main.py").stat().st_mtime_ns
+
+    code, payload = validate_json(cli, env, first, *DOCKER_STEPS)
+    assert code == 0, payload
+    code, payload = validate_json(cli, env, second, *DOCKER_STEPS, "--timeout", "60")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert "GET /health gives 404" in run["detail"], run
+    assert "/pingzz" in run["detail"], run  # the service's own OpenAPI names the new path
     assert leftovers(docker) == []
