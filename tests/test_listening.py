@@ -84,3 +84,19 @@ def test_the_last_line_of_the_last_traceback_is_the_cause() -> None:
 def test_the_ports_a_compose_service_publishes() -> None:
     ports = ["8000:8000", "127.0.0.1::9000", "7000", {"target": 6000, "published": 1}, "53/udp"]
     assert compose_ports(ports) == [8000, 9000, 7000, 6000]
+
+
+def test_a_settings_error_names_the_field_and_what_is_wrong() -> None:
+    log = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/.venv/lib/python3.11/site-packages/app/main.py", line 9, in <module>\n'
+        "    settings = Settings()\n"
+        "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\n"
+        "database_url\n"
+        "  Field required [type=missing, input_value={}, input_type=dict]\n"
+        "    For further information visit https://errors.pydantic.dev/2.9/v/missing\n"
+    )
+    assert last_traceback(log) == (
+        "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings: "
+        "database_url Field required"
+    )

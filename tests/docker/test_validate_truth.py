@@ -236,3 +236,29 @@ def test_two_copies_with_the_same_sizes_and_timestamps_each_build_their_own_file
     assert "GET /health gives 404" in run["detail"], run
     assert "/pingzz" in run["detail"], run  # the service's own OpenAPI names the new path
     assert leftovers(docker) == []
+
+
+def test_a_start_up_crash_names_the_setting_the_container_lacks(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """pydantic's "Field required" for a setting the container is not given: the detail is
+    the field, not the traceback's header alone."""
+    main = copy / "src" / PACKAGE / "main.py"
+    main.write_text(
+        main.read_text()
+        + "\n\nimport os  # noqa: E402\n\nfrom pydantic import BaseModel  # noqa: E402\n\n\n"
+        "class Settings(BaseModel):\n    database_url: str\n\n\n"
+        "settings = Settings(**{k.lower(): v for k, v in os.environ.items() "
+        'if k == "DATABASE_URL"})\n'
+    )
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--timeout", "120")
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["detail"].startswith("the container exited with code "), run
+    assert run["detail"].endswith(
+        "before /health answered: pydantic_core._pydantic_core.ValidationError: 1 validation "
+        "error for Settings: database_url Field required"
+    ), run
+    assert leftovers(docker) == []

@@ -245,6 +245,18 @@ def isolated_dockerfile(text: str, token: str) -> str:
 
 
 _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    # What a build says of itself first: its own words are the best explanation.
+    (
+        re.compile(r"you need a C compiler to build uWSGI"),
+        lambda m: "uWSGI needs a C compiler (gcc) in the stage",
+    ),
+    (
+        re.compile(r"make sure the libxml2 and libxslt development packages are installed"),
+        lambda m: (
+            "lxml needs the libxml2 and libxslt development packages (libxml2-dev "
+            "libxslt1-dev) in the stage"
+        ),
+    ),
     (re.compile(r"pg_config executable not found"), lambda m: "pg_config executable not found"),
     (
         re.compile(r"fatal error: (\S+\.h): No such file or directory"),
@@ -265,10 +277,7 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (
         re.compile(r"failed to resolve source metadata for ([^\s:]+(?::[^\s:]+)?)"),
-        lambda m: (
-            f"cannot pull {m.group(1)} (no registry reachable? "
-            "give --python-image/--uv-image or a mirror)"
-        ),
+        lambda m: f"cannot pull {m.group(1)} (no registry reachable? {_IMAGE_OPTIONS})",
     ),
     (
         # Docker 20.10: "#3 [internal] load metadata for IMAGE" then "#3 ERROR: failed to do ..."
@@ -277,23 +286,32 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
             r"|load metadata for (\S+?): failed to (?:create LLB definition|do request)"
         ),
         lambda m: (
-            f"cannot pull {m.group(1) or m.group(2)} (no registry reachable? "
-            "give --python-image/--uv-image or a mirror)"
+            f"cannot pull {m.group(1) or m.group(2)} (no registry reachable? {_IMAGE_OPTIONS})"
         ),
     ),
     (re.compile(r"pull access denied for ([^\s,]+)"), lambda m: f"cannot pull {m.group(1)}"),
+    (
+        re.compile(r"^(?:#\d+ [\d.]+ )?\s*(ModuleNotFoundError: No module named \S+)", re.M),
+        lambda m: m.group(1),
+    ),
 )
+
+
+def explaining_line(output: str) -> str:
+    """The line of a build's output that explains its failure, where one is known ("")."""
+    for pattern, describe in _CAUSES:
+        match = pattern.search(output)
+        if match:
+            return describe(match)
+    return ""
+
+
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==[^`]*)?`")
 
 
 def build_cause(output: str, mapping: SystemMapping) -> tuple[str, str]:
     """The line that explains a failed build, and the fix where the system-package data knows."""
-    cause = ""
-    for pattern, describe in _CAUSES:
-        match = pattern.search(output)
-        if match:
-            cause = describe(match)
-            break
+    cause = explaining_line(output)
     fix = ""
     failed = _FAILED_BUILD.search(output)
     if failed:
@@ -359,7 +377,8 @@ def build_step(
             if isolated:
                 docker.prune_cache(docker.cache_mounts() - before)
     if not done.ok:
-        return Outcome(_build_failure(done, docker, load_system_mapping(mapping_file, release)))
+        result = _build_failure(done, docker, load_system_mapping(mapping_file, release))
+        return Outcome(_without_image_options(result, source))
     config = json.loads(docker.inspect(tag, "{{json .Config}}") or "{}") or {}
     size_text = docker.inspect(tag, "{{.Size}}")
     size = int(size_text) if size_text and size_text.isdigit() else None
@@ -370,9 +389,32 @@ def build_step(
     result.data.update({"image": tag, "image_size": size, "isolated": isolated})
     if keep:
         result.data["image_id"] = docker.inspect(tag, "{{.Id}}")
-    if settings.python_image:
-        result.data["python_image"] = settings.python_image
+    if settings.python_image and "PYTHON_IMAGE" in _image_arguments(source):
+        result.data["python_image"] = settings.python_image  # the image it was built FROM
     return Outcome(result, Image(tag, size, config))
+
+
+_IMAGE_OPTIONS = "give --python-image/--uv-image or a mirror"
+
+
+def _image_arguments(dockerfile: Path) -> set[str]:
+    """Which of PYTHON_IMAGE and UV_IMAGE the Dockerfile takes as build arguments."""
+    text = dockerfile.read_text("utf-8", errors="replace")
+    return {
+        name
+        for name in ("PYTHON_IMAGE", "UV_IMAGE")
+        if re.search(rf"^\s*ARG\s+{name}\b", text, re.M)
+    }
+
+
+def _without_image_options(result: StepResult, dockerfile: Path) -> StepResult:
+    """--python-image/--uv-image reach a build only through the Dockerfile's ARGs of those
+    names: for one that takes neither, the way out is a mirror or a local copy of the image."""
+    if _IMAGE_OPTIONS in result.detail and not _image_arguments(dockerfile):
+        result.detail = result.detail.replace(
+            _IMAGE_OPTIONS, "use a registry mirror, or a local image of that name"
+        )
+    return result
 
 
 def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> StepResult:

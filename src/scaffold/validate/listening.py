@@ -127,12 +127,23 @@ def last_traceback(log: str) -> str:
     starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last):" in line]
     if not starts:
         return ""
-    for line in lines[starts[-1] + 1 :]:
+    rest = lines[starts[-1] + 1 :]
+    for index, line in enumerate(rest):
         stripped = line.strip()
         # Frames and their source lines are indented; an exception group's are drawn with |.
         if stripped and not line[:1].isspace() and not stripped.startswith(("|", "+")):
+            if _VALIDATION_ERROR.search(stripped):
+                # pydantic names the field and what is wrong with it on the next two lines:
+                # "database_url" / "  Field required [type=missing, ...]".
+                field = " ".join(part.strip() for part in rest[index + 1 : index + 3])
+                field = _PYDANTIC_TYPE.sub("", field)
+                return f"{stripped}: {field}" if field else stripped
             return stripped
     return ""
+
+
+_VALIDATION_ERROR = re.compile(r"\d+ validation errors? for \w+")
+_PYDANTIC_TYPE = re.compile(r"\s*\[type=.*$")
 
 
 def compose_ports(ports: Iterable[object]) -> list[int]:

@@ -42,6 +42,14 @@ def failed(name: str, done: Completed, detail: str) -> Outcome:
 def uv_failure(what: str, done: Completed) -> str:
     cause = uv_cause(done.output)
     hint = cause_hint(cause)
+    if "Failed to build" in done.output:
+        # A dependency's build: its compiler's words explain it; a path that names the
+        # interpreter (`cpython-313`) is not a missing Python.
+        from scaffold.validate.container import explaining_line  # noqa: PLC0415
+
+        line = explaining_line(done.output)
+        cause += f": {line}" if line and line not in cause else ""
+        hint = "" if hint.startswith("install that Python") else hint
     return f"{what}: {cause}" + (f" ({hint})" if hint else "")
 
 
