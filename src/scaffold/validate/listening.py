@@ -14,17 +14,11 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 
-# Servers whose command line says where they listen, and where they listen when it does not.
-SERVER_DEFAULTS: Mapping[str, int] = {
-    "uvicorn": 8000,
-    "gunicorn": 8000,
-    "hypercorn": 8000,
-    "granian": 8000,
-    "fastapi": 8000,  # fastapi run / fastapi dev
-    "daphne": 8000,
-    "flask": 5000,  # flask run
-    "waitress-serve": 8080,
-}
+# Servers whose command line says where they listen. Where it does not, their default is
+# not taken on trust (a config file may say otherwise): the listening sockets will tell.
+SERVERS = frozenset(
+    {"uvicorn", "gunicorn", "hypercorn", "granian", "fastapi", "daphne", "flask", "waitress-serve"}
+)
 _PORT_FLAGS = ("--port", "-p")
 _BIND_FLAGS = ("--bind", "-b", "--listen")
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
@@ -59,12 +53,12 @@ def _port_of(value: str) -> int | None:
 
 
 def command_port(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str] | None:
-    """The port a known server's command line listens on: its own flag, else the server's
-    default; with what said so (``uvicorn --port 8000``)."""
+    """The port a known server's command line names with its own flag, with what said so
+    (``uvicorn --port 8000``); None when it names none."""
     words = [_expand(word, env) for word in _words(argv)]
     for index, word in enumerate(words):
         server = word.rsplit("/", 1)[-1]
-        if server not in SERVER_DEFAULTS:
+        if server not in SERVERS:
             continue
         if server in ("flask", "fastapi") and not {"run", "dev"} & set(words[index + 1 :]):
             continue
@@ -82,7 +76,7 @@ def command_port(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]
                 return port, f"{server} {name} {value}"
         if server == "gunicorn" and (port := _port_of(env.get("PORT", ""))) is not None:
             return port, f"gunicorn with PORT={port}"
-        return SERVER_DEFAULTS[server], f"{server}'s default port"
+        return None
     return None
 
 

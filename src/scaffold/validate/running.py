@@ -424,7 +424,9 @@ def _check_listening(
         or _healthcheck_path(image.config)
         or DEFAULT_HEALTH_PATH
     )
-    problem = _ask_listening(docker, name, image, sorted(sockets), announced, path, result)
+    problem = _ask_listening(
+        docker, name, image, (sorted(sockets), announced, path, settings.kind), result
+    )
     return failed(problem) if problem else result
 
 
@@ -432,13 +434,12 @@ def _ask_listening(
     docker: Docker,
     name: str,
     image: Image,
-    ports: list[int],
-    announced: dict[int, bool],
-    path: str,
+    asked: tuple[list[int], dict[int, bool], str, str | None],
     result: StepResult,
 ) -> str:
     """Ask each listening port for ``path`` (the announced ones first): the first that answers
     200 proves the server (``result`` says so); a wrong answer is the problem returned."""
+    ports, announced, path, kind = asked
     for port in sorted(ports, key=lambda p: (p not in announced, p)):
         status = _status_inside(docker, name, image, port, path)
         if status == 200:
@@ -448,11 +449,21 @@ def _ask_listening(
             )
             result.data.update({"url_path": path, "port": port, "port_from": "listening socket"})
             return ""
-        if status is not None and status > 0:
+        if status is not None and status > 0 and kind == "service":
             return (
                 f"the service listens on port {port} but GET {path} gives {status}: give the "
                 "right path with --health-path or [tool.scaffold] health-path"
             )
+        if status is not None and status > 0:
+            # A port nothing named (a worker's metrics, an admin page) that answers HTTP: it
+            # serves; which path is its health is not known.
+            result.detail = f"port {port} answers HTTP (GET {path} gives {status})"
+            result.data.update({"port": port, "port_from": "listening socket"})
+            result.notes.append(
+                f"GET {path} gives {status} on port {port}: give --health-path or "
+                "[tool.scaffold] health-path to check the right path"
+            )
+            return ""
         if status == 0 and announced.get(port):
             return (
                 f"the log says the process serves HTTP on port {port}, but it does not answer "
