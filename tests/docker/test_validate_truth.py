@@ -262,3 +262,31 @@ def test_a_start_up_crash_names_the_setting_the_container_lacks(
         "error for Settings: database_url Field required"
     ), run
     assert leftovers(docker) == []
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["root-fails", "root-allowed"])
+def test_root_is_policy_reported_after_what_the_service_did(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path, allowed: bool
+) -> None:
+    edit_dockerfile(copy, "USER 10001:10001\n", "")
+    if allowed:
+        pyproject = copy / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text().replace("port = 8000\n", "port = 8000\nallow-root = true\n")
+        )
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS)
+
+    run = steps_of(payload)["run"]
+    assert run["detail"].startswith("/health answered 200, HEALTHCHECK passes"), run
+    assert "stops on SIGTERM" in run["detail"], run  # the service worked, and said so
+    if allowed:
+        assert code == 0, payload
+        assert run["detail"].endswith("runs as root (allowed by [tool.scaffold] allow-root)")
+    else:
+        assert code == 1, payload
+        assert run["detail"].endswith(
+            "; but the container runs as root (uid 0): add a USER to the final stage (or state "
+            "the policy with [tool.scaffold] allow-root = true)"
+        ), run
+    assert leftovers(docker) == []

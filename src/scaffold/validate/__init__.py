@@ -216,6 +216,7 @@ def _package_steps(
         min(options.health_timeout, options.timeout),
         options.grace,
         package.settings.kind,
+        package.settings.allow_root,
     )
     docker_steps = [
         Step(

@@ -30,6 +30,7 @@ class Settings:
     context: str | None = None
     kind: str | None = None  # service, worker, cli or lib: what its image is expected to do
     extras: tuple[str, ...] = ()  # optional extras the tests need (`.[test]` in CI)
+    allow_root: bool = False  # the project's policy: its container may run as root
 
     @classmethod
     def read(cls, table: object, source: Path) -> Settings:
@@ -58,7 +59,12 @@ class Settings:
         extras = table.get("extras", [])
         if not isinstance(extras, list) or not all(isinstance(e, str) and e for e in extras):
             raise UsageError(f"{source}: [tool.scaffold] extras must be a list of extra names")
-        return cls(port, health, text("dockerfile"), text("context"), kind, tuple(extras))
+        allow_root = table.get("allow-root", False)
+        if not isinstance(allow_root, bool):
+            raise UsageError(f"{source}: [tool.scaffold] allow-root must be true or false")
+        return cls(
+            port, health, text("dockerfile"), text("context"), kind, tuple(extras), allow_root
+        )
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class RunSettings:
     health_timeout: float
     grace: float
     kind: str | None
+    allow_root: bool = False
 
 
 def run_step(
@@ -92,6 +93,7 @@ def run_step(
         result = _check_user(docker, name, image, result)
     if result.status is Status.OK and result.data.get("running"):
         result = _check_stop(docker, name, settings, result)
+    result = _judge_user(result, settings.allow_root)
     result.duration = time.monotonic() - started
     return Outcome(result)
 
@@ -344,7 +346,7 @@ def _check_cli(context: Context, docker: Docker, image: Image, settings: RunSett
         return result
     result = StepResult.from_completed("run", done, "'docker run IMAGE --help' exits 0")
     result.data["help"] = done.tail(5)
-    return _check_user(docker, "", image, result)
+    return _judge_user(_check_user(docker, "", image, result), settings.allow_root)
 
 
 def _check_process(
@@ -553,11 +555,24 @@ def _check_user(docker: Docker, name: str, image: Image, result: StepResult) -> 
     if uid is None:
         uid = "0" if user in ("", "root") else user
     result.data["uid"] = uid
-    if uid == "0":
-        result.status, result.exit_code = Status.FAILED, 1
-        result.detail = "the container runs as root (uid 0): add a USER to the final stage"
+    if uid != "0":
+        result.detail += f", uid {uid}"
+    return result
+
+
+def _judge_user(result: StepResult, allow_root: bool) -> StepResult:
+    """Running as root is policy, not function: reported after what the service did, and a
+    failure unless the project allows it (``[tool.scaffold] allow-root = true``)."""
+    if result.data.get("uid") != "0" or result.status is not Status.OK:
         return result
-    result.detail += f", uid {uid}"
+    if allow_root:
+        result.detail += ", runs as root (allowed by [tool.scaffold] allow-root)"
+        return result
+    result.status, result.exit_code = Status.FAILED, 1
+    result.detail += (
+        "; but the container runs as root (uid 0): add a USER to the final stage (or state "
+        "the policy with [tool.scaffold] allow-root = true)"
+    )
     return result
 
 
