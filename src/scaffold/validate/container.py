@@ -11,9 +11,11 @@ import re
 import secrets
 import tempfile
 import threading
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -532,7 +534,7 @@ def imports_step(
     version = ".".join(str(report.get("python", "")).split(".")[:2])
     expected = (by_version.get(version) or set(candidates)) - virtual
     mapping = load_system_mapping(mapping_file, release)
-    imported, whole, problems, notes = _dependencies_imported(report, expected, mapping)
+    imported, whole, problems, notes = _dependencies_imported(report, expected, mapping, release)
     declared = Declared.of(package.pyproject, environment, list(local))
     for entry in report.get("own", []):
         if entry["name"] not in expected:
@@ -570,7 +572,7 @@ def imports_step(
 
 
 def _dependencies_imported(
-    report: dict[str, Any], expected: set[str], mapping: SystemMapping
+    report: dict[str, Any], expected: set[str], mapping: SystemMapping, release: str
 ) -> tuple[int, list[str], list[str], list[str]]:
     """Modules imported, distributions imported whole, problems and notes of the dependencies."""
     problems: list[str] = []
@@ -590,7 +592,7 @@ def _dependencies_imported(
             if not error:
                 imported += 1
             elif error.startswith(("ImportError", "ModuleNotFoundError", "OSError")):
-                problems.append(_import_problem(name, module, error, mapping))
+                problems.append(_import_problem(name, module, error, mapping, release))
             else:
                 notes.append(f"import {module} raised {error[:160]}")
     return imported, whole, problems, notes
@@ -652,14 +654,25 @@ def _closure_for(lock: Lock, roots: list[str], version: str) -> list[LockedPacka
 _MISSING_LIBRARY = re.compile(r"(lib[\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
 
 
-def _import_problem(dist: str, module: str, error: str, mapping: SystemMapping) -> str:
+def _import_problem(
+    dist: str, module: str, error: str, mapping: SystemMapping, release: str = DEFAULT_RELEASE
+) -> str:
     library = _MISSING_LIBRARY.search(error)
     if not library:
         return f"import {module} ({dist}) failed in the image: {error}"
     entry = mapping.projects.get(dist)
-    package = (
-        f" (Debian package: {' '.join(entry[1])} in the runtime stage)"
-        if entry and entry[1]
-        else ""
-    )
+    packages = list(entry[1]) if entry and entry[1] else []
+    packages = packages or [name for name in [library_package(library.group(1), release)] if name]
+    package = f" (Debian package: {' '.join(packages)} in the runtime stage)" if packages else ""
     return f"import {module} ({dist}) failed in the image: {library.group(1)} is missing{package}"
+
+
+def library_package(library: str, release: str) -> str:
+    """The Debian package of ``release`` that ships a shared library ("" when not known)."""
+    text = (resources.files("scaffold") / "data" / "shared-libraries.toml").read_text("utf-8")
+    tables = tomllib.loads(text)
+    for name in (release, "bookworm"):
+        found = (tables.get(name) or {}).get(library)
+        if isinstance(found, str):
+            return found
+    return ""
