@@ -5,6 +5,7 @@ do. Each test builds a real project and runs real uv and real containers; none i
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.conftest import LOCAL_POSTGRES_IMAGE, Cli
 from tests.docker.test_validate_docker import (
     DOCKER_STEPS,
     PACKAGE,
+    PROJECT,
     copy,
     drop_healthcheck,
     edit_dockerfile,
@@ -289,4 +291,38 @@ def test_root_is_policy_reported_after_what_the_service_did(
             "; but the container runs as root (uid 0): add a USER to the final stage (or state "
             "the policy with [tool.scaffold] allow-root = true)"
         ), run
+    assert leftovers(docker) == []
+
+
+def test_a_workspace_build_that_misses_a_member_s_pyproject_says_so(
+    docker: Docker, cli: Cli, env: dict[str, str], healthy_project: Path, tmp_path: Path
+) -> None:
+    """The dependency stage bind-mounts only the root's pyproject.toml: uv in the build sees
+    no member, right next to "uv.lock matches"."""
+    root = tmp_path / "ws"
+    member = root / "services" / "api"
+    shutil.copytree(healthy_project, member, ignore=shutil.ignore_patterns(".venv", "uv.lock"))
+    (root / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["services/*"]\n')
+    edit_dockerfile(
+        member,
+        "    && uv sync --locked --no-install-project --no-dev --no-editable\n",
+        "    && uv sync --locked --no-install-project --no-dev --no-editable"
+        f" --package {PROJECT}\n",
+    )
+    shutil.copy(member / ".dockerignore", root / ".dockerignore")
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=root, timeout=300)
+    assert locked.ok, locked.output
+
+    code, payload = validate_json(
+        cli, env, root, "--only", "lock", "--only", "build", "--shared-cache"
+    )
+
+    steps = {s["name"] + (f" ({s['target']})" if s["target"] else ""): s for s in payload["steps"]}
+    assert code == 1, payload
+    assert steps["lock"]["detail"] == "uv.lock matches pyproject.toml", steps["lock"]
+    build = steps["build (services/api)"]
+    assert build["detail"].startswith(
+        "uv in the build sees another workspace than uv.lock was made for: a workspace "
+        "member's pyproject.toml is missing from the build"
+    ), build
     assert leftovers(docker) == []

@@ -379,7 +379,11 @@ def build_step(
             if isolated:
                 docker.prune_cache(docker.cache_mounts() - before)
     if not done.ok:
-        result = _build_failure(done, docker, load_system_mapping(mapping_file, release))
+        root = (package.context or package.path) / "pyproject.toml"
+        workspace = bool(package.rel) or (
+            root.is_file() and "[tool.uv.workspace]" in root.read_text("utf-8", errors="replace")
+        )
+        result = _build_failure(done, docker, load_system_mapping(mapping_file, release), workspace)
         return Outcome(_without_image_options(result, source))
     config = json.loads(docker.inspect(tag, "{{json .Config}}") or "{}") or {}
     size_text = docker.inspect(tag, "{{.Size}}")
@@ -419,7 +423,16 @@ def _without_image_options(result: StepResult, dockerfile: Path) -> StepResult:
     return result
 
 
-def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> StepResult:
+_OTHER_WORKSPACE = (
+    "does not have a member",
+    "is not a workspace member",
+    "needs to be updated, but `--locked`",
+)
+
+
+def _build_failure(
+    done: Completed, docker: Docker, mapping: SystemMapping, workspace: bool = False
+) -> StepResult:
     if done.timed_out or done.interrupted:
         result = StepResult.from_completed("build", done)
         result.output_tail = build_tail(done.output)
@@ -440,8 +453,15 @@ def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> S
     if not cause:
         # uv's own explanation inside the RUN output ("#11 0.41 error: ...", "Caused by: ...").
         lines = [re.sub(r"^#\d+ [\d.]+ ", "", ln) for ln in done.output.splitlines()]
-        if any(ln.startswith(("error:", "  Caused by:", "  cause:")) for ln in lines):
+        if any(ln.strip().startswith(("error:", "Caused by:", "cause:")) for ln in lines):
             cause = uv_cause("\n".join(ln for ln in lines if not ln.startswith("#")))
+    if workspace and any(text in done.output for text in _OTHER_WORKSPACE):
+        # The lock step found uv.lock matching on disk: the build gave uv other files.
+        cause = (
+            "uv in the build sees another workspace than uv.lock was made for: a workspace "
+            "member's pyproject.toml is missing from the build (bind-mount or COPY every "
+            f"member's pyproject.toml before that step): {cause}"
+        ).rstrip(": ")
     where = re.match(r"\[[^\]]+\]", step)
     stage = where.group(0) if where else step
     # "[internal]" is BuildKit's own work (loading the Dockerfile, pulling images): no stage
