@@ -95,12 +95,19 @@ def test_a_server_found_only_by_its_listening_socket_is_asked_for_its_health(
     )
     replace_cmd(copy, ["python", "-m", f"{PACKAGE}.serve"])
 
-    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--grace", "3")
+    code, payload = validate_json(
+        cli, env, copy, *DOCKER_STEPS, "--only", "imports", "--grace", "3"
+    )
 
     assert code == 0, payload
     run = steps_of(payload)["run"]
     assert "8123" in run["detail"], run
     assert "/health answered 200" in run["detail"], run
+    # Importing every module of the project imports serve.py, which runs the server: the
+    # import is stopped and remarked on, not waited for until the step's timeout.
+    imports = steps_of(payload)["imports"]
+    assert imports["status"] == "ok", imports
+    assert any(f"import {PACKAGE}.serve raised ImportTimedOut" in n for n in imports["notes"])
     assert leftovers(docker) == []
 
 

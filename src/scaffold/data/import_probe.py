@@ -16,6 +16,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import signal
 import sys
 from pathlib import Path
 
@@ -109,12 +110,35 @@ def own_modules(dist: importlib.metadata.Distribution | None, fallback: list[str
     modules: list[str] = []
     for top in [t for t in tops if t.isidentifier() and t not in _NOT_IMPORTED] or fallback:
         try:
-            importlib.import_module(top)
+            _import_timed(top)
         except BaseException:  # reported when it is imported again below
             modules.append(top)
             continue
         modules += _walk(top)
     return sorted(set(modules + found))
+
+
+IMPORT_SECONDS = 20  # a module that runs a server at import never finishes importing
+
+
+class ImportTimedOut(BaseException):
+    """Raised by the alarm in a module whose import does not end."""
+
+
+def _timed_out(signum: int, frame: object) -> None:
+    raise ImportTimedOut(
+        f"the import did not finish in {IMPORT_SECONDS} s (does it run at import?)"
+    )
+
+
+def _import_timed(module: str) -> None:
+    previous = signal.signal(signal.SIGALRM, _timed_out)
+    signal.alarm(IMPORT_SECONDS)
+    try:
+        importlib.import_module(module)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def probe_own(name: str, fallback: list[str]) -> dict[str, object]:
@@ -127,7 +151,7 @@ def probe_own(name: str, fallback: list[str]) -> dict[str, object]:
     missing: dict[str, str] = {}
     for module in own_modules(dist, fallback):
         try:
-            importlib.import_module(module)
+            _import_timed(module)
         except BaseException as exc:
             modules[module] = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, ModuleNotFoundError) and exc.name:
@@ -148,6 +172,9 @@ def main() -> None:
         "own": [probe_own(name, fallback) for name, fallback in own.items()],
     }
     sys.stdout.write("SCAFFOLD-PROBE " + json.dumps(report) + "\n")
+    sys.stdout.flush()
+    # A module may have started threads that never end (a server it runs at import).
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def run_step(
     else:
         result = _check_process(context, docker, name, settings, started)
         if result.status is Status.OK and result.data.get("running"):
-            result = _check_listening(docker, name, package, image, settings, result)
+            result = _check_listening(context, docker, name, package, image, settings, result)
     if result.status is Status.OK and result.data.get("running"):
         result = _check_healthcheck(context, docker, name, image, settings, result)
     if result.status is Status.OK:
@@ -380,6 +380,7 @@ def _check_process(
 
 
 def _check_listening(
+    context: Context,
     docker: Docker,
     name: str,
     package: Package,
@@ -405,7 +406,7 @@ def _check_listening(
         return result
     silent = [port for port in announced if port not in sockets]
     if silent:
-        time.sleep(1.0)  # one more look: a server may announce itself just before it listens
+        context.sleep(1.0)  # one more look: a server may announce itself just before it listens
         sockets = _sockets(docker, name, image) or {}
         silent = [port for port in announced if port not in sockets]
     if silent:
