@@ -333,3 +333,23 @@ def test_a_workspace_build_that_misses_a_member_s_pyproject_says_so(
         "member's pyproject.toml is missing from the build"
     ), build
     assert leftovers(docker) == []
+
+
+def test_the_port_a_compose_service_publishes_is_the_one_asked(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """No EXPOSE, no port setting, a command that names none: the compose file's app service
+    publishes the container's 8000, and that is where /health must answer."""
+    _no_port_anywhere(copy)
+    replace_cmd(copy, ["uvicorn", f"{PACKAGE}.main:app", "--host", ANY_ADDRESS])
+    (copy / "compose.yaml").write_text(
+        'services:\n  api:\n    build: .\n    ports: ["127.0.0.1:18000:8000"]\n'
+    )
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS)
+
+    assert code == 0, payload
+    run = steps_of(payload)["run"]
+    assert run["detail"].startswith("/health answered 200"), run
+    assert run["data"]["port_from"] == "the compose file's published port 8000", run
+    assert leftovers(docker) == []

@@ -7,16 +7,22 @@ The steps, in the order they are reported (each runs as soon as what it needs is
 - ``sync``: ``uv sync --locked`` (every member of a workspace);
 - ``services``: the compose file's backing services (a database) up for the tests and the
   container, on its network with its environment, and down at the end;
-- ``tests``: the project's own pytest;
-- ``lint``: ruff, mypy and ty, wherever the project configures them;
-- ``package``: a library's sdist and wheel build, and the wheel installs alone and imports;
+- ``tests``: the project's own pytest (with the extras ``--extra`` or ``[tool.scaffold]
+  extras`` name);
+- ``lint``: ruff, mypy and ty, wherever the project configures them, on the files they are
+  configured for (else the package and its tests);
+- ``package``: a library's sdist and wheel build, and every module of the wheel installed
+  alone imports;
 - ``sysdeps``: the Dockerfile's stages install the Debian packages the locked dependencies need;
 - ``build``: a BuildKit ``docker build`` (with a cache no other build touched under ``--isolated``
   or ``CI``);
-- ``imports``: every runtime dependency's top-level modules import in the image, as its user;
-- ``run``: the image's own command: ``/health`` answers 200, or the process stays up / exits 0;
-  its HEALTHCHECK passes, it is not root, and ``docker stop`` ends it promptly; a command-line
-  image (``kind = "cli"``) must answer ``--help``.
+- ``imports``: every runtime dependency's top-level modules and every module of the project's
+  own code import in the image, as its user (a virtual project's code is not installed);
+- ``run``: the image's own command, proven by what it does: the port it listens on (named by
+  the image, its command or the compose file, else found listening in the container) answers
+  the health path; a traceback in its log fails it; a command exits 0. Its HEALTHCHECK
+  passes, ``docker stop`` ends it promptly, and it is not root (unless the project allows
+  it); a command-line image (``kind = "cli"``) must answer ``--help``.
 
 A Python project needs ``lock``, ``sync`` and ``tests``; a library also ``package``; one with a
 Dockerfile also ``build``, ``imports`` and ``run``. When one of those could not run, the verdict
