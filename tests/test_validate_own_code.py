@@ -99,3 +99,30 @@ def test_the_same_library_declaring_it_passes_with_every_module_imported(
     package = steps_of(result.stdout)["package"]
     assert "the wheel imports postmodern alone (1 module)" in package["detail"], package
     assert "postmodern.greeter.fast needs tomli-w, from the extra 'fast'" in package["notes"]
+
+
+def test_a_pytest_plugin_and_a_windows_module_in_the_package_are_remarks(
+    cli: Cli, namespace_lib: Path
+) -> None:
+    """Modules imported only where their host runs: not undeclared dependencies."""
+    write(
+        namespace_lib,
+        {
+            "src/postmodern/greeter/__init__.py": 'def greet() -> str:\n    return "hi"\n',
+            "src/postmodern/greeter/pytest_plugin.py": "import pytest  # noqa: F401\n",
+            "src/postmodern/greeter/_windows.py": "import winreg  # noqa: F401\n",
+        },
+    )
+
+    result = cli("validate", namespace_lib, "--json", "--skip", "lint")
+
+    assert result.code == 0, result
+    package = steps_of(result.stdout)["package"]
+    assert (
+        "postmodern.greeter.pytest_plugin needs pytest: a plugin for it, loaded only under it?"
+        in package["notes"]
+    ), package
+    assert (
+        "postmodern.greeter._windows needs winreg, a standard module this Python lacks"
+        in package["notes"]
+    ), package

@@ -9,6 +9,7 @@ distribution to declare when the environment validation synced knows which one p
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -67,6 +68,13 @@ def _name(requirement: str) -> str:
         return canonical(requirement.split(";", maxsplit=1)[0].split("[", maxsplit=1)[0].strip())
 
 
+# Tools that load a package's modules as their plugins: a module that needs one is imported
+# only where it runs (a pytest plugin, a Sphinx extension, a setuptools or hatch hook).
+_HOSTS = frozenset(
+    {"pytest", "_pytest", "sphinx", "setuptools", "hatchling", "mypy", "IPython", "nox"}
+)
+
+
 @dataclass
 class Findings:
     imported: int = 0
@@ -101,6 +109,15 @@ def judge(entry: Mapping[str, Any], declared: Declared, where: str) -> Findings:
                 f"import {module} failed {where}: the project's module {absent} is missing "
                 "(is it left out of the build?)"
             )
+            continue
+        top = absent.split(".", maxsplit=1)[0]
+        if top in sys.stdlib_module_names:
+            found.notes.append(f"{module} needs {top}, a standard module this Python lacks")
+            continue
+        if top in _HOSTS:
+            # A plugin of the tool that loads it (a pytest plugin the package ships): it is
+            # imported only where that tool runs.
+            found.notes.append(f"{module} needs {top}: a plugin for it, loaded only under it?")
             continue
         dist = declared.provider(absent)
         extra = declared.extra_for(dist) if dist else ""
