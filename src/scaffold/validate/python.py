@@ -314,7 +314,8 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
             else False
         )
         if not targets and not _ini_has_files(root, mypy_ini):
-            mypy += tuple(scope) or (".",)
+            # The package only: many projects type-check their tests less strictly, or not.
+            mypy += tuple(scope[:1]) or (".",)
         commands.append(mypy)
     if "ty" in tool or _found(roots, ("ty.toml",)):
         commands.append(("ty", "check"))
