@@ -10,7 +10,7 @@ The steps, in the order they are reported (each runs as soon as what it needs is
 - ``tests``: the project's own pytest (with the extras ``--extra`` or ``[tool.scaffold]
   extras`` name);
 - ``lint``: ruff, mypy and ty, wherever the project configures them, on the files they are
-  configured for (else the package and its tests);
+  configured for (else the package, and for ruff its tests);
 - ``package``: a library's sdist and wheel build, and every module of the wheel installed
   alone imports;
 - ``sysdeps``: the Dockerfile's stages install the Debian packages the locked dependencies need;
