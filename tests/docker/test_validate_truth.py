@@ -353,3 +353,17 @@ def test_the_port_a_compose_service_publishes_is_the_one_asked(
     assert run["detail"].startswith("/health answered 200"), run
     assert run["data"]["port_from"] == "the compose file's published port 8000", run
     assert leftovers(docker) == []
+
+
+def test_a_container_that_cannot_start_says_why(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    replace_cmd(copy, ["/no/such/server"])
+
+    code, payload = validate_json(cli, env, copy, *DOCKER_STEPS)
+
+    assert code == 1, payload
+    run = steps_of(payload)["run"]
+    assert run["detail"].startswith("the container did not start: "), run
+    assert "/no/such/server" in run["detail"], run
+    assert leftovers(docker) == []

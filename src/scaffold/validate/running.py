@@ -78,7 +78,14 @@ def run_step(
         options = ("--network", services.network, *services.compose.run_options(package.dockerfile))
     done = docker.run_detached(image.tag, name, port, options=options)
     if not done.ok:
-        return Outcome(StepResult.from_completed("run", done, "the container did not start"))
+        why = (
+            done.tail(1)
+            .strip()
+            .removeprefix("docker: ")
+            .removeprefix("Error response from daemon: ")
+        )
+        detail = "the container did not start" + (f": {why}" if why else "")
+        return Outcome(StepResult.from_completed("run", done, detail))
     if port is not None:
         result = _check_service(context, docker, name, port, package, image, settings, started)
         if said:
