@@ -569,6 +569,14 @@ def validate(
         str | None, typer.Option("--health-path", help="Health endpoint [default: /health].")
     ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="uv uses its cache only.")] = False,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extra",
+            help="Optional extra to install for the tests (repeatable) [default: "
+            "[tool.scaffold] extras].",
+        ),
+    ] = None,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -601,6 +609,10 @@ def validate(
             grace=grace,
             system_packages=system_packages,
         )
+        if extra:
+            from dataclasses import replace  # noqa: PLC0415
+
+            options = replace(options, extras=tuple(extra))
         out = ui.Output(json_output=json_output, quiet=quiet)
         with out.live_steps() as events:
             report = validate_project(path, options, events)

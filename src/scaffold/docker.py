@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -148,7 +149,10 @@ class Docker:
             return None
         lines = [line for line in done.output.splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exit code {done.returncode}"
-        return f"no Docker daemon answers {self.binary}: {reason}"
+        return (
+            f"no Docker daemon answers {self.binary}: {reason} (start the Docker Engine, e.g. "
+            "dockerd or Docker Desktop, or point DOCKER_HOST at one)"
+        )
 
     def build(
         self,
@@ -182,12 +186,20 @@ class Docker:
             args += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
         if settings.ca_bundle:
             args += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
-        done = self.command(*args, ".", timeout=timeout, cwd=context)
-        if done.ok or no_cache or LOST_LAYER not in done.output or done.interrupted:
-            return done
-        again = self.command(
-            *args, "--no-cache", ".", timeout=max(timeout - done.duration, 1), cwd=context
-        )
+        with tempfile.TemporaryDirectory(prefix="scaffold-context-") as scratch:
+            # The client names the engine's copy of a context after the path it is given
+            # ("." for every build run from its folder), and the engine then sends only the
+            # files whose size or mtime changed since that copy: a `cp -a` copy with a same-size
+            # edit built the other copy's file. A path of its own per build, a link to the
+            # context, gives each build a copy of its own, sent whole.
+            link = Path(scratch) / "context"
+            link.symlink_to(context.resolve(), target_is_directory=True)
+            done = self.command(*args, str(link), timeout=timeout, cwd=context)
+            if done.ok or no_cache or LOST_LAYER not in done.output or done.interrupted:
+                return done
+            again = self.command(
+                *args, "--no-cache", str(link), timeout=max(timeout - done.duration, 1), cwd=context
+            )
         return replace(
             again,
             output=f"{REBUILT_NOTE}\n{again.output}",
@@ -241,8 +253,8 @@ class Docker:
     def exec(self, container: str, *command: str) -> Completed:
         return self.command("exec", container, *command)
 
-    def logs(self, container: str) -> str:
-        return self.command("logs", "--tail", "30", container).output
+    def logs(self, container: str, lines: int = 30) -> str:
+        return self.command("logs", "--tail", str(lines), container).output
 
     def remove_container(self, container: str) -> None:
         self.command("rm", "--force", "--volumes", container)

@@ -7,16 +7,22 @@ The steps, in the order they are reported (each runs as soon as what it needs is
 - ``sync``: ``uv sync --locked`` (every member of a workspace);
 - ``services``: the compose file's backing services (a database) up for the tests and the
   container, on its network with its environment, and down at the end;
-- ``tests``: the project's own pytest;
-- ``lint``: ruff, mypy and ty, wherever the project configures them;
-- ``package``: a library's sdist and wheel build, and the wheel installs alone and imports;
+- ``tests``: the project's own pytest (with the extras ``--extra`` or ``[tool.scaffold]
+  extras`` name);
+- ``lint``: ruff, mypy and ty, wherever the project configures them, on the files they are
+  configured for (else the package, and for ruff its tests);
+- ``package``: a library's sdist and wheel build, and every module of the wheel installed
+  alone imports;
 - ``sysdeps``: the Dockerfile's stages install the Debian packages the locked dependencies need;
 - ``build``: a BuildKit ``docker build`` (with a cache no other build touched under ``--isolated``
   or ``CI``);
-- ``imports``: every runtime dependency's top-level modules import in the image, as its user;
-- ``run``: the image's own command: ``/health`` answers 200, or the process stays up / exits 0;
-  its HEALTHCHECK passes, it is not root, and ``docker stop`` ends it promptly; a command-line
-  image (``kind = "cli"``) must answer ``--help``.
+- ``imports``: every runtime dependency's top-level modules and every module of the project's
+  own code import in the image, as its user (a virtual project's code is not installed);
+- ``run``: the image's own command, proven by what it does: the port it listens on (named by
+  the image, its command or the compose file, else found listening in the container) answers
+  the health path; a traceback in its log fails it; a command exits 0. Its HEALTHCHECK
+  passes, ``docker stop`` ends it promptly, and it is not root (unless the project allows
+  it); a command-line image (``kind = "cli"``) must answer ``--help``.
 
 A Python project needs ``lock``, ``sync`` and ``tests``; a library also ``package``; one with a
 Dockerfile also ``build``, ``imports`` and ``run``. When one of those could not run, the verdict
@@ -33,6 +39,7 @@ import time
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from scaffold import runner
 from scaffold.compose import Services, read_compose
@@ -76,6 +83,7 @@ class ValidateOptions:
     jobs: int | None = None
     grace: float = GRACE
     system_packages_file: Path | None = None
+    extras: tuple[str, ...] = ()  # optional extras synced for the tests, beside the project's
 
     def __post_init__(self) -> None:
         unknown = sorted((self.skip | self.only) - set(STEPS))
@@ -169,6 +177,7 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         tool_caches=_cache() / "tools",
     )
     access = container.DockerAccess(options.docker)
+    extras = tuple(dict.fromkeys((*project.packages[0].settings.extras, *options.extras)))
     settings = BuildSettings.resolve(
         options.python_image, options.uv_image, options.ca_bundle, project_python(project.root)
     )
@@ -176,7 +185,7 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         Step("lock", lambda _: python.lock_step(project, uv), gives=python.Locked, essential=True),
         Step(
             "sync",
-            lambda _: python.sync_step(project, uv),
+            lambda _: python.sync_step(project, uv, extras),
             after=(python.Locked,),
             gives=python.Environment,
             essential=True,
@@ -192,11 +201,13 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         ),
         gives=Services,
     )
-    if project.compose_file is None or not read_compose(project.compose_file).backing:
+    backing = project.compose_file is not None and bool(read_compose(project.compose_file).backing)
+    services = replace(services, essential=backing)  # what the tests and the container run beside
+    if not backing:
         services = with_skip(services, SkipReason.NOT_APPLICABLE, "no compose file with services")
     steps.append(services)
     for package in project.packages:
-        steps += _package_steps(project, package, options, uv, access, settings)
+        steps += _package_steps(project, package, options, uv, access, settings, backing)
     return [_requested(step, options) for step in steps]
 
 
@@ -207,13 +218,17 @@ def _package_steps(
     uv: Uv,
     access: container.DockerAccess,
     settings: BuildSettings,
+    backing: bool,
 ) -> list[Step]:
     target = package.rel
+    # With backing services, the tests and the container are proven only beside them: services
+    # this machine cannot start (an old compose client) leave them unproven, not failed.
+    services: tuple[type[Any], ...] = (Services,) if backing else ()
     steps = [
         Step(
             "tests",
-            lambda _: python.tests_step(package, uv),
-            needs=(python.Environment,),
+            lambda _: python.tests_step(package, uv, environment_for(project)),
+            needs=(python.Environment, *services),
             after=(Services,),
             target=target,
             essential=package.is_project,
@@ -236,7 +251,8 @@ def _package_steps(
     packaged = Step(
         "package",
         lambda _: python.package_step(package, uv),
-        after=(python.Locked,),
+        # After the sync: its environment names the distribution behind a missing module.
+        after=(python.Locked, python.Environment),
         gives=python.Built,
         target=target,
         essential=python.package_applies(package),
@@ -253,6 +269,7 @@ def _package_steps(
         min(options.health_timeout, options.timeout),
         options.grace,
         package.settings.kind,
+        package.settings.allow_root,
     )
     docker_steps = [
         Step(
@@ -296,6 +313,7 @@ def _package_steps(
                 lock_file=project.lock_file,
                 mapping_file=mapping_file,
                 release=release,
+                environment=environment_for(project),
             ),
             needs=(container.Image,),
             after=(python.Locked,),
@@ -304,8 +322,14 @@ def _package_steps(
         ),
         Step(
             "run",
-            partial(running.run_step, package=package, access=access, settings=run_settings),
-            needs=(container.Image,),
+            partial(
+                running.run_step,
+                package=package,
+                access=access,
+                settings=run_settings,
+                compose_file=project.compose_file,
+            ),
+            needs=(container.Image, *services),
             after=(Services,),
             target=target,
             essential=has_docker,

@@ -11,6 +11,7 @@ import re
 import secrets
 import tempfile
 import threading
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,6 +42,7 @@ from scaffold.system import (
 )
 from scaffold.uvtool import uv_cause
 from scaffold.validate.engine import Context, Outcome
+from scaffold.validate.owncode import Declared, judge, probe_script
 from scaffold.validate.project import Package
 
 _SLIM_PYTHON = re.compile(r"(^|/)python:[^\s]*(slim|alpine)|astral-sh/uv:python[^\s]*(slim|alpine)")
@@ -245,6 +247,18 @@ def isolated_dockerfile(text: str, token: str) -> str:
 
 
 _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    # What a build says of itself first: its own words are the best explanation.
+    (
+        re.compile(r"you need a C compiler to build uWSGI"),
+        lambda m: "uWSGI needs a C compiler (gcc) in the stage",
+    ),
+    (
+        re.compile(r"make sure the libxml2 and libxslt development packages are installed"),
+        lambda m: (
+            "lxml needs the libxml2 and libxslt development packages (libxml2-dev "
+            "libxslt1-dev) in the stage"
+        ),
+    ),
     (re.compile(r"pg_config executable not found"), lambda m: "pg_config executable not found"),
     (
         re.compile(r"fatal error: (\S+\.h): No such file or directory"),
@@ -265,10 +279,7 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (
         re.compile(r"failed to resolve source metadata for ([^\s:]+(?::[^\s:]+)?)"),
-        lambda m: (
-            f"cannot pull {m.group(1)} (no registry reachable? "
-            "give --python-image/--uv-image or a mirror)"
-        ),
+        lambda m: f"cannot pull {m.group(1)} (no registry reachable? {_IMAGE_OPTIONS})",
     ),
     (
         # Docker 20.10: "#3 [internal] load metadata for IMAGE" then "#3 ERROR: failed to do ..."
@@ -277,23 +288,32 @@ _CAUSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
             r"|load metadata for (\S+?): failed to (?:create LLB definition|do request)"
         ),
         lambda m: (
-            f"cannot pull {m.group(1) or m.group(2)} (no registry reachable? "
-            "give --python-image/--uv-image or a mirror)"
+            f"cannot pull {m.group(1) or m.group(2)} (no registry reachable? {_IMAGE_OPTIONS})"
         ),
     ),
     (re.compile(r"pull access denied for ([^\s,]+)"), lambda m: f"cannot pull {m.group(1)}"),
+    (
+        re.compile(r"^(?:#\d+ [\d.]+ )?\s*(ModuleNotFoundError: No module named \S+)", re.M),
+        lambda m: m.group(1),
+    ),
 )
+
+
+def explaining_line(output: str) -> str:
+    """The line of a build's output that explains its failure, where one is known ("")."""
+    for pattern, describe in _CAUSES:
+        match = pattern.search(output)
+        if match:
+            return describe(match)
+    return ""
+
+
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)(?:==[^`]*)?`")
 
 
 def build_cause(output: str, mapping: SystemMapping) -> tuple[str, str]:
     """The line that explains a failed build, and the fix where the system-package data knows."""
-    cause = ""
-    for pattern, describe in _CAUSES:
-        match = pattern.search(output)
-        if match:
-            cause = describe(match)
-            break
+    cause = explaining_line(output)
     fix = ""
     failed = _FAILED_BUILD.search(output)
     if failed:
@@ -359,7 +379,12 @@ def build_step(
             if isolated:
                 docker.prune_cache(docker.cache_mounts() - before)
     if not done.ok:
-        return Outcome(_build_failure(done, docker, load_system_mapping(mapping_file, release)))
+        root = (package.context or package.path) / "pyproject.toml"
+        workspace = bool(package.rel) or (
+            root.is_file() and "[tool.uv.workspace]" in root.read_text("utf-8", errors="replace")
+        )
+        result = _build_failure(done, docker, load_system_mapping(mapping_file, release), workspace)
+        return Outcome(_without_image_options(result, source))
     config = json.loads(docker.inspect(tag, "{{json .Config}}") or "{}") or {}
     size_text = docker.inspect(tag, "{{.Size}}")
     size = int(size_text) if size_text and size_text.isdigit() else None
@@ -370,12 +395,44 @@ def build_step(
     result.data.update({"image": tag, "image_size": size, "isolated": isolated})
     if keep:
         result.data["image_id"] = docker.inspect(tag, "{{.Id}}")
-    if settings.python_image:
-        result.data["python_image"] = settings.python_image
+    if settings.python_image and "PYTHON_IMAGE" in _image_arguments(source):
+        result.data["python_image"] = settings.python_image  # the image it was built FROM
     return Outcome(result, Image(tag, size, config))
 
 
-def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> StepResult:
+_IMAGE_OPTIONS = "give --python-image/--uv-image or a mirror"
+
+
+def _image_arguments(dockerfile: Path) -> set[str]:
+    """Which of PYTHON_IMAGE and UV_IMAGE the Dockerfile takes as build arguments."""
+    text = dockerfile.read_text("utf-8", errors="replace")
+    return {
+        name
+        for name in ("PYTHON_IMAGE", "UV_IMAGE")
+        if re.search(rf"^\s*ARG\s+{name}\b", text, re.M)
+    }
+
+
+def _without_image_options(result: StepResult, dockerfile: Path) -> StepResult:
+    """--python-image/--uv-image reach a build only through the Dockerfile's ARGs of those
+    names: for one that takes neither, the way out is a mirror or a local copy of the image."""
+    if _IMAGE_OPTIONS in result.detail and not _image_arguments(dockerfile):
+        result.detail = result.detail.replace(
+            _IMAGE_OPTIONS, "use a registry mirror, or a local image of that name"
+        )
+    return result
+
+
+_OTHER_WORKSPACE = (
+    "does not have a member",
+    "is not a workspace member",
+    "needs to be updated, but `--locked`",
+)
+
+
+def _build_failure(
+    done: Completed, docker: Docker, mapping: SystemMapping, workspace: bool = False
+) -> StepResult:
     if done.timed_out or done.interrupted:
         result = StepResult.from_completed("build", done)
         result.output_tail = build_tail(done.output)
@@ -396,8 +453,15 @@ def _build_failure(done: Completed, docker: Docker, mapping: SystemMapping) -> S
     if not cause:
         # uv's own explanation inside the RUN output ("#11 0.41 error: ...", "Caused by: ...").
         lines = [re.sub(r"^#\d+ [\d.]+ ", "", ln) for ln in done.output.splitlines()]
-        if any(ln.startswith(("error:", "  Caused by:", "  cause:")) for ln in lines):
+        if any(ln.strip().startswith(("error:", "Caused by:", "cause:")) for ln in lines):
             cause = uv_cause("\n".join(ln for ln in lines if not ln.startswith("#")))
+    if workspace and any(text in done.output for text in _OTHER_WORKSPACE):
+        # The lock step found uv.lock matching on disk: the build gave uv other files.
+        cause = (
+            "uv in the build sees another workspace than uv.lock was made for: a workspace "
+            "member's pyproject.toml is missing from the build (bind-mount or COPY every "
+            f"member's pyproject.toml before that step): {cause}"
+        ).rstrip(": ")
     where = re.match(r"\[[^\]]+\]", step)
     stage = where.group(0) if where else step
     # "[internal]" is BuildKit's own work (loading the Dockerfile, pulling images): no stage
@@ -454,6 +518,7 @@ def imports_step(
     lock_file: Path,
     mapping_file: Path | None,
     release: str,
+    environment: Path | None = None,
 ) -> Outcome:
     docker, problem = access.get()
     image = context.get(Image)
@@ -465,8 +530,19 @@ def imports_step(
         version: {pkg.name for pkg in _closure_for(lock, roots, version)} for version in _SUPPORTED
     }
     candidates = sorted(set().union(*by_version.values()))
-    script = (resources.files("scaffold") / "data" / "import_probe.py").read_text("utf-8")
-    done, line = _probe(context, docker, image, script, json.dumps(candidates), timeout)
+    # The project's own distributions, every module imported; a virtual one (uv's
+    # `package = false`, no build system) is never installed: its dependencies and its
+    # command (the run step) prove it.
+    from scaffold.installed import project_modules  # noqa: PLC0415 - importlib.metadata
+
+    local = {pkg.name: pkg for pkg in lock.packages if pkg.is_local and pkg.name in candidates}
+    virtual = {name for name, pkg in local.items() if "virtual" in pkg.source}
+    own = {
+        name: sorted(project_modules(package.path, name)) if name == package.name else []
+        for name in sorted(set(local) - virtual)
+    }
+    args = (json.dumps(sorted(set(candidates) - virtual)), json.dumps(own))
+    done, line = _probe(context, docker, image, probe_script(), args, timeout)
     if not line:
         detail = "no Python interpreter of the image could run the import check" + (
             f": {done.tail(1)}" if done.output.strip() else ""
@@ -476,8 +552,49 @@ def imports_step(
         return Outcome(result)
     report = json.loads(line.removeprefix("SCAFFOLD-PROBE "))
     version = ".".join(str(report.get("python", "")).split(".")[:2])
-    expected = by_version.get(version) or set(candidates)
+    expected = (by_version.get(version) or set(candidates)) - virtual
     mapping = load_system_mapping(mapping_file, release)
+    imported, whole, problems, notes = _dependencies_imported(report, expected, mapping, release)
+    declared = Declared.of(package.pyproject, environment, list(local))
+    for entry in report.get("own", []):
+        if entry["name"] not in expected:
+            continue
+        if not entry["installed"]:
+            problems.append(f"{entry['name']} is locked but not installed in the image")
+            continue
+        found = judge(entry, declared, "in the image")
+        imported += found.imported
+        problems += found.problems
+        notes += found.notes
+    result = StepResult(
+        "imports",
+        Status.OK,
+        done.duration,
+        command=f"{docker.binary} run ... {image.tag} python -c <import probe>",
+    )
+    result.notes = notes
+    result.data.update({"python": report.get("python"), "modules": imported, "imported": whole})
+    if virtual:
+        result.data["virtual"] = sorted(virtual)
+    if problems:
+        result.status, result.exit_code = Status.FAILED, 1
+        result.detail = problems[0] + (
+            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        )
+        result.output_tail = "\n".join(problems)
+        return Outcome(result)
+    result.detail = (
+        f"{imported} modules of {len(expected)} distributions import as the image's user"
+    )
+    if virtual:
+        result.detail += f" ({', '.join(sorted(virtual))}: virtual, not installed by uv)"
+    return Outcome(result)
+
+
+def _dependencies_imported(
+    report: dict[str, Any], expected: set[str], mapping: SystemMapping, release: str
+) -> tuple[int, list[str], list[str], list[str]]:
+    """Modules imported, distributions imported whole, problems and notes of the dependencies."""
     problems: list[str] = []
     notes: list[str] = []
     imported = 0
@@ -495,28 +612,10 @@ def imports_step(
             if not error:
                 imported += 1
             elif error.startswith(("ImportError", "ModuleNotFoundError", "OSError")):
-                problems.append(_import_problem(name, module, error, mapping))
+                problems.append(_import_problem(name, module, error, mapping, release))
             else:
                 notes.append(f"import {module} raised {error[:160]}")
-    result = StepResult(
-        "imports",
-        Status.OK,
-        done.duration,
-        command=f"{docker.binary} run ... {image.tag} python -c <import probe>",
-    )
-    result.notes = notes
-    result.data.update({"python": report.get("python"), "modules": imported, "imported": whole})
-    if problems:
-        result.status, result.exit_code = Status.FAILED, 1
-        result.detail = problems[0] + (
-            f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        )
-        result.output_tail = "\n".join(problems)
-        return Outcome(result)
-    result.detail = (
-        f"{imported} modules of {len(expected)} distributions import as the image's user"
-    )
-    return Outcome(result)
+    return imported, whole, problems, notes
 
 
 def interpreters(config: dict[str, Any]) -> list[str]:
@@ -538,7 +637,12 @@ def interpreters(config: dict[str, Any]) -> list[str]:
 
 
 def _probe(
-    context: Context, docker: Docker, image: Image, script: str, names: str, timeout: float
+    context: Context,
+    docker: Docker,
+    image: Image,
+    script: str,
+    args: tuple[str, ...],
+    timeout: float,
 ) -> tuple[Completed, str]:
     """Run the import probe with the first interpreter of the image that exists."""
     tried = interpreters(image.config)
@@ -547,7 +651,7 @@ def _probe(
         name = throwaway_name("imports")
         context.on_cleanup(partial(docker.remove_container, name))
         done = docker.run_once(
-            image.tag, "-c", script, names,
+            image.tag, "-c", script, *args,
             name=name, options=("--entrypoint", python), timeout=timeout,
         )  # fmt: skip
         line = next((ln for ln in done.output.splitlines() if ln.startswith("SCAFFOLD-PROBE ")), "")
@@ -570,14 +674,25 @@ def _closure_for(lock: Lock, roots: list[str], version: str) -> list[LockedPacka
 _MISSING_LIBRARY = re.compile(r"(lib[\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
 
 
-def _import_problem(dist: str, module: str, error: str, mapping: SystemMapping) -> str:
+def _import_problem(
+    dist: str, module: str, error: str, mapping: SystemMapping, release: str = DEFAULT_RELEASE
+) -> str:
     library = _MISSING_LIBRARY.search(error)
     if not library:
         return f"import {module} ({dist}) failed in the image: {error}"
     entry = mapping.projects.get(dist)
-    package = (
-        f" (Debian package: {' '.join(entry[1])} in the runtime stage)"
-        if entry and entry[1]
-        else ""
-    )
+    packages = list(entry[1]) if entry and entry[1] else []
+    packages = packages or [name for name in [library_package(library.group(1), release)] if name]
+    package = f" (Debian package: {' '.join(packages)} in the runtime stage)" if packages else ""
     return f"import {module} ({dist}) failed in the image: {library.group(1)} is missing{package}"
+
+
+def library_package(library: str, release: str) -> str:
+    """The Debian package of ``release`` that ships a shared library ("" when not known)."""
+    text = (resources.files("scaffold") / "data" / "shared-libraries.toml").read_text("utf-8")
+    tables = tomllib.loads(text)
+    for name in (release, "bookworm"):
+        found = (tables.get(name) or {}).get(library)
+        if isinstance(found, str):
+            return found
+    return ""

@@ -29,6 +29,8 @@ class Settings:
     dockerfile: str | None = None
     context: str | None = None
     kind: str | None = None  # service, worker, cli or lib: what its image is expected to do
+    extras: tuple[str, ...] = ()  # optional extras the tests need (`.[test]` in CI)
+    allow_root: bool = False  # the project's policy: its container may run as root
 
     @classmethod
     def read(cls, table: object, source: Path) -> Settings:
@@ -54,7 +56,15 @@ class Settings:
         kind = text("kind")
         if kind is not None and kind not in KINDS:
             raise UsageError(f"{source}: [tool.scaffold] kind must be one of {', '.join(KINDS)}")
-        return cls(port, health, text("dockerfile"), text("context"), kind)
+        extras = table.get("extras", [])
+        if not isinstance(extras, list) or not all(isinstance(e, str) and e for e in extras):
+            raise UsageError(f"{source}: [tool.scaffold] extras must be a list of extra names")
+        allow_root = table.get("allow-root", False)
+        if not isinstance(allow_root, bool):
+            raise UsageError(f"{source}: [tool.scaffold] allow-root must be true or false")
+        return cls(
+            port, health, text("dockerfile"), text("context"), kind, tuple(extras), allow_root
+        )
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,11 @@ def read_pyproject(path: Path) -> dict[str, Any]:
 def load_project(
     path: Path, *, dockerfile: Path | None = None, context: Path | None = None
 ) -> Project:
-    """Find the packages under ``path``; ``dockerfile``/``context`` override the root's."""
+    """Find the packages under ``path``; ``dockerfile``/``context`` override the root's.
+
+    Every path in the project is absolute: the tools run in other folders (compose in its
+    file's, a build in its context), where a relative path would name something else."""
+    path = path.absolute()
     if not path.is_dir():
         raise NotAProjectError(f"{path} is not a folder")
     if not (path / "pyproject.toml").is_file():

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import tempfile
+import tomllib
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scaffold import runner
 from scaffold.errors import ToolError
@@ -17,6 +21,7 @@ from scaffold.report import SkipReason, Status, StepResult
 from scaffold.runner import Completed
 from scaffold.uvtool import Uv, cause_hint, uv_cause
 from scaffold.validate.engine import Outcome
+from scaffold.validate.owncode import Declared, judge, probe_script
 from scaffold.validate.project import Package, Project
 
 
@@ -37,7 +42,50 @@ def failed(name: str, done: Completed, detail: str) -> Outcome:
 def uv_failure(what: str, done: Completed) -> str:
     cause = uv_cause(done.output)
     hint = cause_hint(cause)
+    if "Failed to build" in done.output:
+        # A dependency's build: its compiler's words explain it; a path that names the
+        # interpreter (`cpython-313`) is not a missing Python.
+        from scaffold.validate.container import explaining_line  # noqa: PLC0415
+
+        line = explaining_line(done.output)
+        cause += f": {line}" if line and line not in cause else ""
+        hint = "" if hint.startswith("install that Python") else hint
     return f"{what}: {cause}" + (f" ({hint})" if hint else "")
+
+
+# uv wraps its causes to the terminal's width: any whitespace may be a line break.
+_NO_INTERPRETER = re.compile(r"No\s+interpreter\s+found\s+for\s+Python\s+([^\s,]+)")
+_NO_DOWNLOAD = re.compile(
+    r"Failed\s+to\s+(?:download|install)\s+`?[^`\s]*cpython-(\d+\.\d+(?:\.\d+)?)"
+)
+
+
+def machine_lacks_python(done: Completed) -> str:
+    """The Python the project asks for is not on this machine and uv could not fetch one:
+    nothing is wrong with the project, so the step is not proven ("" when that is not it)."""
+    found = _NO_DOWNLOAD.search(done.output) or _NO_INTERPRETER.search(done.output)
+    if found is None:
+        return ""
+    version = found.group(1)
+    why = (
+        "uv could not download it"
+        if found.re is _NO_DOWNLOAD
+        else "uv's Python downloads are turned off"
+        if "downloads are set to 'never'" in done.output
+        else "uv found none to download"
+    )
+    minor = ".".join(version.split(".")[:2])
+    return (
+        f"this machine has no Python {version} and {why}: install it (uv python install "
+        f"{version} where downloads work, or the system's python{minor})"
+    )
+
+
+def not_proven(name: str, done: Completed, detail: str) -> Outcome:
+    """A step that this machine, not the project, kept from running."""
+    result = StepResult.from_completed(name, done, detail)
+    result.status, result.skip_reason = Status.SKIPPED, SkipReason.UNAVAILABLE
+    return Outcome(result)
 
 
 def lock_step(project: Project, uv: Uv) -> Outcome:
@@ -52,6 +100,8 @@ def lock_step(project: Project, uv: Uv) -> Outcome:
         done = uv.run("lock", "--check", cwd=project.lock_root)
     except ToolError as exc:
         return Outcome(StepResult("lock", Status.FAILED, detail=exc.message))
+    if not done.ok and (lacks := machine_lacks_python(done)):
+        return not_proven("lock", done, lacks)
     if not done.ok:
         stale = "needs to be updated" in done.output or "does not match" in done.output
         detail = (
@@ -64,14 +114,16 @@ def lock_step(project: Project, uv: Uv) -> Outcome:
     return Outcome(result, Locked())
 
 
-def sync_step(project: Project, uv: Uv) -> Outcome:
-    args = ["sync", "--locked"]
+def sync_step(project: Project, uv: Uv, extras: tuple[str, ...] = ()) -> Outcome:
+    args = ["sync", "--locked", *(f"--extra={extra}" for extra in extras)]
     in_workspace = project.workspace_members or project.lock_root != project.root
     if in_workspace:
         # The whole workspace's environment, from its root: a member's tests and linters often
         # come from the root's dev group.
         args.append("--all-packages")
     done = uv.run(*args, cwd=project.lock_root if in_workspace else project.root)
+    if not done.ok and (lacks := machine_lacks_python(done)):
+        return not_proven("sync", done, lacks)
     if not done.ok:
         return failed("sync", done, uv_failure("uv sync --locked failed", done))
     clash = _shadowed(project, uv)
@@ -79,8 +131,10 @@ def sync_step(project: Project, uv: Uv) -> Outcome:
         result = StepResult.from_completed("sync", done, clash)
         result.status, result.exit_code = Status.FAILED, 1
         return Outcome(result)
+    shown = f" with the extras {', '.join(extras)}" if extras else ""
     return Outcome(
-        StepResult.from_completed("sync", done, "installed the locked environment"), Environment()
+        StepResult.from_completed("sync", done, f"installed the locked environment{shown}"),
+        Environment(),
     )
 
 
@@ -108,7 +162,7 @@ def _shadowed(project: Project, uv: Uv) -> str:
 # --- tests ----------------------------------------------------------------------------------
 
 
-def tests_step(package: Package, uv: Uv) -> Outcome:
+def tests_step(package: Package, uv: Uv, environment: Path | None) -> Outcome:
     if not package.has_tests:
         return Outcome(
             StepResult(
@@ -142,8 +196,31 @@ def tests_step(package: Package, uv: Uv) -> Outcome:
     if done.ok:
         shown = summary or (f"{passed} passed" if passed is not None else "")
         return Outcome(StepResult.from_completed("tests", done, shown))
+    hint = _extra_hint(package, done, environment)
+    if hint and not_installed(done, "pytest"):
+        return failed("tests", done, f"pytest is not installed in the project's environment{hint}")
     detail = not_installed(done, "pytest") or pytest_failure(done, summary)
-    return failed("tests", done, detail)
+    return failed("tests", done, detail + hint)
+
+
+_NO_MODULE = re.compile(r"No module named '?([\w.]+)")
+
+
+def _extra_hint(package: Package, done: Completed, environment: Path | None) -> str:
+    """A test import that fails on a module an optional extra provides: name that extra (CI
+    setups install `.[test]`; validation installs only what it is told)."""
+    missing = _NO_MODULE.search(done.output)
+    if not missing:
+        return ""
+    declared = Declared.of(package.pyproject, environment, [package.name])
+    dist = declared.provider(missing.group(1))
+    extra = declared.extra_for(dist) if dist else ""
+    if not extra:
+        return ""
+    return (
+        f" ({dist} comes with the extra '{extra}': give --extra {extra}, or "
+        f'[tool.scaffold] extras = ["{extra}"])'
+    )
 
 
 def _passed(junit: Path) -> int | None:
@@ -211,10 +288,17 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
     commands: list[tuple[str, ...]] = []
     ruff = _found(roots, ("ruff.toml", ".ruff.toml")) or ("ruff" in tool and "pyproject")
     # --no-fix: a project's `fix = true` must not let validation rewrite its files.
+    scope = _default_scope(package)
     if not ruff and (found := _in_config_dir(root, ("ruff.toml", ".ruff.toml"))):
-        commands.append(("ruff", "check", "--no-fix", "--config", str(found)))
+        ruff_scoped = _ruff_scoped(tool, [found])
+        commands.append(
+            ("ruff", "check", "--no-fix", "--config", str(found), *([] if ruff_scoped else scope))
+        )
     elif ruff:
-        commands.append(("ruff", "check", "--no-fix"))
+        files = [folder / name for folder in roots for name in ("ruff.toml", ".ruff.toml")]
+        commands.append(
+            ("ruff", "check", "--no-fix", *([] if _ruff_scoped(tool, files) else scope))
+        )
     mypy_ini = _found(roots, ("mypy.ini", ".mypy.ini"))
     mypy_cfg = "mypy" in tool or mypy_ini or _setup_cfg_has(root, "mypy")
     mypy: tuple[str, ...] = ()
@@ -224,15 +308,47 @@ def lint_commands(package: Package, project: Project) -> list[tuple[str, ...]]:
         mypy = ("mypy",)
     if mypy:
         mypy_table = tool.get("mypy")
-        files = mypy_table.get("files") if isinstance(mypy_table, dict) else None
-        if not files and not _ini_has_files(root, mypy_ini):
-            mypy += ("src",) if (root / "src").is_dir() else (".",)
+        targets = (
+            any(mypy_table.get(key) for key in ("files", "packages", "modules"))
+            if isinstance(mypy_table, dict)
+            else False
+        )
+        if not targets and not _ini_has_files(root, mypy_ini):
+            # The package only: many projects type-check their tests less strictly, or not.
+            mypy += tuple(scope[:1]) or (".",)
         commands.append(mypy)
     if "ty" in tool or _found(roots, ("ty.toml",)):
         commands.append(("ty", "check"))
     elif found := _in_config_dir(root, ("ty.toml",)):
         commands.append(("ty", "check", "--config-file", str(found)))
     return commands
+
+
+_RUFF_SCOPE = ("include", "extend-include", "exclude", "extend-exclude")
+
+
+def _ruff_scoped(tool: Mapping[str, Any], files: list[Path]) -> bool:
+    """Whether ruff's own configuration says which files it checks."""
+    tables: list[object] = [tool.get("ruff")]
+    for path in files:
+        try:
+            tables.append(tomllib.loads(path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+    return any(isinstance(t, dict) and any(k in t for k in _RUFF_SCOPE) for t in tables)
+
+
+def _default_scope(package: Package) -> list[str]:
+    """What a linter checks when the project does not say: the package and its tests (not a
+    fuzz folder, a noxfile or scripts its maintainers never lint)."""
+    root = package.path
+    module = package.name.replace("-", "_")
+    code = next(
+        (name for name in ("src", module, f"{module}.py") if (root / name).exists()),
+        "",
+    )
+    tests = [name for name in ("tests", "test") if (root / name).is_dir()]
+    return [code, *tests] if code else []
 
 
 def _found(folders: list[Path], names: tuple[str, ...]) -> bool:
@@ -352,18 +468,50 @@ def package_step(package: Package, uv: Uv) -> Outcome:
                 )
             )
         check = runner.run(
-            [str(venv / "bin" / "python"), "-c", "; ".join(f"import {m}" for m in modules)],
+            [str(venv / "bin" / "python"), "-c", probe_script(), "[]",
+             json.dumps({package.name: modules})],
             cwd=Path(scratch),
             timeout=uv.timeout,
-        )
-        if not check.ok:
+        )  # fmt: skip
+        line = next((ln for ln in check.output.splitlines() if ln.startswith(PROBE_PREFIX)), "")
+        if not line:
             return failed("package", check, f"the installed wheel does not import: {check.tail(1)}")
-    built = ", ".join(path.name for path in (*sdists, *wheels))
+    return _imported(package, uv, done, check, line, [*sdists, *wheels], modules)
+
+
+def _imported(
+    package: Package,
+    uv: Uv,
+    done: Completed,
+    check: Completed,
+    line: str,
+    files: list[Path],
+    modules: list[str],
+) -> Outcome:
+    """The package step's result from the probe's report of the wheel's own modules."""
+    own = json.loads(line.removeprefix(PROBE_PREFIX))["own"][0]
+    declared = Declared.of(package.pyproject, uv.environment, [package.name])
+    found = judge(own, declared, "from the wheel alone")
+    if found.problems:
+        result = StepResult("package", Status.FAILED, check.duration, command=check.command)
+        result.exit_code, result.notes = 1, found.notes
+        result.detail = found.problems[0] + (
+            f" (and {len(found.problems) - 1} more)" if len(found.problems) > 1 else ""
+        )
+        result.output_tail = "\n".join(found.problems)
+        return Outcome(result)
+    built = ", ".join(path.name for path in files)
     result = StepResult(
-        "package", Status.OK, detail=f"built {built}; the wheel imports {', '.join(modules)} alone"
+        "package",
+        Status.OK,
+        detail=f"built {built}; the wheel imports {', '.join(modules)} alone "
+        f"({found.imported} module{'s' if found.imported != 1 else ''})",
     )
-    result.command = done.command
+    result.command, result.notes = done.command, found.notes
     return Outcome(result, Built())
+
+
+PROBE_PREFIX = "SCAFFOLD-PROBE "
 
 
 def wheel_modules(wheel: Path) -> list[str]:

@@ -21,14 +21,24 @@ from scaffold.docker import (
     Docker,
     throwaway_name,
 )
-from scaffold.report import Status, StepResult
+from scaffold.report import SkipReason, Status, StepResult
 from scaffold.validate.container import DockerAccess, Image, interpreters, unavailable
 from scaffold.validate.engine import Context, Outcome
+from scaffold.validate.listening import (
+    LISTENING,
+    announced_ports,
+    command_port,
+    compose_ports,
+    last_traceback,
+    listening_sockets,
+)
 from scaffold.validate.project import Package
 
 DEFAULT_HEALTH_PATH = "/health"
 STOP_GRACE = 10  # seconds docker stop waits for SIGTERM to end the container
 WRONG_PATH_WINDOW = 3.0  # a server that answers 404/405 this long will not start answering 200
+CRASH_WINDOW = 3.0  # a server that logged a traceback and still does not answer this long
+LOG_LINES = 200  # enough of the log to hold a whole traceback
 
 
 # --- run ------------------------------------------------------------------------------------
@@ -41,10 +51,15 @@ class RunSettings:
     health_timeout: float
     grace: float
     kind: str | None
+    allow_root: bool = False
 
 
 def run_step(
-    context: Context, package: Package, access: DockerAccess, settings: RunSettings
+    context: Context,
+    package: Package,
+    access: DockerAccess,
+    settings: RunSettings,
+    compose_file: Path | None = None,
 ) -> Outcome:
     docker, problem = access.get()
     if docker is None:  # pragma: no cover - build ran, so docker answered
@@ -52,7 +67,7 @@ def run_step(
     image = context.get(Image)
     if settings.kind == "cli":
         return Outcome(_check_cli(context, docker, image, settings))
-    port = settings.port or package.settings.port or _exposed_port(image.config)
+    port, said = static_port(settings, package, image, compose_file)
     name = throwaway_name(package.name)
     # Registered before the start: an interrupt during `docker run` must not leave it behind.
     context.on_cleanup(lambda: docker.remove_container(name))
@@ -63,19 +78,57 @@ def run_step(
         options = ("--network", services.network, *services.compose.run_options(package.dockerfile))
     done = docker.run_detached(image.tag, name, port, options=options)
     if not done.ok:
-        return Outcome(StepResult.from_completed("run", done, "the container did not start"))
+        why = (
+            done.tail(1)
+            .strip()
+            .removeprefix("docker: ")
+            .removeprefix("Error response from daemon: ")
+        )
+        detail = "the container did not start" + (f": {why}" if why else "")
+        return Outcome(StepResult.from_completed("run", done, detail))
     if port is not None:
         result = _check_service(context, docker, name, port, package, image, settings, started)
+        if said:
+            result.data["port_from"] = said
     else:
         result = _check_process(context, docker, name, settings, started)
+        if result.status is Status.OK and result.data.get("running"):
+            result = _check_listening(context, docker, name, package, image, settings, result)
     if result.status is Status.OK and result.data.get("running"):
         result = _check_healthcheck(context, docker, name, image, settings, result)
     if result.status is Status.OK:
         result = _check_user(docker, name, image, result)
     if result.status is Status.OK and result.data.get("running"):
         result = _check_stop(docker, name, settings, result)
+    result = _judge_user(result, settings.allow_root)
     result.duration = time.monotonic() - started
     return Outcome(result)
+
+
+def static_port(
+    settings: RunSettings, package: Package, image: Image, compose_file: Path | None
+) -> tuple[int | None, str]:
+    """The port to publish and ask, known before the container starts, and what said so: the
+    option, ``[tool.scaffold] port``, ``EXPOSE``, the command's own ``--port``/``--bind`` (or a
+    known server's default), the compose service's published port."""
+    if settings.port:
+        return settings.port, "--port"
+    if package.settings.port:
+        return package.settings.port, "[tool.scaffold] port"
+    exposed = _exposed_port(image.config)
+    if exposed is not None:
+        return exposed, "EXPOSE"
+    command = [*(image.config.get("Entrypoint") or []), *(image.config.get("Cmd") or [])]
+    env = dict(item.partition("=")[::2] for item in image.config.get("Env") or [])
+    found = command_port(command, env)
+    if found is not None:
+        return found
+    if compose_file is not None and package.dockerfile is not None:
+        app = read_compose(compose_file).app_for(package.dockerfile)
+        ports = compose_ports((app or {}).get("ports") or [])
+        if ports:
+            return ports[0], f"the compose file's published port {ports[0]}"
+    return None, ""
 
 
 def _exposed_port(config: dict[str, Any]) -> int | None:
@@ -134,15 +187,18 @@ def _check_service(
     last, first_answer = "no answer", None
     unreachable_since: float | None = None
     looked_inside = 0.0
+    crash = _CrashWatch(docker, name)
     while not context.cancelled:
         stopped, code = _exited(docker, name)
         if stopped:
+            log = docker.logs(name, LOG_LINES)
             return StepResult(
                 "run",
                 Status.FAILED,
-                detail=f"the container exited with code {code} before {path} answered",
+                detail=f"the container exited with code {code} before {path} answered"
+                + _cause(log),
                 exit_code=_code(code),
-                output_tail=_tail(docker.logs(name)),
+                output_tail=_tail(log),
             )
         status, body = _http_get(url)
         if status == 200:
@@ -153,21 +209,17 @@ def _check_service(
             return result
         now = time.monotonic()
         problem = ""
-        if status is not None:
+        crashed = crash.check(now)
+        if crashed:
+            problem = (
+                f"the service logged a traceback and {path} does not answer on port {port}: "
+                f"{crashed}"
+            )
+        elif status is not None:
             last = f"HTTP {status}"
             first_answer = first_answer or now
-            if status in (404, 405) and now - first_answer > WRONG_PATH_WINDOW:
-                hint = _suggest_paths(f"http://127.0.0.1:{host_port}")
-                problem = (
-                    f"the service answers on port {port} but GET {path} gives {status}: give "
-                    f"the right path with --health-path or [tool.scaffold] health-path{hint}"
-                )
-            elif status in (401, 403) and now - first_answer > WRONG_PATH_WINDOW:
-                problem = (
-                    f"the service answers on port {port} but GET {path} gives {status}: a "
-                    "health path must answer without credentials (give one with --health-path "
-                    "or [tool.scaffold] health-path)"
-                )
+            if now - first_answer > WRONG_PATH_WINDOW:
+                problem = _wrong_answer(status, port, path, f"http://127.0.0.1:{host_port}")
         else:
             last = body
             unreachable_since = unreachable_since or now
@@ -194,12 +246,37 @@ def _check_service(
     return StepResult("run", Status.FAILED, detail="stopped: validation was interrupted")
 
 
-# How servers announce where they listen: uvicorn, gunicorn, hypercorn, Flask, aiohttp...
-_LISTENING = re.compile(
-    r"(?:running on|listening on|listening at:?|serving on|started server on)\s+"
-    r"(?:https?://)?(?:\[[^\]]*\]|[\w.-]+):(\d+)",
-    re.IGNORECASE,
-)
+class _CrashWatch:
+    """A worker that died while its parent (a reloader, a process manager) stays up leaves
+    only its traceback to see; a server that recovers answers within :data:`CRASH_WINDOW`."""
+
+    def __init__(self, docker: Docker, name: str) -> None:
+        self.docker, self.name = docker, name
+        self.read, self.since, self.line = 0.0, 0.0, ""
+
+    def check(self, now: float) -> str:
+        """The traceback's last line once it has stood unanswered long enough, else ""."""
+        if not self.line and now - self.read > 1.0:
+            self.read = now
+            self.line = last_traceback(self.docker.logs(self.name, LOG_LINES))
+            self.since = now
+        return self.line if self.line and now - self.since > CRASH_WINDOW else ""
+
+
+def _wrong_answer(status: int, port: int, path: str, base: str) -> str:
+    """Why a server that answers, but not 200, will not pass ("" while it may still)."""
+    if status in (404, 405):
+        return (
+            f"the service answers on port {port} but GET {path} gives {status}: give the right "
+            f"path with --health-path or [tool.scaffold] health-path{_suggest_paths(base)}"
+        )
+    if status in (401, 403):
+        return (
+            f"the service answers on port {port} but GET {path} gives {status}: a health path "
+            "must answer without credentials (give one with --health-path or [tool.scaffold] "
+            "health-path)"
+        )
+    return ""
 
 
 def _why_unreachable(docker: Docker, name: str, image: Image, port: int, path: str) -> str:
@@ -211,7 +288,7 @@ def _why_unreachable(docker: Docker, name: str, image: Image, port: int, path: s
             "server listens on 127.0.0.1 only; make it listen on 0.0.0.0 (uvicorn --host "
             f"0.0.0.0, gunicorn --bind 0.0.0.0:{port})"
         )
-    announced = {int(found) for found in _LISTENING.findall(docker.logs(name))}
+    announced = {int(found) for _, found in LISTENING.findall(docker.logs(name))}
     if port in announced:
         return ""
     # A log line can name another server's port (a database it waits for): only one that
@@ -276,27 +353,30 @@ def _check_cli(context: Context, docker: Docker, image: Image, settings: RunSett
         return result
     result = StepResult.from_completed("run", done, "'docker run IMAGE --help' exits 0")
     result.data["help"] = done.tail(5)
-    return _check_user(docker, "", image, result)
+    return _judge_user(_check_user(docker, "", image, result), settings.allow_root)
 
 
 def _check_process(
     context: Context, docker: Docker, name: str, settings: RunSettings, started: float
 ) -> StepResult:
-    """No port: the image's own command must stay up (a server, a worker) or exit 0 (a command)."""
+    """No port known: the image's own command must stay up (a server, a worker) or exit 0 (a
+    command); what stays up is then asked where it listens (:func:`_check_listening`)."""
     while time.monotonic() - started < settings.grace and not context.cancelled:
         stopped, code = _exited(docker, name)
         if stopped:
-            logs = _tail(docker.logs(name))
+            log = docker.logs(name, LOG_LINES)
             if code == "0":
                 result = StepResult("run", Status.OK, detail="the image's command exited 0")
                 result.data["running"] = False
+                if crash := last_traceback(log):
+                    result.notes.append(f"its log has a traceback: {crash}")
                 return result
             return StepResult(
                 "run",
                 Status.FAILED,
                 exit_code=_code(code),
-                output_tail=logs,
-                detail=f"the image's command exited with code {code}" + _last_line(logs),
+                output_tail=_tail(log),
+                detail=f"the image's command exited with code {code}" + _cause(log),
             )
         context.sleep(0.25)
     result = StepResult(
@@ -304,6 +384,145 @@ def _check_process(
     )
     result.data["running"] = True
     return result
+
+
+def _check_listening(
+    context: Context,
+    docker: Docker,
+    name: str,
+    package: Package,
+    image: Image,
+    settings: RunSettings,
+    result: StepResult,
+) -> StepResult:
+    """A command that stayed up is proven only by what it does: a traceback in its log fails
+    it (a worker died under a parent that stays up); a port it listens on, found in the
+    container's sockets or its log, must answer the health path."""
+    log = docker.logs(name, LOG_LINES)
+
+    def failed(detail: str) -> StepResult:
+        return StepResult("run", Status.FAILED, exit_code=1, output_tail=_tail(log), detail=detail)
+
+    crash = last_traceback(log)
+    if crash:
+        return failed(f"the image's command stays up, but its log has a traceback: {crash}")
+    sockets = _sockets(docker, name, image)
+    announced = announced_ports(log)
+    if sockets is None:
+        result.notes.append("could not read the container's listening sockets")
+        return result
+    silent = [port for port in announced if port not in sockets]
+    if silent:
+        context.sleep(1.0)  # one more look: a server may announce itself just before it listens
+        sockets = _sockets(docker, name, image) or {}
+        silent = [port for port in announced if port not in sockets]
+    if silent:
+        return failed(
+            f"the log says the process listens on port {silent[0]}, but nothing listens on it "
+            "in the container"
+        )
+    if not sockets:
+        if settings.kind == "service":
+            return failed(
+                "a service, but nothing listens in the container (no port in EXPOSE, the "
+                "command, the compose file or [tool.scaffold] port, and no listening socket)"
+            )
+        return result
+    path = (
+        settings.health_path
+        or package.settings.health_path
+        or _healthcheck_path(image.config)
+        or DEFAULT_HEALTH_PATH
+    )
+    problem = _ask_listening(
+        docker, name, image, (sorted(sockets), announced, path, settings.kind), result
+    )
+    return failed(problem) if problem else result
+
+
+def _ask_listening(
+    docker: Docker,
+    name: str,
+    image: Image,
+    asked: tuple[list[int], dict[int, bool], str, str | None],
+    result: StepResult,
+) -> str:
+    """Ask each listening port for ``path`` (the announced ones first): the first that answers
+    200 proves the server (``result`` says so); a wrong answer is the problem returned."""
+    ports, announced, path, kind = asked
+    for port in sorted(ports, key=lambda p: (p not in announced, p)):
+        status = _status_inside(docker, name, image, port, path)
+        if status == 200:
+            result.detail = (
+                f"{path} answered 200 on port {port} (found listening in the container; "
+                f"EXPOSE {port} would say so)"
+            )
+            result.data.update({"url_path": path, "port": port, "port_from": "listening socket"})
+            return ""
+        if status is not None and status > 0 and kind == "service":
+            return (
+                f"the service listens on port {port} but GET {path} gives {status}: give the "
+                "right path with --health-path or [tool.scaffold] health-path"
+            )
+        if status is not None and status > 0:
+            # A port nothing named (a worker's metrics, an admin page) that answers HTTP: it
+            # serves; which path is its health is not known.
+            result.detail = f"port {port} answers HTTP (GET {path} gives {status})"
+            result.data.update({"port": port, "port_from": "listening socket"})
+            result.notes.append(
+                f"GET {path} gives {status} on port {port}: give --health-path or "
+                "[tool.scaffold] health-path to check the right path"
+            )
+            return ""
+        if status == 0 and announced.get(port):
+            return (
+                f"the log says the process serves HTTP on port {port}, but it does not answer "
+                f"GET {path} there"
+            )
+    result.notes.append(f"listens on port {', '.join(map(str, ports))}, which does not answer HTTP")
+    return ""
+
+
+def _sockets(docker: Docker, name: str, image: Image) -> dict[int, bool] | None:
+    """The container's listening TCP ports (None when the container cannot tell)."""
+    done = docker.exec(name, "cat", "/proc/net/tcp", "/proc/net/tcp6")
+    if "local_address" in done.output:
+        return listening_sockets(done.output)
+    script = (
+        "import sys\n"
+        "for f in ('/proc/net/tcp', '/proc/net/tcp6'):\n"
+        "    try:\n"
+        "        sys.stdout.write(open(f).read())\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    for python in interpreters(image.config)[:3]:
+        done = docker.exec(name, python, "-c", script)
+        if "local_address" in done.output:
+            return listening_sockets(done.output)
+    return None
+
+
+def _status_inside(docker: Docker, name: str, image: Image, port: int, path: str) -> int | None:
+    """The HTTP status ``GET path`` gets on the container's own loopback: 0 for no HTTP answer,
+    None when no interpreter of the image could ask."""
+    script = (
+        "import urllib.error, urllib.request\n"
+        "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+        "try:\n"
+        f"    answer = opener.open('http://127.0.0.1:{port}{path}', timeout=3)\n"
+        "    print('SCAFFOLD-HTTP', answer.status)\n"
+        "except urllib.error.HTTPError as exc:\n"
+        "    print('SCAFFOLD-HTTP', exc.code)\n"
+        "except Exception:\n"
+        "    print('SCAFFOLD-HTTP 0')\n"
+    )
+    for python in interpreters(image.config)[:3]:
+        done = docker.exec(name, python, "-c", script)
+        found = re.search(r"SCAFFOLD-HTTP (\d+)", done.output)
+        if found:
+            return int(found.group(1))
+    return None
 
 
 def _check_healthcheck(
@@ -344,11 +563,24 @@ def _check_user(docker: Docker, name: str, image: Image, result: StepResult) -> 
     if uid is None:
         uid = "0" if user in ("", "root") else user
     result.data["uid"] = uid
-    if uid == "0":
-        result.status, result.exit_code = Status.FAILED, 1
-        result.detail = "the container runs as root (uid 0): add a USER to the final stage"
+    if uid != "0":
+        result.detail += f", uid {uid}"
+    return result
+
+
+def _judge_user(result: StepResult, allow_root: bool) -> StepResult:
+    """Running as root is policy, not function: reported after what the service did, and a
+    failure unless the project allows it (``[tool.scaffold] allow-root = true``)."""
+    if result.data.get("uid") != "0" or result.status is not Status.OK:
         return result
-    result.detail += f", uid {uid}"
+    if allow_root:
+        result.detail += ", runs as root (allowed by [tool.scaffold] allow-root)"
+        return result
+    result.status, result.exit_code = Status.FAILED, 1
+    result.detail += (
+        "; but the container runs as root (uid 0): add a USER to the final stage (or state "
+        "the policy with [tool.scaffold] allow-root = true)"
+    )
     return result
 
 
@@ -394,6 +626,12 @@ def _tail(text: str, lines: int = 20) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _cause(log: str) -> str:
+    """ ": " and the line that explains a crash: a traceback's last line, else the log's."""
+    crash = last_traceback(log)
+    return f": {crash}" if crash else _last_line(log)
+
+
 def _last_line(logs: str) -> str:
     lines = [ln.strip() for ln in logs.splitlines() if ln.strip()]
     return f": {lines[-1]}" if lines else ""
@@ -404,6 +642,14 @@ def _code(code: str) -> int:
 
 
 # --- services from the project's compose file ------------------------------------------------
+
+# What docker-compose 1.x says of a file written for the Compose Specification it predates.
+_UNREAD_BY_V1 = (
+    "is invalid because",
+    "contains unsupported option",
+    "Additional properties are not allowed",
+    "Version in",  # "Version in ./compose.yaml is unsupported"
+)
 
 
 def services_step(
@@ -426,12 +672,16 @@ def services_step(
     if not done.ok:
         detail = f"{' '.join(command)} up failed: {done.tail(1)}"
         v1 = Path(command[0]).name == "docker-compose"
-        if v1 and "is invalid because" in done.output:
-            # docker-compose 1.x knows only the older file format (no depends_on.restart, ...)
+        if v1 and any(text in done.output for text in _UNREAD_BY_V1):
+            # docker-compose 1.x knows only the older file format (no depends_on.restart, ...):
+            # this machine's client, not the project, is what failed.
             detail += (
-                " (this compose client may be too old for the file: try Docker Compose v2 with "
-                "SCAFFOLD_COMPOSE)"
+                " (this compose client may be too old for the file: install Docker Compose v2 "
+                "and point SCAFFOLD_COMPOSE at it)"
             )
+            result = StepResult.from_completed("services", done, detail)
+            result.status, result.skip_reason = Status.SKIPPED, SkipReason.UNAVAILABLE
+            return Outcome(result)
         return Outcome(StepResult.from_completed("services", done, detail))
     problem = wait_ready(project, docker.inspect, started + min(timeout, 120.0), context.sleep)
     if problem:
