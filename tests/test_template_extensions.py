@@ -10,14 +10,14 @@ import pytest
 from tests.conftest import FAST, Cli
 from tests.test_external import BASIC, write_tree
 
-CONTEXT = '''\
+CONTEXT = """\
 from copier_template_extensions import ContextHook
 
 
 class ContextUpdater(ContextHook):
     def hook(self, context):
         return {"shouted": context["project_name"].upper()}
-'''
+"""
 
 
 @pytest.mark.parametrize(
