@@ -42,6 +42,17 @@ class BuildSettings:
     uv_image: str | None = None
     ca_bundle: Path | None = None
 
+    def build_args(self) -> list[str]:
+        """What ``docker build`` is given of these settings: the images and the CA secret."""
+        args = []
+        if self.python_image:
+            args += ["--build-arg", f"PYTHON_IMAGE={self.python_image}"]
+        if self.uv_image:
+            args += ["--build-arg", f"UV_IMAGE={self.uv_image}"]
+        if self.ca_bundle:
+            args += ["--secret", f"id={CA_SECRET_ID},src={self.ca_bundle}"]
+        return args
+
     @classmethod
     def resolve(
         cls,
@@ -82,13 +93,7 @@ def build_command(settings: BuildSettings, line: str) -> str:
     validation's build used, so that the printed command builds where validation built."""
     import shlex  # noqa: PLC0415
 
-    extra = []
-    if settings.python_image:
-        extra += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
-    if settings.uv_image:
-        extra += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
-    if settings.ca_bundle:
-        extra += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
+    extra = settings.build_args()
     if not extra or not line.startswith("docker build "):
         return line
     return (
@@ -180,12 +185,7 @@ class Docker:
             args += ["--file", dockerfile]
         for key, value in (build_args or {}).items():
             args += ["--build-arg", f"{key}={value}"]
-        if settings.python_image:
-            args += ["--build-arg", f"PYTHON_IMAGE={settings.python_image}"]
-        if settings.uv_image:
-            args += ["--build-arg", f"UV_IMAGE={settings.uv_image}"]
-        if settings.ca_bundle:
-            args += ["--secret", f"id={CA_SECRET_ID},src={settings.ca_bundle}"]
+        args += settings.build_args()
         with tempfile.TemporaryDirectory(prefix="scaffold-context-") as scratch:
             # The client names the engine's copy of a context after the path it is given
             # ("." for every build run from its folder), and the engine then sends only the
