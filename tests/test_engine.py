@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from scaffold.report import SkipReason, Status, StepResult, ValidationReport, Verdict
+from scaffold.report import Phase, SkipReason, Status, StepResult, ValidationReport, Verdict
 from scaffold.validate.engine import Context, Outcome, Step, run_steps, with_skip
 
 
@@ -136,15 +136,37 @@ def test_independent_steps_run_at_the_same_time_and_report_in_order() -> None:
         both.wait()  # fails with BrokenBarrierError unless the other step runs meanwhile
         return Outcome(StepResult("x", Status.OK))
 
-    events: list[tuple[str, bool]] = []
+    events: list[tuple[str, Phase]] = []
     results = run_steps(
         [Step("slow", meet), Step("fast", meet)],
         jobs=2,
-        events=lambda result, done: events.append((result.label, done)),
+        events=lambda result, phase: events.append((result.label, phase)),
     )
     assert [r.status for r in results] == [Status.OK, Status.OK]
-    finished = [label for label, done in events if done]
-    assert finished == ["slow", "fast"]
+    reported = [label for label, phase in events if phase is Phase.REPORTED]
+    assert reported == ["slow", "fast"]
+
+
+def test_a_step_that_ends_first_is_said_to_have_ended_at_once() -> None:
+    """A live display hears of a step's end the moment it ends, not after its predecessors'."""
+    fast_done = threading.Event()
+
+    def slow(_: Context) -> Outcome:
+        assert fast_done.wait(timeout=5)
+        return Outcome(StepResult("x", Status.OK))
+
+    events: list[tuple[str, Phase]] = []
+
+    def seen(result: StepResult, phase: Phase) -> None:
+        events.append((result.label, phase))
+        if (result.label, phase) == ("fast", Phase.FINISHED):
+            fast_done.set()
+
+    run_steps([Step("slow", slow), Step("fast", lambda _: Outcome(StepResult("x", Status.OK)))],
+              jobs=2, events=seen)  # fmt: skip
+    finished = [label for label, phase in events if phase is Phase.FINISHED]
+    assert finished == ["fast", "slow"]
+    assert [label for label, phase in events if phase is Phase.REPORTED] == ["slow", "fast"]
 
 
 def test_jobs_1_runs_one_step_at_a_time() -> None:
@@ -176,8 +198,8 @@ def test_interrupt_runs_every_cleanup_and_reraises() -> None:
         context.sleep(30)  # wakes up when cancelled
         return Outcome(StepResult("x", Status.FAILED, detail="interrupted"))
 
-    def interrupting_events(result: StepResult, done: bool) -> None:
-        if not done and result.name == "run":
+    def interrupting_events(result: StepResult, phase: Phase) -> None:
+        if phase is Phase.STARTED and result.name == "run":
             started.wait(5)
             raise KeyboardInterrupt
 

@@ -26,6 +26,14 @@ class SkipReason(StrEnum):
     NOT_TRUSTED = "not_trusted"  # it would run a team template's code, and --trust was not given
 
 
+class Phase(StrEnum):
+    """When an event is sent: a live display wants each step's end at once, a log in order."""
+
+    STARTED = "started"  # the step began (its result is a placeholder)
+    FINISHED = "finished"  # its result, the moment it is known, in whatever order steps end
+    REPORTED = "reported"  # its result again, in the declared order (skipped steps only here)
+
+
 class Verdict(StrEnum):
     PASSED = "passed"
     FAILED = "failed"

@@ -14,16 +14,23 @@ import contextlib
 import json
 import os
 import sys
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.text import Text
 
 from scaffold.errors import ExitCode, printable
-from scaffold.report import NewReport, SkipReason, Status, StepResult, ValidationReport, Verdict
+from scaffold.report import (
+    NewReport,
+    Phase,
+    SkipReason,
+    Status,
+    StepResult,
+    ValidationReport,
+    Verdict,
+)
 from scaffold.templates import Template
 
 if TYPE_CHECKING:
@@ -148,17 +155,15 @@ class Output:
             return
         if not self.console.is_terminal:
 
-            def plain(result: StepResult, finished: bool) -> None:
-                if finished:
+            def plain(result: StepResult, phase: Phase) -> None:
+                if phase is Phase.REPORTED:  # one line a step, in a stable order
                     self.console.print(_step_line(result))
 
             yield plain
             return
-        from rich.live import Live  # noqa: PLC0415 - only validation pays for live displays
-
-        display = _LiveSteps()
+        display = _LiveSteps(self.console)
         # Transient: the summary table replaces the live lines when the run ends.
-        with Live(display, console=self.console, refresh_per_second=8, transient=True):
+        with display.progress:
             yield display.event
 
     def validation_done(self, report: ValidationReport) -> int:
@@ -216,28 +221,75 @@ def _verdict_line(report: ValidationReport) -> Text:
 
 
 class _LiveSteps:
-    """The renderable behind the live display: finished steps, and a spinner per running one."""
+    """The live display: rich's progress machinery, a task per step. A running step's spinner
+    turns (one spinner, its frame from the clock) beside its own elapsed time; a step is marked
+    done the moment it ends, whatever runs before it; the columns line up."""
 
-    def __init__(self) -> None:
-        self.done: list[StepResult] = []
-        self.running: dict[str, float] = {}
+    def __init__(self, console: Console) -> None:
+        from rich.progress import Progress, TaskID  # noqa: PLC0415 - only live displays
 
-    def event(self, result: StepResult, finished: bool) -> None:
-        # Called from the validating thread while rich renders from its own: swap, never mutate.
-        if finished:
-            self.done = [*self.done, result]
-            self.running = {k: v for k, v in self.running.items() if k != result.label}
-        else:
-            self.running = {**self.running, result.label: time.monotonic()}
+        columns = [_mark_column()(), *(_column(part)() for part in (_label, _time, _detail))]
+        self.progress = Progress(*columns, console=console, transient=True, refresh_per_second=10)
+        self.tasks: dict[str, TaskID] = {}
 
-    def __rich__(self) -> Group:
-        from rich.spinner import Spinner  # noqa: PLC0415
+    def event(self, result: StepResult, phase: Phase) -> None:
+        # Called from the validating thread; rich's Progress takes its own lock.
+        task = self.tasks.get(result.label)
+        if task is None:
+            task = self.progress.add_task(result.label, total=1, result=None)
+            self.tasks[result.label] = task
+        if phase is not Phase.STARTED:
+            self.progress.update(task, completed=1, result=result)
+            self.progress.stop_task(task)
 
-        lines: list[Any] = [_step_line(step) for step in self.done]
-        now = time.monotonic()
-        for label, started in self.running.items():
-            lines.append(Spinner("dots", text=_data(f"{label}  {now - started:4.1f}s")))
-        return Group(*lines)
+
+def _column(render: Callable[[Any], Any]) -> Any:
+    from rich.progress import ProgressColumn  # noqa: PLC0415
+
+    class Column(ProgressColumn):
+        def render(self, task: Any) -> Any:
+            return render(task)
+
+    return Column
+
+
+def _mark_column() -> Any:
+    from rich.progress import ProgressColumn  # noqa: PLC0415
+    from rich.spinner import Spinner  # noqa: PLC0415
+
+    class Column(ProgressColumn):
+        """A running step's spinner, a finished one's mark. One Spinner for the whole display:
+        its frame comes from the time since its first frame (a new one each refresh never
+        leaves its first frame)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.spinner = Spinner("dots", style="cyan")
+
+        def render(self, task: Any) -> Any:
+            result = task.fields.get("result")
+            if result is None:
+                return self.spinner.render(task.get_time())
+            return Text(_MARK[result.status], style=_STYLE[result.status])
+
+    return Column
+
+
+def _label(task: Any) -> Any:
+    result = task.fields.get("result")
+    status = "running" if result is None else str(result.status)
+    return Text.assemble((f"{_plain(task.description):<9}", "bold"), f" {status:<7}")
+
+
+def _time(task: Any) -> Any:
+    result = task.fields.get("result")
+    seconds = result.duration if result is not None else (task.elapsed or 0.0)
+    return Text(f"{seconds:6.1f}s")
+
+
+def _detail(task: Any) -> Any:
+    result = task.fields.get("result")
+    return Text(_plain(result.detail) if result is not None else "", overflow="ellipsis")
 
 
 def _new_exit_code(report: NewReport) -> int:

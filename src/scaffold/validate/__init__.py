@@ -45,7 +45,7 @@ from scaffold import runner
 from scaffold.compose import Services, read_compose
 from scaffold.docker import BuildSettings, Docker
 from scaffold.errors import UsageError
-from scaffold.report import SkipReason, StepResult, ValidationReport
+from scaffold.report import Phase, SkipReason, StepResult, ValidationReport
 from scaffold.steplist import STEP_HELP, STEPS
 from scaffold.uvtool import Uv
 from scaffold.validate import container, python, running
@@ -388,6 +388,7 @@ __all__ = [
     "STEPS",
     "STEP_HELP",
     "Events",
+    "Phase",
     "StepResult",
     "ValidateOptions",
     "validate_project",

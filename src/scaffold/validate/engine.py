@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from scaffold import runner
-from scaffold.report import SkipReason, Status, StepResult
+from scaffold.report import Phase, SkipReason, Status, StepResult
 
 T = TypeVar("T")
 
-Events = Callable[[StepResult, bool], None]  # (result so far, finished?)
+Events = Callable[[StepResult, Phase], None]
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def run_steps(
 ) -> list[StepResult]:
     """Run ``steps`` (see the module docstring); results come back in the declared order.
 
-    ``events`` is called from this thread only: when a step starts, and when a step's result is
-    final, in the declared order (a step that finishes early waits for those before it).
+    ``events`` is called from this thread only: when a step starts, when it finishes (at once),
+    and with every result again in the declared order (see :class:`Phase`).
     """
     return _Engine(steps, jobs, strict, events).run()
 
@@ -218,7 +218,8 @@ class _Engine:
                 future = pool.submit(step.run, Context(given, self.state))
                 self.running[future] = (step, time.monotonic())
                 if self.events:
-                    self.events(StepResult(step.kind, Status.SKIPPED, target=step.target), False)
+                    placeholder = StepResult(step.kind, Status.SKIPPED, target=step.target)
+                    self.events(placeholder, Phase.STARTED)
                 changed = True
         return changed
 
@@ -237,11 +238,13 @@ class _Engine:
             if result.status is Status.OK:
                 self.values[step.key] = outcome.value
             self._record(step, result)
+            if self.events:
+                self.events(result, Phase.FINISHED)
 
     def _emit(self) -> None:
         while self.emitted < len(self.steps) and self.steps[self.emitted].key in self.results:
             if self.events:
-                self.events(self.results[self.steps[self.emitted].key], True)
+                self.events(self.results[self.steps[self.emitted].key], Phase.REPORTED)
             self.emitted += 1
 
 
