@@ -303,7 +303,7 @@ def _new_exit_code(report: NewReport) -> int:
 def _step_line(step: StepResult) -> Text:
     text = Text()
     text.append(f"{_MARK[step.status]} ", style=_STYLE[step.status])
-    text.append(f"{_plain(step.label):<7}", style="bold")
+    text.append(f"{_plain(step.label):<8}", style="bold")  # "services", the longest name
     text.append(f" {step.status:<7} {step.duration:6.2f}s  ")
     text.append(_plain(step.detail))
     return text
