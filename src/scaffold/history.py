@@ -24,6 +24,7 @@ from pathlib import Path
 
 from scaffold import DISTRIBUTION, __version__
 from scaffold.errors import UsageError
+from scaffold.spec import check_version
 from scaffold.templates import templates_root
 from scaffold.uvtool import Uv, uv_cause
 
@@ -113,6 +114,8 @@ def _fetched(
             cause = uv_cause(done.output) if not done.ok else "the wheel has no templates"
             raise UsageError(f"cannot get {requirement}{how}: {cause}", hint=_HINT)
         version = infos[0].name.removeprefix("scaffold_proven-").removesuffix(".dist-info")
+        # The index's word is data: the version goes into the answers file and the workflows.
+        check_version(version, f"a version of {DISTRIBUTION}", __version__)
         return version, _archive_of(templates)
 
 

@@ -188,9 +188,10 @@ def image_for_python(reference: str, python: str) -> str:
     return check_image(reference.replace(PYTHON_PLACEHOLDER, python))
 
 
-def check_uv_version(version: str) -> str:
-    """A uv version, for the uv image's tag: a PEP 440 version, written as it is normalized
-    (``packaging`` would also take surrounding white space, which is a line in a Dockerfile)."""
+def check_version(version: str, what: str = "a uv version", example: str = "0.13.9") -> str:
+    """A PEP 440 version written as it is normalized (``packaging`` would also take surrounding
+    white space, which is a line in a Dockerfile or a workflow): uv's, for the uv image's tag,
+    or scaffold's own, for the answers file and the workflows' pin."""
     from packaging.version import InvalidVersion, Version  # noqa: PLC0415
 
     try:
@@ -198,8 +199,12 @@ def check_uv_version(version: str) -> str:
     except InvalidVersion:
         valid = False
     if not valid:
-        raise UsageError(f"{quoted(version)} is not a uv version", hint="e.g. 0.13.9")
+        raise UsageError(f"{quoted(version)} is not {what}", hint=f"e.g. {example}")
     return version
+
+
+def check_uv_version(version: str) -> str:
+    return check_version(version)
 
 
 def check_not_shadowing(
