@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from scaffold import __version__
 from scaffold import cli as cli_module
 from scaffold.errors import Interrupted, UsageError
 from scaffold.lifecycle import UpdateReport
@@ -185,3 +186,20 @@ def test_an_interrupt_while_the_cli_loads_has_the_same_json(tmp_path: Path) -> N
     assert literal is not None
     written = json.loads(literal.group(1) + literal.group(2))
     assert written == ui.json_object({}, 130, "interrupted", None)
+
+
+def test_update_validate_json_is_one_object_with_the_validation_inside(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = cli("new", "my-api", "--path", tmp_path, *FAST)
+    assert made.code == 0, made
+    project = tmp_path / "my-api"
+    failed = StepResult("tests", Status.FAILED, detail="1 failed", exit_code=1, essential=True)
+    monkeypatch.setattr("scaffold.validate.validate_project", _validation(project, failed))
+    result = cli("update", project, "--to", __version__, "--validate", "--json")
+    payload = json.loads(result.stdout)  # one object, not two
+    assert result.code == 1, result
+    assert payload["exit_code"] == 1
+    assert payload["ok"] is False
+    assert payload["validation"]["verdict"] == "failed"
+    assert payload["from"] == payload["to"] == __version__

@@ -502,14 +502,20 @@ def update(
             # Made (and its images checked) before the update writes anything.
             validation = ValidateOptions(offline=offline)
         report = update_project(path, options)
-        code = ui.update_done(report, json_output=json_output, quiet=quiet)
-        if validation is not None and code == 0:
-            from scaffold.validate import validate_project  # noqa: PLC0415
+        if validation is None or report.exit_code != 0:
+            raise typer.Exit(ui.update_done(report, json_output=json_output, quiet=quiet))
+        from scaffold.validate import validate_project  # noqa: PLC0415
 
-            out = ui.Output(json_output=json_output, quiet=quiet)
-            with _written(path), out.live_steps() as events:
-                code = out.validation_done(validate_project(path, validation, events))
-        raise typer.Exit(code)
+        if not json_output:  # what changed first, then the proof of it
+            ui.update_done(report, json_output=False, quiet=quiet)
+        out = ui.Output(json_output=json_output, quiet=quiet)
+        with _written(path), out.live_steps() as events:
+            validated = validate_project(path, validation, events)
+        if json_output:  # one object: the update, with its validation inside
+            raise typer.Exit(
+                ui.update_done(report, json_output=True, quiet=quiet, validated=validated)
+            )
+        raise typer.Exit(out.validation_done(validated))
 
 
 @app.command()

@@ -428,9 +428,22 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
     return code
 
 
-def update_done(report: UpdateReport, *, json_output: bool, quiet: bool) -> int:
+def update_done(
+    report: UpdateReport,
+    *,
+    json_output: bool,
+    quiet: bool,
+    validated: ValidationReport | None = None,
+) -> int:
+    """The update's outcome; with ``validated`` (``update --validate --json``), one object that
+    holds the validation too, whose verdict then decides the exit code."""
     code = int(report.exit_code)
-    if _as_json(report.to_json(), code, json_output, quiet):
+    payload = report.to_json()
+    if validated is not None:
+        code = int(validated.exit_code)
+        payload["validation"] = validated.to_json()
+        _job_summary(validated)
+    if _as_json(payload, code, json_output, quiet):
         return code
     console = _console()
     verb = "would update" if report.dry_run else "updated"
