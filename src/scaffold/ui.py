@@ -380,6 +380,8 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
         values = [str(v) for v in (choices.values() if isinstance(choices, dict) else choices)]
         label.append_text(_data(f" [{'/'.join(values)}]", "prompt.choices"))
     shown = "" if default is None else str(default)
+    if choices and _menus():
+        return _menu(str(question.get("help") or key), values, shown)
     if shown:
         label.append_text(_data(f" ({shown})", "prompt.default"))
     try:
@@ -387,6 +389,25 @@ def ask(key: str, question: Mapping[str, Any], default: Any, problem: str | None
     except (EOFError, KeyboardInterrupt):
         console.print()
         raise KeyboardInterrupt from None
+
+
+def _menus() -> bool:
+    """Menus where the terminal can draw them (a dumb one gets the typed prompt)."""
+    return os.environ.get("TERM", "dumb") != "dumb" and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _menu(message: str, values: list[str], default: str) -> str:
+    """A choice as copier asks it: a menu (arrows and Enter), the default selected. questionary
+    comes with copier; Ctrl-C and Ctrl-D are interrupts, as at the typed prompt."""
+    import questionary  # noqa: PLC0415 - only a terminal's choice questions
+
+    start = default if default in values else None
+    try:
+        answer = questionary.select(printable(message), choices=values, default=start).unsafe_ask()
+    except (EOFError, KeyboardInterrupt):
+        _console().print()
+        raise KeyboardInterrupt from None
+    return str(answer)
 
 
 def _as_json(payload: dict[str, Any], code: int, json_output: bool, quiet: bool) -> bool:
