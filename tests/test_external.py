@@ -62,15 +62,16 @@ def git_template(root: Path, *versions: Mapping[str, str]) -> Path:
 
 
 def new_in_terminal(
-    template: Path, out: Path, env: Mapping[str, str] | None = None
+    template: Path | None, out: Path, env: Mapping[str, str] | None = None
 ) -> tuple[int, subprocess.Popen[bytes]]:
-    """`scaffold new my-svc --template TEMPLATE` in a child whose terminal is a pty: the fd of
-    the terminal's other end (to read what it shows and type answers), and the child."""
+    """`scaffold new my-svc --template TEMPLATE` (None: the default built-in) in a child whose
+    terminal is a pty: the fd of the terminal's other end (to read what it shows and type
+    answers), and the child."""
     main, child = pty.openpty()
     full_env = {**scaffold_env(), "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", **(env or {})}
+    chosen = ["--template", str(template)] if template is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scaffold", "new", "my-svc", "--path", str(out), "--template",
-         str(template), *FAST],
+        [sys.executable, "-m", "scaffold", "new", "my-svc", "--path", str(out), *chosen, *FAST],
         stdin=child, stdout=child, stderr=child, env=full_env, close_fds=True,
     )  # fmt: skip
     os.close(child)

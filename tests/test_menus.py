@@ -4,70 +4,41 @@ default selected; Ctrl-C there is an interrupt (exit 130), nothing written."""
 from __future__ import annotations
 
 import os
-import pty
-import select
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.test_external import answers_of
+from tests.test_external import answers_of, new_in_terminal, read_until
 
-ARGV = ("--no-lock", "--no-git", "--no-validate")
 DOWN, ENTER, CTRL_C = b"\x1b[B", b"\r", b"\x03"
 
 
-def read_until(fd: int, needle: bytes, seen: bytes) -> bytes:
-    deadline = time.monotonic() + 30
-    start = len(seen)
-    while needle not in seen[start:]:
-        assert time.monotonic() < deadline, seen.decode(errors="replace")
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                seen += os.read(fd, 4096)
-            except OSError:
-                break
-    return seen
-
-
-def spawn(tmp_path: Path) -> tuple[int, subprocess.Popen[bytes]]:
-    main, child = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scaffold", "new", "my-api", "--path", str(tmp_path), *ARGV],
-        stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
-    )  # fmt: skip
-    os.close(child)
-    return main, proc
-
-
-def answer_the_text_prompts(main: int) -> bytes:
+def at_the_menu(tmp_path: Path, *keys: bytes) -> tuple[int | None, bytes]:
+    """`scaffold new my-svc` in a terminal that draws menus: the text prompts answered, then
+    ``keys`` typed at the Python version's menu; the exit code and what the terminal showed."""
+    main, proc = new_in_terminal(None, tmp_path, {"TERM": "xterm-256color"})
     seen = b""
-    for reply, prompt in ((b"A service\r", b"One line"), (b"Ada\r", b"Author")):
-        seen = read_until(main, prompt, seen)
-        time.sleep(0.2)
-        os.write(main, reply)
-    return seen
-
-
-def test_a_choice_is_a_menu_in_a_terminal(tmp_path: Path) -> None:
-    main, proc = spawn(tmp_path)
     try:
-        seen = answer_the_text_prompts(main)
+        for reply, prompt in ((b"A service\r", b"One line"), (b"Ada\r", b"Author")):
+            seen = read_until(main, prompt, seen)
+            time.sleep(0.2)
+            os.write(main, reply)
         seen = read_until(main, b"3.14", seen)  # the menu lists every choice
-        time.sleep(0.3)
-        os.write(main, DOWN)
-        time.sleep(0.3)
-        os.write(main, ENTER)
+        for key in keys:
+            time.sleep(0.3)
+            os.write(main, key)
         proc.wait(timeout=60)
         seen = read_until(main, b"", seen)
     finally:
         if proc.poll() is None:
             proc.kill()
         os.close(main)
-    assert proc.returncode == 0, seen.decode(errors="replace")
-    answers = answers_of(tmp_path / "my-api")
+    return proc.returncode, seen
+
+
+def test_a_choice_is_a_menu_in_a_terminal(tmp_path: Path) -> None:
+    code, seen = at_the_menu(tmp_path, DOWN, ENTER)
+    assert code == 0, seen.decode(errors="replace")
+    answers = answers_of(tmp_path / "my-svc")
     assert answers["description"] == "A service"
     assert answers["author"] == "Ada"
     # The default (the running Python, 3.11) was selected; one step down is 3.12.
@@ -75,18 +46,7 @@ def test_a_choice_is_a_menu_in_a_terminal(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_at_a_menu_is_an_interrupt_and_nothing_is_written(tmp_path: Path) -> None:
-    main, proc = spawn(tmp_path)
-    try:
-        seen = answer_the_text_prompts(main)
-        seen = read_until(main, b"3.14", seen)
-        time.sleep(0.3)
-        os.write(main, CTRL_C)
-        proc.wait(timeout=60)
-        seen = read_until(main, b"", seen)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
-    assert proc.returncode == 130, seen.decode(errors="replace")
+    code, seen = at_the_menu(tmp_path, CTRL_C)
+    assert code == 130, seen.decode(errors="replace")
     assert b"Traceback" not in seen
-    assert not (tmp_path / "my-api").exists()
+    assert not (tmp_path / "my-svc").exists()
