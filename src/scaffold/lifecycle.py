@@ -31,7 +31,7 @@ from scaffold.memory import (
     render_copier,
 )
 from scaffold.render import ANSWERS_FILE
-from scaffold.tree import Entry, read_entry, read_tree
+from scaffold.tree import Entry, read_entry, tree_paths
 from scaffold.uvtool import Uv, uv_cause
 from scaffold.write import apply_changes
 
@@ -455,7 +455,7 @@ class _OnDisk:
         return found.is_dir() and not found.is_symlink()
 
     def files_under(self, folder: str) -> list[str]:
-        return [f"{folder}/{rel}" for rel in read_tree(self._path(folder))]
+        return [f"{folder}/{rel}" for rel in tree_paths(self._path(folder))]
 
 
 def _new_answers(memory: Memory, target: str, options: UpdateOptions) -> dict[str, Any]:

@@ -53,17 +53,24 @@ def read_entry(path: Path) -> Entry | None:
     return None
 
 
+def tree_paths(root: Path, *, skip: frozenset[str] = frozenset({".git"})) -> list[str]:
+    """The posix path of every file and symlink under ``root`` (a link is listed, never
+    followed), sorted; nothing is read."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        linked = [d for d in dirs if Path(folder, d).is_symlink()]
+        dirs[:] = sorted(d for d in dirs if d not in skip and d not in linked)
+        found += [
+            Path(folder, name).relative_to(root).as_posix()
+            for name in [*files, *linked]
+            if name not in skip
+        ]
+    return sorted(found)
+
+
 def read_tree(root: Path, *, skip: frozenset[str] = frozenset({".git"})) -> dict[str, Entry]:
     """Every file and symlink under ``root`` (never following a link), sorted by path."""
-    found: dict[str, Entry] = {}
-    for folder, dirs, files in os.walk(root):
-        linked = [d for d in dirs if Path(folder, d).is_symlink()]  # listed, never walked into
-        dirs[:] = sorted(d for d in dirs if d not in skip and d not in linked)
-        for name in sorted([*files, *linked]):
-            if name in skip:
-                continue
-            path = Path(folder, name)
-            entry = read_entry(path)
-            if entry is not None:
-                found[path.relative_to(root).as_posix()] = entry
-    return dict(sorted(found.items()))
+    entries = {
+        rel: read_entry(root.joinpath(*rel.split("/"))) for rel in tree_paths(root, skip=skip)
+    }
+    return {rel: entry for rel, entry in entries.items() if entry is not None}
