@@ -46,10 +46,10 @@ from typing import Any
 import yaml
 from report import STEPS_GROUP, Figure, Results, Section, Target, markdown, text_tables
 
-from scaffold import runner
-from scaffold.docker import BuildSettings, Docker
-from scaffold.validate import environment_for
+from scaffold.tools import runner
+from scaffold.tools.docker import BuildSettings, Docker
 from scaffold.validate.project import load_project
+from scaffold.validate.validation import environment_for
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "bench"

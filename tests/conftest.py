@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
-from scaffold import runner
 from scaffold.cli import app
-from scaffold.docker import BuildSettings, Docker
-from scaffold.generate import NewOptions, build_spec, new_project
-from scaffold.render import ANSWERS_FILE
+from scaffold.create.new import NewOptions, build_spec, new_project
+from scaffold.create.render import ANSWERS_FILE
+from scaffold.tools import runner
+from scaffold.tools.docker import BuildSettings, Docker
 
 GOLDEN = Path(__file__).parent / "golden"
 # `scaffold new` with nothing but the render and the write: no uv, no git, no validation.
@@ -119,6 +119,18 @@ def assert_copier_renders_the_same(options: NewOptions, tmp_path: Path) -> dict[
     their_answers.pop("_commit", None)
     assert yaml.safe_load(ours[ANSWERS_FILE]) == their_answers == answers
     return answers
+
+
+@pytest.fixture(scope="session")
+def warm_uv_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """uv's cache holds what the service and lib templates lock, so a test that locks with
+    ``offline=True`` does not depend on some earlier test having locked online."""
+    parent = tmp_path_factory.mktemp("warm")
+    for template in ("service", "lib"):
+        report = new_project(
+            NewOptions(name=f"warm-{template}", template=template, parent=parent, git=False)
+        )
+        assert report.post_steps_ok, [step.to_json() for step in report.steps]
 
 
 @pytest.fixture(scope="session")

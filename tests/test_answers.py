@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.generate import NewOptions, build_spec
-from scaffold.presets import load_preset
+from scaffold.create.new import NewOptions, build_spec
+from scaffold.create.presets import load_preset
 from tests.conftest import FAST, Cli
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from scaffold import __version__, runner, ui
+from scaffold import __version__, ui
+from scaffold.create.templates import available
 from scaffold.report import Status, StepResult, ValidationReport
-from scaffold.templates import available
+from scaffold.tools import runner
 from tests.conftest import FAST, Cli
 
 
@@ -317,7 +318,7 @@ def test_unexpected_errors_are_one_line_with_exit_70(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("scaffold.generate.render", broken)
+    monkeypatch.setattr("scaffold.create.new.render", broken)
     result = cli("new", "my-api", "--path", tmp_path, *FAST)
     assert result.code == 70
     assert result.stderr.strip().splitlines() == [

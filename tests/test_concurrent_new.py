@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import write
+from scaffold.create import write
 from tests.conftest import FAST, GOLDEN, tree_bytes
 
 PAIRS = 20

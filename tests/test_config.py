@@ -9,11 +9,11 @@ import tomlkit
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scaffold import config as config_file
-from scaffold import runner
-from scaffold.docker import BuildSettings
 from scaffold.errors import UsageError
-from scaffold.system import SystemMapping, load_system_mapping
+from scaffold.tools import config as config_file
+from scaffold.tools import runner
+from scaffold.tools.docker import BuildSettings
+from scaffold.tools.system import SystemMapping, load_system_mapping
 
 CONFIG = """[docker]
 binary = "/bin/true"

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from scaffold import __version__
-from scaffold.generate import NewOptions, new_project
-from scaffold.render import ANSWERS_FILE
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.render import ANSWERS_FILE
 from tests.conftest import assert_copier_renders_the_same
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "service"

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from scaffold.deps import bound_to_locked, intersect, merge_dependencies, next_breaking
-from scaffold.deps import parse_dependency as dep
+from scaffold.create.deps import bound_to_locked, intersect, merge_dependencies, next_breaking
+from scaffold.create.deps import parse_dependency as dep
 from scaffold.errors import UsageError
 
 _RELEASE = st.lists(st.integers(0, 30), min_size=1, max_size=4)

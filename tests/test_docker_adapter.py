@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.docker import LOST_LAYER, REBUILT_NOTE, BuildSettings, Docker
-from scaffold.system import load_system_mapping
+from scaffold.tools.docker import LOST_LAYER, REBUILT_NOTE, BuildSettings, Docker
+from scaffold.tools.system import load_system_mapping
 from scaffold.validate.container import _build_failure
 
 # What Docker 20.10 prints when every step is cached and the export finds a layer missing.
@@ -111,7 +111,7 @@ def test_a_lost_layer_that_persists_is_reported_as_the_engine_s_fault_with_the_f
 
 
 def test_the_printed_docker_build_repeats_what_validation_built_with() -> None:
-    from scaffold.docker import BuildSettings, build_command  # noqa: PLC0415
+    from scaffold.tools.docker import BuildSettings, build_command  # noqa: PLC0415
 
     settings = BuildSettings("scaffold-local/python:3.11", "scaffold-local/uv:0.13.9", Path("/c a"))
     assert build_command(settings, "docker build -t my-api .") == (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generate import NewOptions, new_project
+from scaffold.create.new import NewOptions, new_project
 from scaffold.report import Status
 from tests.conftest import uv
 

@@ -10,11 +10,11 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from scaffold import runner
-from scaffold.deps import next_breaking
+from scaffold.create.deps import next_breaking
+from scaffold.create.new import NewOptions, new_project
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, new_project
 from scaffold.report import Status
+from scaffold.tools import runner
 
 pytestmark = pytest.mark.e2e
 

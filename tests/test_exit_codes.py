@@ -17,7 +17,7 @@ import pytest
 from scaffold import __version__
 from scaffold import cli as cli_module
 from scaffold.errors import Interrupted, UsageError
-from scaffold.lifecycle import UpdateReport
+from scaffold.lifecycle.update import UpdateReport
 from scaffold.report import SkipReason, Status, StepResult, ValidationReport
 from tests.conftest import FAST, Cli, ScaffoldResult
 
@@ -44,7 +44,7 @@ def _done(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -> ScaffoldResult:
 
 def _step_failed(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -> ScaffoldResult:
     failed = StepResult("tests", Status.FAILED, detail="1 failed", exit_code=1, essential=True)
-    mp.setattr("scaffold.validate.validate_project", _validation(tmp_path, failed))
+    mp.setattr("scaffold.validate.validation.validate_project", _validation(tmp_path, failed))
     return cli("validate", tmp_path, "--json")
 
 
@@ -54,7 +54,7 @@ def _usage(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -> ScaffoldResult:
 
 def _lock_failed(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -> ScaffoldResult:
     failed = StepResult("lock", Status.FAILED, detail="uv lock failed", exit_code=1)
-    mp.setattr("scaffold.generate._lock", lambda *args: failed)
+    mp.setattr("scaffold.create.new._lock", lambda *args: failed)
     return cli("new", "my-api", "--path", tmp_path, "--python", "3.11", "--no-git", "--json")
 
 
@@ -64,8 +64,8 @@ def _refused_after_the_write(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -
     def refused(*args: Any, **kwargs: Any) -> ValidationReport:
         raise UsageError("[tool.scaffold] port must be a number")
 
-    mp.setattr("scaffold.generate._lock", lambda *args: StepResult("lock", Status.OK))
-    mp.setattr("scaffold.validate.validate_project", refused)
+    mp.setattr("scaffold.create.new._lock", lambda *args: StepResult("lock", Status.OK))
+    mp.setattr("scaffold.validate.validation.validate_project", refused)
     return cli("new", "my-api", "--path", tmp_path, "--python", "3.11", "--no-git", "--json")
 
 
@@ -77,13 +77,13 @@ def _not_proven(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -> ScaffoldRes
     skipped = StepResult(
         "build", Status.SKIPPED, essential=True, skip_reason=SkipReason.UNAVAILABLE
     )
-    mp.setattr("scaffold.validate.validate_project", _validation(tmp_path, skipped))
+    mp.setattr("scaffold.validate.validation.validate_project", _validation(tmp_path, skipped))
     return cli("validate", tmp_path, "--json")
 
 
 def _conflicts(tmp_path: Path, cli: Cli, mp: pytest.MonkeyPatch) -> ScaffoldResult:
     report = UpdateReport(str(tmp_path), "0.1.0", "0.2.0", conflicts=["Dockerfile: both changed"])
-    mp.setattr("scaffold.lifecycle.update_project", lambda *args: report)
+    mp.setattr("scaffold.lifecycle.update.update_project", lambda *args: report)
     return cli("update", tmp_path, "--json")
 
 
@@ -159,7 +159,7 @@ def test_an_interrupt_is_128_plus_the_signal(
     def interrupted(*args: object) -> None:
         raise raised
 
-    monkeypatch.setattr("scaffold.generate.write_files", interrupted)
+    monkeypatch.setattr("scaffold.create.new.write_files", interrupted)
     args = ["new", "my-api", "--path", str(tmp_path), *FAST, "--json"]
     with pytest.raises(SystemExit) as exited:
         cli_module.main(args)
@@ -195,7 +195,9 @@ def test_update_validate_json_is_one_object_with_the_validation_inside(
     assert made.code == 0, made
     project = tmp_path / "my-api"
     failed = StepResult("tests", Status.FAILED, detail="1 failed", exit_code=1, essential=True)
-    monkeypatch.setattr("scaffold.validate.validate_project", _validation(project, failed))
+    monkeypatch.setattr(
+        "scaffold.validate.validation.validate_project", _validation(project, failed)
+    )
     result = cli("update", project, "--to", __version__, "--validate", "--json")
     payload = json.loads(result.stdout)  # one object, not two
     assert result.code == 1, result

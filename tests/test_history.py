@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from scaffold import __version__, history
+from scaffold import __version__
+from scaffold.create import history
+from scaffold.create.templates import available, load_template_at
 from scaffold.errors import UsageError
-from scaffold.templates import available, load_template_at
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

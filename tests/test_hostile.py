@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
+from scaffold.tools import runner
 from tests.conftest import Cli
 from tests.test_external import (
     ANSWERS_JINJA,
@@ -496,7 +496,7 @@ def test_a_team_project_s_tests_are_not_run_untrusted(cli: Cli, tmp_path: Path) 
 def test_what_counts_as_a_project_s_own_code(
     tmp_path: Path, files: dict[str, str], reason: str | None
 ) -> None:
-    from scaffold.external import own_code  # noqa: PLC0415
+    from scaffold.create.copier import own_code  # noqa: PLC0415
 
     found = own_code(write_tree(tmp_path / "project", files))
     assert (found is None) if reason is None else (found is not None and reason in found), found

@@ -12,11 +12,12 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from scaffold.create.new import NewOptions, build_spec
+from scaffold.create.render import render
+from scaffold.create.spec import check_uv_version
+from scaffold.create.templates import load_template
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec
-from scaffold.render import render
-from scaffold.spec import _IMAGE, check_image, check_uv_version
-from scaffold.templates import load_template
+from scaffold.tools.images import _IMAGE, check_image
 from tests.conftest import FAST, Cli, ScaffoldResult, tree_bytes
 
 TEMPLATE = load_template("service")
@@ -226,7 +227,7 @@ def test_update_validate_refuses_an_environment_image_before_it_writes(
     cli: Cli, tmp_path: Path
 ) -> None:
     from scaffold import __version__  # noqa: PLC0415
-    from scaffold.generate import new_project  # noqa: PLC0415
+    from scaffold.create.new import new_project  # noqa: PLC0415
 
     report = new_project(NewOptions(name="my-api", parent=tmp_path, lock=False, git=False))
     before = tree_bytes(tmp_path)
@@ -238,8 +239,8 @@ def test_update_validate_refuses_an_environment_image_before_it_writes(
 def test_an_image_may_name_the_projects_python_as_a_pattern(tmp_path: Path) -> None:
     """`registry/python:{python}-slim` in the config, a preset, an option or the environment:
     checked as a pattern, then the project's Python put in (the answer and the build)."""
-    from scaffold.docker import BuildSettings  # noqa: PLC0415
-    from scaffold.spec import check_image_pattern, image_for_python  # noqa: PLC0415
+    from scaffold.tools.docker import BuildSettings  # noqa: PLC0415
+    from scaffold.tools.images import check_image_pattern, image_for_python  # noqa: PLC0415
 
     pattern = "registry.example:5000/team/python:{python}-slim-trixie"
     assert check_image_pattern(pattern) == pattern
@@ -256,7 +257,7 @@ def test_an_image_may_name_the_projects_python_as_a_pattern(tmp_path: Path) -> N
 def test_a_presets_image_pattern_becomes_the_dockerfiles_image_for_the_projects_python(
     tmp_path: Path,
 ) -> None:
-    from scaffold.presets import Preset  # noqa: PLC0415
+    from scaffold.create.presets import Preset  # noqa: PLC0415
 
     preset = Preset(python_image="registry.example/python:{python}-slim-bookworm")
     spec = build_spec(NewOptions(name="my-api", parent=tmp_path, python="3.12", preset=preset))

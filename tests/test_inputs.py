@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 from validate_pyproject import api
 
 from scaffold import cli
+from scaffold.create.new import NewOptions, build_spec
+from scaffold.create.render import ANSWERS_FILE, RenderPlan, render
+from scaffold.create.spec import MAX_AUTHOR, MAX_DESCRIPTION, ProjectSpec
+from scaffold.create.templates import load_template
+from scaffold.create.text import check_text
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec
-from scaffold.render import ANSWERS_FILE, RenderPlan, render
-from scaffold.spec import MAX_AUTHOR, MAX_DESCRIPTION, ProjectSpec, check_text
-from scaffold.templates import load_template
 
 TEMPLATE = load_template("service")
 VALIDATOR = api.Validator()  # validate-pyproject: PEP 621 and the tool tables it knows
@@ -240,7 +241,7 @@ def test_a_marker_with_any_text_is_refused_or_written_as_the_requirement_given(
 ) -> None:
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
 
-    from scaffold.deps import parse_dependency  # noqa: PLC0415
+    from scaffold.create.deps import parse_dependency  # noqa: PLC0415
     from tests.conftest import FAST, Cli  # noqa: PLC0415
 
     given_dep = f'x-lib>=1,<2; {variable} "{value}"'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold.installed import clashes, project_modules
+from scaffold.tools.installed import clashes, project_modules
 
 
 def install(environment: Path, dist: str, *files: str, top_level: str | None = None) -> None:

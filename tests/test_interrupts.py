@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from scaffold import cli
+from scaffold.create.render import PlannedFile, RenderPlan
+from scaffold.create.write import TEMP_SUFFIX, write_plan
 from scaffold.errors import Interrupted
-from scaffold.render import PlannedFile, RenderPlan
-from scaffold.write import TEMP_SUFFIX, write_plan
 from tests.conftest import GOLDEN, signal_sweep, tree_bytes
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
@@ -65,7 +65,7 @@ def test_the_cli_reports_a_signal_in_one_line_with_128_plus_its_number(
     def signalled(*args: object, **kwargs: object) -> None:
         os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr("scaffold.generate.write_files", signalled)
+    monkeypatch.setattr("scaffold.create.new.write_files", signalled)
     args = ["new", "my-api", "--path", str(tmp_path), "--no-lock", "--no-git", "--no-validate"]
     with pytest.raises(SystemExit) as exited:
         cli.main(args)
@@ -146,7 +146,7 @@ def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(
         real_rmtree(path, **kwargs)
 
     monkeypatch.setattr(Path, "write_bytes", first_interrupt)
-    monkeypatch.setattr("scaffold.write.shutil.rmtree", impatient_rmtree)
+    monkeypatch.setattr("scaffold.create.write.shutil.rmtree", impatient_rmtree)
     with pytest.raises(KeyboardInterrupt):
         write_plan(PLAN, tmp_path / "proj")
     assert list(tmp_path.iterdir()) == []
@@ -167,7 +167,7 @@ def test_a_signal_while_python_makes_a_class_is_still_an_interrupt(
     def while_a_class_is_made(*args: object, **kwargs: object) -> None:
         type("Made", (), {"field": Signalled()})
 
-    monkeypatch.setattr("scaffold.generate.write_files", while_a_class_is_made)
+    monkeypatch.setattr("scaffold.create.new.write_files", while_a_class_is_made)
     args = ["new", "my-api", "--path", str(tmp_path), "--no-lock", "--no-git", "--no-validate"]
     with pytest.raises(SystemExit) as exited:
         cli.main(args)

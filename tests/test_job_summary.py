@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold.generate import NewOptions, new_project
+import pytest
+
+from scaffold.create.new import NewOptions, new_project
 from scaffold.report import Status, StepResult, ValidationReport, markdown_table
 from tests.conftest import Cli
 
@@ -25,6 +27,7 @@ def test_the_table_escapes_what_it_is_given() -> None:
     assert "| lock | ok | 0.0 s |  |" in table
 
 
+@pytest.mark.usefixtures("warm_uv_cache")
 def test_validate_appends_to_the_job_summary(cli: Cli, tmp_path: Path) -> None:
     report = new_project(
         NewOptions(name="my-api", parent=tmp_path, python="3.11", git=False, offline=True)

@@ -14,12 +14,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from validate_pyproject import api
 
+from scaffold.create.new import NewOptions, build_spec, new_project
+from scaffold.create.presets import load_preset
+from scaffold.create.render import ANSWERS_FILE, render
+from scaffold.create.spec import ProjectSpec
+from scaffold.create.templates import load_template
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec, new_project
-from scaffold.presets import load_preset
-from scaffold.render import ANSWERS_FILE, render
-from scaffold.spec import ProjectSpec
-from scaffold.templates import load_template
 from tests.conftest import Cli, assert_copier_renders_the_same
 from tests.test_golden import assert_matches_golden
 

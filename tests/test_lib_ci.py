@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold import runner
-from scaffold.generate import NewOptions, new_project
+from scaffold.create.new import NewOptions, new_project
+from scaffold.tools import runner
 
 pytestmark = pytest.mark.e2e
 

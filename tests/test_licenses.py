@@ -14,10 +14,10 @@ import yaml
 from pychoosealicense import get_license
 from validate_pyproject import api
 
+from scaffold.create.new import NewOptions, build_spec
+from scaffold.create.render import ANSWERS_FILE, render
+from scaffold.create.templates import available, load_template
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec
-from scaffold.render import ANSWERS_FILE, render
-from scaffold.templates import available, load_template
 from tests.conftest import FAST, Cli, assert_copier_renders_the_same, uv
 
 ROOT = Path(__file__).parent.parent

@@ -16,10 +16,11 @@ import pytest
 import yaml
 from copier import run_copy
 
-from scaffold import __version__, runner
-from scaffold.generate import NewOptions, new_project
-from scaffold.lifecycle import render_memory
-from scaffold.memory import read_memory
+from scaffold import __version__
+from scaffold.create.new import NewOptions, new_project
+from scaffold.lifecycle.check import render_memory
+from scaffold.lifecycle.memory import read_memory
+from scaffold.tools import runner
 from tests.conftest import Cli, build_wheel
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +97,7 @@ def uv_env(wheels: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, warm_uv_cache: None) -> Path:
     report = new_project(
         NewOptions(name="my-api", parent=tmp_path, python="3.11", offline=True, lock=True)
     )

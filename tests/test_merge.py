@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from scaffold.merge import (
+from scaffold.lifecycle.merge import (
     Action,
     FileMerge,
     Labels,
@@ -23,7 +23,7 @@ from scaffold.merge import (
     merge_pyproject,
     merge_text,
 )
-from scaffold.merge.result import MISSING
+from scaffold.lifecycle.merge.result import MISSING
 from tests.conftest import IN_CI
 
 LABELS = {"ours_label": "project", "theirs_label": "template v2", "base_label": "template v1"}

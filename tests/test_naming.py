@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaffold.errors import ExitCode, UsageError
-from scaffold.naming import (
+from scaffold.create.naming import (
     check_package_name,
     check_project_name,
     check_stdlib,
     derive_names,
     stdlib_modules,
 )
-from scaffold.spec import SUPPORTED_PYTHONS
+from scaffold.create.spec import SUPPORTED_PYTHONS
+from scaffold.errors import ExitCode, UsageError
 from tests.conftest import FAST, Cli
 
 ACCEPTED = [

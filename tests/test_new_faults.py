@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner, write
-from scaffold.generate import NewOptions, new_project
-from scaffold.render import PlannedFile, RenderPlan
+from scaffold.create import write
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.render import PlannedFile, RenderPlan
+from scaffold.create.write import TEMP_SUFFIX, write_plan
 from scaffold.report import Status
-from scaffold.write import TEMP_SUFFIX, write_plan
+from scaffold.tools import runner
 from tests.conftest import GOLDEN, Cli, signal_sweep, tree_bytes
 
 

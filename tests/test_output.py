@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from scaffold import ui
-from scaffold.generate import NewOptions, new_project
+from scaffold.create.new import NewOptions, new_project
 from scaffold.report import Status, StepResult, ValidationReport
 from tests.conftest import FAST, Cli
 

@@ -10,8 +10,8 @@ import pytest
 from packaging.requirements import Requirement
 from validate_pyproject import api, errors
 
-from scaffold.generate import NewOptions, new_project
-from scaffold.templates import load_template
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.templates import load_template
 from tests.conftest import GOLDEN
 
 GOLDEN_CASES = sorted(p.name for p in GOLDEN.iterdir())

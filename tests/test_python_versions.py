@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.spec import SUPPORTED_PYTHONS
+from scaffold.create.templates import available, load_template
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, new_project
-from scaffold.spec import SUPPORTED_PYTHONS
-from scaffold.templates import available, load_template
+from scaffold.tools import runner
 
 TEMPLATES = available()
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from scaffold import __version__
-from scaffold.generate import NewOptions, new_project
-from scaffold.render import ANSWERS_FILE
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.render import ANSWERS_FILE
 from tests.conftest import Cli, tree_bytes
 
 

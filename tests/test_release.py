@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 import scaffold
-from scaffold import runner
+from scaffold.tools import runner
 from tests.test_workflows import actionlint, load, shellcheck, shellcheck_findings
 
 pytestmark = pytest.mark.e2e

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
-from scaffold.generate import NewOptions, new_project
-from scaffold.system import RELEASES, load_system_mapping
+from scaffold.create.new import NewOptions, new_project
+from scaffold.tools import runner
+from scaffold.tools.system import RELEASES, load_system_mapping
 from scaffold.validate.container import _import_problem, library_package
 from tests.conftest import Cli
 from tests.test_system_releases import package_names

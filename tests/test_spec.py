@@ -6,13 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.deps import bound_to_locked, next_breaking, parse_dependency, template_dependency
+from scaffold.create.deps import (
+    bound_to_locked,
+    next_breaking,
+    parse_dependency,
+    template_dependency,
+)
+from scaffold.create.naming import STDLIB_PYTHONS
+from scaffold.create.new import NewOptions, build_spec
+from scaffold.create.spec import SUPPORTED_PYTHONS
+from scaffold.create.templates import load_template
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec
-from scaffold.naming import STDLIB_PYTHONS
-from scaffold.spec import SUPPORTED_PYTHONS
-from scaffold.system import load_system_mapping
-from scaffold.templates import load_template
+from scaffold.tools.system import load_system_mapping
 
 
 @pytest.mark.parametrize(

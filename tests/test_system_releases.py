@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generate import NewOptions, build_spec
-from scaffold.system import RELEASES, load_system_mapping, named_release, release_of
+from scaffold.create.new import NewOptions, build_spec
+from scaffold.tools.system import RELEASES, load_system_mapping, named_release, release_of
 
 
 def _mirror() -> str:

@@ -15,10 +15,10 @@ import pytest
 import yaml
 from validate_pyproject import api
 
-from scaffold import runner
+from scaffold.create.new import NewOptions, build_spec, new_project
+from scaffold.create.render import ANSWERS_FILE
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, build_spec, new_project
-from scaffold.render import ANSWERS_FILE
+from scaffold.tools import runner
 from tests.conftest import Cli, assert_copier_renders_the_same
 from tests.test_golden import assert_matches_golden
 

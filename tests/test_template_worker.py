@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from validate_pyproject import api
 
-from scaffold import runner
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.spec import SUPPORTED_PYTHONS
+from scaffold.create.templates import available, load_template
 from scaffold.errors import UsageError
-from scaffold.generate import NewOptions, new_project
-from scaffold.spec import SUPPORTED_PYTHONS
-from scaffold.templates import available, load_template
-from scaffold.validate import ValidateOptions, validate_project
+from scaffold.tools import runner
+from scaffold.validate.validation import ValidateOptions, validate_project
 from tests.conftest import GOLDEN, Cli, assert_copier_renders_the_same
 from tests.test_generated_files import HADOLINT
 from tests.test_golden import assert_matches_golden

@@ -18,11 +18,13 @@ import pytest
 import yaml
 from copier import run_copy
 
-from scaffold import lifecycle, runner, write
+from scaffold.create import write
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.tree import read_tree
 from scaffold.errors import ScaffoldError
-from scaffold.generate import NewOptions, new_project
-from scaffold.lifecycle import UpdateOptions, update_project
-from scaffold.tree import read_tree
+from scaffold.lifecycle import update as lifecycle
+from scaffold.lifecycle.update import UpdateOptions, update_project
+from scaffold.tools import runner
 from tests.conftest import Cli
 from tests.test_lifecycle import git
 
@@ -314,6 +316,7 @@ def test_a_project_in_a_monorepo_folder_with_uncommitted_edits_is_not_updated(
     assert cli("update", project).code == 0
 
 
+@pytest.mark.usefixtures("warm_uv_cache")
 def test_a_library_after_uv_add_has_not_drifted(cli: Cli, tmp_path: Path) -> None:
     """The lib template starts with `dependencies = []`: what the project adds is its own."""
     report = new_project(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
-from scaffold.generate import NewOptions, new_project
+from scaffold.create.new import NewOptions, new_project
 from scaffold.report import Status
-from scaffold.validate import STEPS, ValidateOptions, validate_project
+from scaffold.tools import runner
+from scaffold.validate.validation import STEPS, ValidateOptions, validate_project
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.e2e

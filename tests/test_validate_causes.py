@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold.report import Status, StepResult
-from scaffold.runner import Completed
+from scaffold.tools.runner import Completed
 from scaffold.validate.container import _without_image_options, explaining_line
 from scaffold.validate.python import uv_failure
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaffold.docker import BuildSettings, throwaway_name
-from scaffold.dockerfile import parse_dockerfile
-from scaffold.lockfile import read_lock
-from scaffold.system import load_system_mapping
-from scaffold.uvtool import cause_hint, uv_cause
+from scaffold.tools.docker import BuildSettings, throwaway_name
+from scaffold.tools.dockerfile import parse_dockerfile
+from scaffold.tools.lockfile import read_lock
+from scaffold.tools.system import load_system_mapping
+from scaffold.tools.uv import cause_hint, uv_cause
 from scaffold.validate.container import (
     build_cause,
     interpreters,

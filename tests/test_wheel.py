@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import __version__, runner
+from scaffold import __version__
+from scaffold.tools import runner
 from tests.conftest import GOLDEN, tree_bytes
 
 pytestmark = pytest.mark.e2e

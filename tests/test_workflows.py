@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from scaffold import DISTRIBUTION, __version__
-from scaffold.generate import NewOptions, new_project
-from scaffold.lifecycle import check_project
-from scaffold.templates import available, load_template
+from scaffold.create.new import NewOptions, new_project
+from scaffold.create.templates import available, load_template
+from scaffold.lifecycle.check import check_project
 
 ROOT = Path(__file__).parent.parent
 LINTER = Path(__file__).parent / "actionlint.mjs"

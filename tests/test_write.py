@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from scaffold.create.render import PlannedFile, RenderPlan
+from scaffold.create.write import TEMP_SUFFIX, replace_file, write_plan
 from scaffold.errors import UsageError
-from scaffold.render import PlannedFile, RenderPlan
-from scaffold.write import TEMP_SUFFIX, replace_file, write_plan
 from tests.conftest import GOLDEN, signal_sweep, tree_bytes
 
 _T = TypeVar("_T")

@@ -21,11 +21,11 @@ from scaffold import __version__
 # Imported before the signal handlers are installed: a handler that imported it could find it
 # half-initialised when a signal lands during that very import.
 from scaffold.errors import Interrupted
-from scaffold.steplist import STEPS
+from scaffold.validate.steplist import STEPS
 
 if TYPE_CHECKING:
-    from scaffold.answers import Ask
-    from scaffold.validate import ValidateOptions
+    from scaffold.create.answers import Ask
+    from scaffold.validate.validation import ValidateOptions
 
 # Help texts are plain text: rich markup would read the "[default: ...]", "[env: ...]" and
 # "[@REF]" notes as tags and drop them. Click's own layout also keeps the options column narrow
@@ -204,7 +204,7 @@ def _validate_options(
     grace: float = 5.0,
     system_packages: Path | None = None,
 ) -> ValidateOptions:
-    from scaffold.validate import ValidateOptions  # noqa: PLC0415
+    from scaffold.validate.validation import ValidateOptions  # noqa: PLC0415
 
     return ValidateOptions(
         isolated=isolated,
@@ -323,9 +323,9 @@ def new(
     """Create a new project, lock it, and validate it."""
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
-        from scaffold.answers import parse_data_args  # noqa: PLC0415
-        from scaffold.generate import NewOptions, new_project  # noqa: PLC0415
-        from scaffold.presets import load_preset  # noqa: PLC0415
+        from scaffold.create.answers import parse_data_args  # noqa: PLC0415
+        from scaffold.create.new import NewOptions, new_project  # noqa: PLC0415
+        from scaffold.create.presets import load_preset  # noqa: PLC0415
 
         options = NewOptions(
             name=name,
@@ -366,7 +366,7 @@ def new(
             from dataclasses import replace  # noqa: PLC0415
             from functools import partial  # noqa: PLC0415
 
-            from scaffold.validate import check_base_image  # noqa: PLC0415
+            from scaffold.validate.validation import check_base_image  # noqa: PLC0415
 
             options = replace(options, check_python=partial(check_base_image, validation))
         out = ui.Output(json_output=json_output, quiet=quiet)
@@ -374,7 +374,7 @@ def new(
         if report.needs_trust and validation is not None:
             report.notices.append(f"not validated: {report.needs_trust}")
         elif validation is not None and report.post_steps_ok and report.python:
-            from scaffold.validate import validate_project  # noqa: PLC0415
+            from scaffold.validate.validation import validate_project  # noqa: PLC0415
 
             out.new_created(report)
             with _written(report.path), out.live_steps() as events:
@@ -388,8 +388,8 @@ def new(
 
 def _as_validated(lines: list[str], validation: ValidateOptions, project: Path) -> list[str]:
     """The next steps' ``docker build`` with the images and the CA secret validation used."""
-    from scaffold.docker import BuildSettings, build_command  # noqa: PLC0415
-    from scaffold.validate import project_python  # noqa: PLC0415
+    from scaffold.tools.docker import BuildSettings, build_command  # noqa: PLC0415
+    from scaffold.validate.validation import project_python  # noqa: PLC0415
 
     settings = BuildSettings.resolve(
         validation.python_image, validation.uv_image, validation.ca_bundle, project_python(project)
@@ -425,7 +425,7 @@ def check(
     4 a path that is not a scaffold project, 2 an answers file or template that cannot be read."""
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
-        from scaffold.lifecycle import check_projects  # noqa: PLC0415
+        from scaffold.lifecycle.check import check_projects  # noqa: PLC0415
 
         report = check_projects(
             list(paths or [Path()]),
@@ -481,8 +481,8 @@ def update(
     """
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
-        from scaffold.answers import parse_data_args  # noqa: PLC0415
-        from scaffold.lifecycle import UpdateOptions, update_project  # noqa: PLC0415
+        from scaffold.create.answers import parse_data_args  # noqa: PLC0415
+        from scaffold.lifecycle.update import UpdateOptions, update_project  # noqa: PLC0415
 
         options = UpdateOptions(
             to=to,
@@ -497,14 +497,14 @@ def update(
         )
         validation = None
         if validate_after and not dry_run:
-            from scaffold.validate import ValidateOptions  # noqa: PLC0415
+            from scaffold.validate.validation import ValidateOptions  # noqa: PLC0415
 
             # Made (and its images checked) before the update writes anything.
             validation = ValidateOptions(offline=offline)
         report = update_project(path, options)
         if validation is None or report.exit_code != 0:
             raise typer.Exit(ui.update_done(report, json_output=json_output, quiet=quiet))
-        from scaffold.validate import validate_project  # noqa: PLC0415
+        from scaffold.validate.validation import validate_project  # noqa: PLC0415
 
         if not json_output:  # what changed first, then the proof of it
             ui.update_done(report, json_output=False, quiet=quiet)
@@ -523,7 +523,7 @@ def templates(json_output: JsonOpt = False, debug: DebugOpt = False) -> None:
     """List the built-in templates, a line each."""
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
-        from scaffold.templates import available, load_template  # noqa: PLC0415
+        from scaffold.create.templates import available, load_template  # noqa: PLC0415
 
         ui.templates([load_template(name) for name in available()], json_output)
 
@@ -593,7 +593,7 @@ def validate(
     """
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
-        from scaffold.validate import validate_project  # noqa: PLC0415
+        from scaffold.validate.validation import validate_project  # noqa: PLC0415
 
         options = _validate_options(
             skip=skip,

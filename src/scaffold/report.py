@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from scaffold.errors import ExitCode
-from scaffold.runner import Completed
+from scaffold.tools.runner import Completed
 
 
 class Status(StrEnum):

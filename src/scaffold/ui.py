@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
+from scaffold.create.templates import Template
 from scaffold.errors import ExitCode, printable
 from scaffold.report import (
     NewReport,
@@ -31,10 +32,10 @@ from scaffold.report import (
     ValidationReport,
     Verdict,
 )
-from scaffold.templates import Template
 
 if TYPE_CHECKING:
-    from scaffold.lifecycle import CheckReport, UpdateReport
+    from scaffold.lifecycle.check import CheckReport
+    from scaffold.lifecycle.update import UpdateReport
 
 _STYLE = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "yellow"}
 _MARK = {Status.OK: "✓", Status.FAILED: "✗", Status.SKIPPED: "-"}

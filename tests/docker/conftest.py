@@ -1,7 +1,7 @@
 """Real images of generated services, built once per session and run with docker-compose.
 
-Two services are generated with :func:`scaffold.generate.new_project` and built with
-:meth:`scaffold.docker.Docker.build` from the local images (no registry is reachable):
+Two services are generated with :func:`scaffold.create.new.new_project` and built with
+:meth:`scaffold.tools.docker.Docker.build` from the local images (no registry is reachable):
 
 - ``plain``: the template's defaults (FastAPI + uvicorn), nothing to compile;
 - ``sysdeps``: plus numpy and psycopg2, so the builder stage installs gcc and libpq-dev and the
@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold import runner
-from scaffold.docker import BuildSettings, Docker
-from scaffold.generate import NewOptions, new_project
+from scaffold.create.new import NewOptions, new_project
+from scaffold.tools import runner
+from scaffold.tools.docker import BuildSettings, Docker
 from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_UV_IMAGE
 
 TOKEN = secrets.token_hex(4)

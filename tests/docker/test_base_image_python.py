@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.docker import BuildSettings
 from scaffold.errors import UsageError
-from scaffold.validate import ValidateOptions, check_base_image
+from scaffold.tools.docker import BuildSettings
+from scaffold.validate.validation import ValidateOptions, check_base_image
 from tests.conftest import LOCAL_PYTHON_IMAGE, LOCAL_TRIXIE_IMAGE, Cli
 
 pytestmark = pytest.mark.docker

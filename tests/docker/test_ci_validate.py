@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold import DISTRIBUTION, __version__, runner
-from scaffold.generate import NewOptions, new_project
+from scaffold import DISTRIBUTION, __version__
+from scaffold.create.new import NewOptions, new_project
+from scaffold.tools import runner
 from tests.conftest import build_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.docker import Docker
+from scaffold.tools.docker import Docker
 from tests.conftest import LOCAL_PYTHON_IMAGE
 from tests.docker.conftest import (
     SERVICE_PORT,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scaffold.docker import Docker
+from scaffold.tools.docker import Docker
 from tests.conftest import LOCAL_PYTHON_IMAGE, Cli
 from tests.docker.conftest import TOKEN, Measure, build_or_fail
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from scaffold.docker import Docker
+from scaffold.tools.docker import Docker
 from tests.conftest import Cli, scaffold_labelled
 from tests.docker.conftest import TOKEN, Measure, build_or_fail
 

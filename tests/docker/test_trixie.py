@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.docker import Docker
+from scaffold.tools.docker import Docker
 from tests.conftest import LOCAL_TRIXIE_IMAGE, Cli
 from tests.docker.conftest import local_images
 

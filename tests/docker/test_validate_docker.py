@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from scaffold import runner
-from scaffold.docker import Docker
-from scaffold.generate import NewOptions, new_project
-from scaffold.steplist import STEPS
+from scaffold.create.new import NewOptions, new_project
+from scaffold.tools import runner
+from scaffold.tools.docker import Docker
+from scaffold.validate.steplist import STEPS
 from tests.conftest import (
     LOCAL_POSTGRES_IMAGE,
     Cli,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import runner
-from scaffold.docker import Docker
+from scaffold.tools import runner
+from scaffold.tools.docker import Docker
 from tests.conftest import LOCAL_POSTGRES_IMAGE, Cli
 from tests.docker.test_validate_docker import (
     DOCKER_STEPS,

@@ -6,7 +6,7 @@ when given, is a JSON object naming the project's own distributions, each with t
 names its source makes (for one that is not installed): every module of those is imported, not
 only the top level (``import postmodern`` of a namespace package proves nothing). One JSON
 object goes to stdout. Standard library only: the image has nothing else to offer.
-:func:`top_level` also serves scaffold itself (:mod:`scaffold.installed`), on the host.
+:func:`top_level` also serves scaffold itself (:mod:`scaffold.tools.installed`), on the host.
 """
 
 from __future__ import annotations

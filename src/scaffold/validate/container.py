@@ -19,8 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scaffold import runner
-from scaffold.docker import (
+from scaffold.report import SkipReason, Status, StepResult
+from scaffold.tools import runner
+from scaffold.tools.docker import (
     LOST_LAYER,
     REBUILT_NOTE,
     BuildSettings,
@@ -29,18 +30,17 @@ from scaffold.docker import (
     failing_step,
     throwaway_name,
 )
-from scaffold.dockerfile import parse_dockerfile
-from scaffold.lockfile import Lock, LockedPackage, read_lock
-from scaffold.report import SkipReason, Status, StepResult
-from scaffold.runner import Completed
-from scaffold.system import (
+from scaffold.tools.dockerfile import parse_dockerfile
+from scaffold.tools.lockfile import Lock, LockedPackage, read_lock
+from scaffold.tools.runner import Completed
+from scaffold.tools.system import (
     DEFAULT_RELEASE,
     SystemMapping,
     load_system_mapping,
     named_release,
     release_of,
 )
-from scaffold.uvtool import uv_cause
+from scaffold.tools.uv import uv_cause
 from scaffold.validate.engine import Context, Outcome
 from scaffold.validate.owncode import Declared, judge, probe_script
 from scaffold.validate.project import Package
@@ -317,7 +317,7 @@ def build_cause(output: str, mapping: SystemMapping) -> tuple[str, str]:
     fix = ""
     failed = _FAILED_BUILD.search(output)
     if failed:
-        from scaffold.lockfile import canonical  # noqa: PLC0415
+        from scaffold.tools.lockfile import canonical  # noqa: PLC0415
 
         name = canonical(failed.group(1))
         cause = f"{name} failed to build" + (f": {cause}" if cause else "")
@@ -533,7 +533,7 @@ def imports_step(
     # The project's own distributions, every module imported; a virtual one (uv's
     # `package = false`, no build system) is never installed: its dependencies and its
     # command (the run step) prove it.
-    from scaffold.installed import project_modules  # noqa: PLC0415 - importlib.metadata
+    from scaffold.tools.installed import project_modules  # noqa: PLC0415 - importlib.metadata
 
     local = {pkg.name: pkg for pkg in lock.packages if pkg.is_local and pkg.name in candidates}
     virtual = {name for name, pkg in local.items() if "virtual" in pkg.source}

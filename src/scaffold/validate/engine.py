@@ -18,8 +18,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from scaffold import runner
 from scaffold.report import Phase, SkipReason, Status, StepResult
+from scaffold.tools import runner
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scaffold.lockfile import canonical
+from scaffold.tools.lockfile import canonical
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Declared:
     def of(
         cls, pyproject: Mapping[str, Any], environment: Path | None, own: Iterable[str]
     ) -> Declared:
-        from scaffold.installed import modules_of_dependencies  # noqa: PLC0415 - metadata
+        from scaffold.tools.installed import modules_of_dependencies  # noqa: PLC0415 - metadata
 
         project = pyproject.get("project") or {}
         optional = project.get("optional-dependencies") or {}

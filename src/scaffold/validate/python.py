@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold import runner
 from scaffold.errors import ToolError
 from scaffold.report import SkipReason, Status, StepResult
-from scaffold.runner import Completed
-from scaffold.uvtool import Uv, cause_hint, uv_cause
+from scaffold.tools import runner
+from scaffold.tools.runner import Completed
+from scaffold.tools.uv import Uv, cause_hint, uv_cause
 from scaffold.validate.engine import Outcome
 from scaffold.validate.owncode import Declared, judge, probe_script
 from scaffold.validate.project import Package, Project
@@ -141,7 +141,7 @@ def sync_step(project: Project, uv: Uv, extras: tuple[str, ...] = ()) -> Outcome
 def _shadowed(project: Project, uv: Uv) -> str:
     """A module of the project's own that a dependency installs too: one of them cannot be
     imported, however well the environment installed."""
-    from scaffold.installed import clashes, project_modules  # noqa: PLC0415 - importlib.metadata
+    from scaffold.tools.installed import clashes, project_modules  # noqa: PLC0415 - importlib.metadata
 
     chosen = uv.environment or os.environ.get("UV_PROJECT_ENVIRONMENT")
     environment = project.lock_root / (chosen or ".venv")  # an absolute one stays as it is

@@ -16,12 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold.compose import ComposeProject, Services, compose_command, read_compose, wait_ready
-from scaffold.docker import (
+from scaffold.report import SkipReason, Status, StepResult
+from scaffold.tools.compose import (
+    ComposeProject,
+    Services,
+    compose_command,
+    read_compose,
+    wait_ready,
+)
+from scaffold.tools.docker import (
     Docker,
     throwaway_name,
 )
-from scaffold.report import SkipReason, Status, StepResult
 from scaffold.validate.container import DockerAccess, Image, interpreters, unavailable
 from scaffold.validate.engine import Context, Outcome
 from scaffold.validate.listening import (

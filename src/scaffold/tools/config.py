@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from scaffold.errors import UsageError
-from scaffold.spec import check_image_pattern
+from scaffold.tools.images import check_image_pattern
 
 CONFIG_ENV = "SCAFFOLD_CONFIG"
 

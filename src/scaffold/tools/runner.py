@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.config import docker_config
 from scaffold.errors import ToolError
+from scaffold.tools.config import docker_config
 
 DEFAULT_TIMEOUT = 600.0
 DOCKER_ENV_VAR = "SCAFFOLD_DOCKER"

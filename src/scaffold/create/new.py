@@ -11,10 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scaffold import deps as deplib
-from scaffold import spec as specs
-from scaffold import system as systems
-from scaffold.answers import (
+from scaffold.create import deps as deplib
+from scaffold.create import spec as specs
+from scaffold.create.answers import (
     Ask,
     check_answer,
     check_keys,
@@ -23,19 +22,21 @@ from scaffold.answers import (
     load_data_file,
     resolve,
 )
-from scaffold.deps import canonical_name
+from scaffold.create.copier import is_external
+from scaffold.create.naming import Names, check_stdlib, derive_names
+from scaffold.create.presets import Preset, load_preset
+from scaffold.create.render import render
+from scaffold.create.source import BuiltinSource
+from scaffold.create.spec import ProjectSpec
+from scaffold.create.steps import LOCK_TIMEOUT, git_init, uv_lock
+from scaffold.create.templates import COMPUTED, Template, load_template
+from scaffold.create.write import check_target, replace_file, staged, write_files
 from scaffold.errors import UsageError
-from scaffold.external import is_external
-from scaffold.lockfile import read_lock
-from scaffold.naming import Names, check_stdlib, derive_names
-from scaffold.presets import Preset, load_preset
-from scaffold.render import render
 from scaffold.report import NewReport, SkipReason, Status, StepResult
-from scaffold.spec import ProjectSpec
-from scaffold.steps import LOCK_TIMEOUT, git_init, uv_lock
-from scaffold.templates import COMPUTED, Template, load_template
-from scaffold.uvtool import Uv
-from scaffold.write import check_target, replace_file, staged, write_files
+from scaffold.tools import images
+from scaffold.tools import system as systems
+from scaffold.tools.lockfile import canonical, read_lock
+from scaffold.tools.uv import Uv
 
 DEFAULT_TEMPLATE = "service"
 
@@ -97,7 +98,9 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
         mapping_file = options.system_packages_file or preset.system_packages
         release = str(given.get("debian_release") or template.default("debian_release") or "")
         mapping = systems.load_system_mapping(mapping_file, release or systems.DEFAULT_RELEASE)
-        system = mapping.packages_for(deps).plus(options.apt_build, options.apt_runtime)
+        system = mapping.packages_for(dep.key for dep in deps).plus(
+            options.apt_build, options.apt_runtime
+        )
     computed = specs.computed_answers(names, template.name, deps, system)
     # The running interpreter, as `uv init` does, rather than the template's fixed default.
     ours = {"python_version": specs.default_python()}
@@ -106,7 +109,7 @@ def build_spec(options: NewOptions, template: Template | None = None) -> Project
     check_stdlib(names, python, template.kind or "project")
     if isinstance(resolved.get("python_image"), str) and "python_version" in resolved:
         # A team's image per Python (`registry/python:{python}-slim`), for this project's.
-        resolved["python_image"] = specs.image_for_python(
+        resolved["python_image"] = images.image_for_python(
             resolved["python_image"], str(resolved["python_version"])
         )
     spec = ProjectSpec(
@@ -185,11 +188,12 @@ def new_project(options: NewOptions, on_step: StepCallback | None = None) -> New
     options = replace(options, preset=preset)
     if is_external(template_name(options, preset)):
         return _new_external(options, preset, on_step)
-    template = load_template(template_name(options, preset))
+    source = BuiltinSource(template_name(options, preset), offline=options.offline)
+    template = source.template
     spec = build_spec(options, template)
     target = _target(options, spec.names)
     check_target(target)
-    plan = render(template, spec.answers())
+    plan = source.plan(spec.answers())
     if options.check_python is not None and "Dockerfile" in plan.paths():
         options.check_python(spec.python)  # the base image has this Python: before writing
     report = NewReport(
@@ -233,7 +237,7 @@ def _git(
 def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | None) -> NewReport:
     """A team's own template (a folder or a git URL), rendered by copier: scaffold's naming
     rules, its atomic write, ``uv lock`` where the result is a Python project, and ``git init``."""
-    from scaffold import external  # noqa: PLC0415
+    from scaffold.create import copier as external  # noqa: PLC0415
 
     if options.deps or options.apt_build or options.apt_runtime or options.system_packages_file:
         raise UsageError(
@@ -383,7 +387,7 @@ def _lock(
         return _as_seen(lock, spec, staging, target)
     locked = read_lock(staging / "uv.lock")
     if probing:
-        for name in (spec.names.dist, canonical_name(spec.names.package)):
+        for name in (spec.names.dist, canonical(spec.names.package)):
             if locked.named(name):
                 needs = sorted(locked.dependents(name) - {_PROBE.dist})
                 user = f"'{needs[0]}'" if needs else "a dependency"
@@ -418,7 +422,7 @@ def next_steps(
     template naming an answer it does not have) is left out, with a notice."""
     from jinja2 import TemplateError  # noqa: PLC0415
 
-    from scaffold.render import environment  # noqa: PLC0415
+    from scaffold.create.render import environment  # noqa: PLC0415
 
     env = environment()
     lines = []
@@ -457,7 +461,7 @@ def _refuse_module_clash(spec: ProjectSpec, staging: Path, offline: bool, suffix
     that one of them installs as a module under another distribution name (PyYAML's ``yaml``).
     Where that install cannot run (offline, without the files cached), validation's sync finds
     the same clash later."""
-    from scaffold.installed import clashes  # noqa: PLC0415 - importlib.metadata, only here
+    from scaffold.tools.installed import clashes  # noqa: PLC0415 - importlib.metadata, only here
 
     with tempfile.TemporaryDirectory(prefix="scaffold-modules-") as scratch:
         env = Path(scratch) / "env"

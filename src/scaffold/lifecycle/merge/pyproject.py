@@ -23,7 +23,7 @@ from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Array, InlineTable, Item
 
-from scaffold.merge.result import (
+from scaffold.lifecycle.merge.result import (
     MARK,
     MISSING,
     Conflict,
@@ -32,7 +32,7 @@ from scaffold.merge.result import (
     merge_sides,
     merged,
 )
-from scaffold.merge.text import merge_as_text, newline_of
+from scaffold.lifecycle.merge.text import merge_as_text, newline_of
 
 KeyPath = tuple[str, ...]  # a key and the tables it is in, outermost first
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold import runner
-from scaffold.runner import Completed
+from scaffold.tools import runner
+from scaffold.tools.runner import Completed
 
 DEFAULT_TIMEOUT = 600.0
 

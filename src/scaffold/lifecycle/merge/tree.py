@@ -8,7 +8,7 @@ template made it, kept where only the project did, and where both did it is a co
 with what was kept and where the template's version is:
 
 - text: merged line by line, conflict markers in the file (``pyproject.toml`` and the answers
-  file as data, see :func:`scaffold.merge.merge_file`);
+  file as data, see :func:`scaffold.lifecycle.merge.merge_file`);
 - a binary file, a symlink, or a file the project turned into a folder cannot hold markers: the
   project's is kept and the template's version is written beside it as ``PATH.scaffold-template``
   (a symlink's target is named in the reason);
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Protocol
 
-from scaffold.merge import Action, Labels, merge_file
-from scaffold.tree import Change, Entry
+from scaffold.create.tree import Change, Entry
+from scaffold.lifecycle.merge import Action, Labels, merge_file
 
 SIDECAR = ".scaffold-template"
 _RENAME_SIMILARITY = 0.5  # git's default for rename detection

@@ -23,10 +23,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from scaffold import DISTRIBUTION, __version__
+from scaffold.create.spec import check_version
+from scaffold.create.templates import templates_root
 from scaffold.errors import UsageError
-from scaffold.spec import check_version
-from scaffold.templates import templates_root
-from scaffold.uvtool import Uv, uv_cause
+from scaffold.tools.uv import Uv, uv_cause
 
 _ARCHIVE = re.compile(r"^(?P<version>[0-9][0-9A-Za-z.+!-]*)\.zip$")
 _INDEX_VARIABLES = (

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold import runner
 from scaffold.errors import UsageError
-from scaffold.runner import Completed
+from scaffold.tools import runner
+from scaffold.tools.runner import Completed
 
 COMPOSE_ENV = "SCAFFOLD_COMPOSE"
 _INTERPOLATION = re.compile(

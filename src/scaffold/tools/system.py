@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scaffold.deps import Dependency, canonical_name
 from scaffold.errors import UsageError, quoted
+from scaffold.tools.lockfile import canonical
 
 _APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}")  # Debian policy, and a sane length
 # Debian releases the data knows, newest first: the official python:X.Y-slim images use the
@@ -80,11 +80,12 @@ class SystemMapping:
     def merged(self, other: SystemMapping) -> SystemMapping:
         return SystemMapping(other.compilers or self.compilers, {**self.projects, **other.projects})
 
-    def packages_for(self, deps: Iterable[Dependency]) -> SystemPackages:
+    def packages_for(self, names: Iterable[str]) -> SystemPackages:
+        """The packages for the projects ``names`` (PEP 503 normalized) need."""
         build: list[str] = []
         runtime: list[str] = []
-        for dep in deps:
-            entry = self.projects.get(dep.key)
+        for name in names:
+            entry = self.projects.get(name)
             if entry is None:
                 continue
             dep_build, dep_runtime, compiles = entry
@@ -106,7 +107,7 @@ def _projects(
         compiles = entry.get("compiles", True)
         if not isinstance(compiles, bool):
             raise UsageError(f"{source}: {where}.compiles must be true or false")
-        projects[canonical_name(name)] = (
+        projects[canonical(name)] = (
             _names(entry.get("build", []), f"{where}.build", source),
             _names(entry.get("runtime", []), f"{where}.runtime", source),
             compiles,

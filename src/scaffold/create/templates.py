@@ -15,6 +15,7 @@ from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import ExitCode, UsageError, quoted
+from scaffold.tools.lockfile import canonical
 
 if TYPE_CHECKING:
     from copier._template import Template as CopierTemplate
@@ -65,7 +66,7 @@ class Template:
         """Names a project of this template cannot take (PEP 503 normalized): every
         distribution and import package the template's own dependencies install."""
         names = self.settings.get("scaffold_reserved_names") or ()
-        return frozenset(re.sub(r"[-_.]+", "-", str(name)).lower() for name in names)
+        return frozenset(canonical(str(name)) for name in names)
 
     # --- what the template says about itself, next to its questions (copier ignores these) ---
 

@@ -26,9 +26,9 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from scaffold.create.render import RenderPlan
+from scaffold.create.tree import Change, Entry
 from scaffold.errors import ExitCode, ScaffoldError, UsageError
-from scaffold.render import RenderPlan
-from scaffold.tree import Change, Entry
 
 TEMP_SUFFIX = ".scaffold-tmp"
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}

@@ -1,4 +1,4 @@
-"""The Docker operations validation needs, on top of :mod:`scaffold.runner`.
+"""The Docker operations validation needs, on top of :mod:`scaffold.tools.runner`.
 
 BuildKit is required (``RUN --mount``): builds run with ``DOCKER_BUILDKIT=1`` and plain progress
 output, so a failure can be traced to its Dockerfile step.
@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from scaffold import runner
-from scaffold.config import docker_config
 from scaffold.errors import UsageError
-from scaffold.runner import Completed
-from scaffold.spec import check_image, check_image_pattern, image_for_python
+from scaffold.tools import runner
+from scaffold.tools.config import docker_config
+from scaffold.tools.images import check_image, check_image_pattern, image_for_python
+from scaffold.tools.runner import Completed
 
 PYTHON_IMAGE_ENV = "SCAFFOLD_PYTHON_IMAGE"
 UV_IMAGE_ENV = "SCAFFOLD_UV_IMAGE"

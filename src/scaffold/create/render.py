@@ -13,8 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from scaffold.create.templates import TEMPLATES_SUFFIX, Template
 from scaffold.errors import ExitCode, ScaffoldError
-from scaffold.templates import TEMPLATES_SUFFIX, Template
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -120,7 +120,9 @@ def _check_segments(template: Template, rel: str, segments: list[str]) -> None:
 def _is_executable(resource: Any) -> bool:
     import zipfile  # noqa: PLC0415
 
-    if isinstance(resource, zipfile.Path):  # an earlier release's templates (scaffold.history)
+    if isinstance(
+        resource, zipfile.Path
+    ):  # an earlier release's templates (scaffold.create.history)
         return bool((resource.root.getinfo(resource.at).external_attr >> 16) & 0o111)
     try:
         return bool(Path(str(resource)).stat().st_mode & 0o111)

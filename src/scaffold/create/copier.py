@@ -17,7 +17,7 @@ Safety, in order:
   then checked (nothing beside ``project``, no symlink pointing out of it, nothing but files,
   folders and links, nothing of git's: a ``.git`` at any depth is refused without ``trust``
   and left out with it) before the tree is copied into the staging folder that
-  :func:`scaffold.write.staged` renames into place;
+  :func:`scaffold.create.write.staged` renames into place;
 - both passes run in a child process with bounds (:class:`Limits`): a wall clock (or, while a
   person answers the questions, a CPU clock), the size and the number of files the render may
   write, and without ``trust`` the memory it may take. A render past a bound is killed and
@@ -49,10 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from scaffold.create.templates import CONFIG_FILES, Template, copier_template
+from scaffold.create.tree import Entry, read_tree
 from scaffold.errors import ExitCode, ScaffoldError, UsageError, quoted
-from scaffold.runner import GIT_SAFETY
-from scaffold.templates import CONFIG_FILES, Template, copier_template
-from scaffold.tree import Entry, read_tree
+from scaffold.tools.runner import GIT_SAFETY
 
 if TYPE_CHECKING:
     from copier._main import Worker

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from scaffold.merge.result import (
+from scaffold.lifecycle.merge.result import (
     Action,
     Conflict,
     FileMerge,

@@ -4,17 +4,17 @@ base is the template rendered at the project's recorded version with its recorde
 the template at the new version, ours the project's files now; None means the file does not exist
 on that side. Everything here is pure and deterministic: no I/O, no printing, the same inputs give
 the same output, and an update that was already applied changes nothing. ``merge_file`` picks the
-strategy; the file-level cases all strategies share are in ``scaffold.merge.result``.
+strategy; the file-level cases all strategies share are in ``scaffold.lifecycle.merge.result``.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from scaffold.merge.answers import merge_answers
-from scaffold.merge.pyproject import merge_pyproject
-from scaffold.merge.result import Action, Conflict, Content, FileMerge, Labels
-from scaffold.merge.text import merge_binary, merge_text
+from scaffold.lifecycle.merge.answers import merge_answers
+from scaffold.lifecycle.merge.pyproject import merge_pyproject
+from scaffold.lifecycle.merge.result import Action, Conflict, Content, FileMerge, Labels
+from scaffold.lifecycle.merge.text import merge_binary, merge_text
 
 __all__ = [
     "Action",

@@ -19,10 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scaffold import naming, spec, system
-from scaffold.deps import parse_dependency
+from scaffold.create import naming, spec
+from scaffold.create.deps import parse_dependency
+from scaffold.create.templates import Template
 from scaffold.errors import UsageError
-from scaffold.templates import Template
+from scaffold.tools import images, system
 
 # (key, question, default, why the last answer was refused or None) -> answer
 Ask = Callable[[str, Mapping[str, Any], Any, str | None], Any]
@@ -125,8 +126,8 @@ CHECKS: Mapping[str, Callable[[Any], Any]] = {
     "dependencies": _each(parse_dependency),
     "apt_build": _each(system.check_apt_name),
     "apt_runtime": _each(system.check_apt_name),
-    "python_image": _text(spec.check_image_pattern),  # {python}: the project's, when known
-    "uv_image": _text(spec.check_image),
+    "python_image": _text(images.check_image_pattern),  # {python}: the project's, when known
+    "uv_image": _text(images.check_image),
     "uv_version": _text(spec.check_uv_version),
 }
 
@@ -210,7 +211,7 @@ def validator_message(template: Template, key: str, value: Any) -> str:
         return ""
     from jinja2 import TemplateError  # noqa: PLC0415
 
-    from scaffold.render import environment  # noqa: PLC0415
+    from scaffold.create.render import environment  # noqa: PLC0415
 
     try:
         return str(environment().from_string(validator).render({key: value})).strip()
@@ -232,7 +233,7 @@ def resolve(
     ``prompts`` the user did not give (in a terminal), else their defaults are taken;
     ``defaults``: scaffold's own defaults where they beat the template's.
     """
-    from scaffold.render import environment  # noqa: PLC0415
+    from scaffold.create.render import environment  # noqa: PLC0415
 
     env = environment()
     result: dict[str, Any] = {}

@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from scaffold.create.text import check_text
 from scaffold.errors import UsageError
+from scaffold.tools.lockfile import canonical as canonical_name
 
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalization, without importing packaging for it."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+MAX_DEPENDENCY = 300  # a URL requirement with a marker fits; a pasted file does not
 
 
 @dataclass(frozen=True)
@@ -78,15 +77,13 @@ def _ordered(parts: Sequence[str]) -> str:
 def parse_dependency(text: str) -> Dependency:
     """Parse a PEP 508 requirement as given; missing bounds come from the lock later.
 
-    One line of printable text (:func:`scaffold.spec.check_text`), before and after parsing:
+    One line of printable text (:func:`scaffold.create.text.check_text`), before and after parsing:
     packaging decodes Python escapes in marker strings (``"3.12\\n"`` becomes a line break), and
     what it decoded is what would be written. A backslash left after that is refused too:
     PEP 508 strings take no escapes, and packaging would read the written one as one.
     """
     from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
     from packaging.utils import canonicalize_name  # noqa: PLC0415
-
-    from scaffold.spec import MAX_DEPENDENCY, check_text  # noqa: PLC0415 - spec imports us
 
     text = check_text("dependency", text, MAX_DEPENDENCY)
     try:

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import yaml
 
-from scaffold.merge.result import (
+from scaffold.lifecycle.merge.result import (
     MARK,
     MISSING,
     Conflict,
@@ -20,7 +20,7 @@ from scaffold.merge.result import (
     merge_sides,
     merged,
 )
-from scaffold.merge.text import merge_as_text
+from scaffold.lifecycle.merge.text import merge_as_text
 
 _CONFLICT: Final = object()
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import check_answer
-from scaffold.config import config_path
+from scaffold.create.answers import check_answer
 from scaffold.errors import UsageError
+from scaffold.tools.config import config_path
 
 PRESET_ENV = "SCAFFOLD_PRESET"
 _TEXT_KEYS = ("template", "python", "author", "description", "python-image", "uv-image")

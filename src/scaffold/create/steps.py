@@ -9,10 +9,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from scaffold import runner
 from scaffold.errors import ToolError
 from scaffold.report import Status, StepResult
-from scaffold.uvtool import Uv, uv_cause
+from scaffold.tools import runner
+from scaffold.tools.uv import Uv, uv_cause
 
 LOCK_TIMEOUT = 300.0
 
