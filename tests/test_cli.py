@@ -318,7 +318,7 @@ def test_unexpected_errors_are_one_line_with_exit_70(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("scaffold.create.new.render", broken)
+    monkeypatch.setattr("scaffold.create.source.render", broken)
     result = cli("new", "my-api", "--path", tmp_path, *FAST)
     assert result.code == 70
     assert result.stderr.strip().splitlines() == [

@@ -82,7 +82,9 @@ def test_help_is_readable_at_80_columns(cli: Cli, command: str) -> None:
         if not getattr(param, "help", None) or not param.opts[0].startswith("-"):
             continue
         first_word = param.help.split()[0]
-        line = next(line for line in lines if re.search(rf"(?<![\w-]){param.opts[0]}\b", line))
+        # The option's own line: it starts with its names (another option's text may name it).
+        option = rf"^  (?:-\w, )?{re.escape(param.opts[0])}\b"
+        line = next(line for line in lines if re.search(option, line))
         assert 0 < line.find(first_word) <= 32, line
 
 
@@ -114,3 +116,19 @@ def test_show_completion_prints_a_script(cli: Cli) -> None:
 
 def test_the_cli_imports_no_private_typer_module() -> None:
     assert "typer._" not in (SRC / "cli.py").read_text()
+
+
+def test_new_and_validate_share_one_declaration_of_the_validation_options() -> None:
+    from scaffold.cli import _VALIDATION_OPTIONS  # noqa: PLC0415
+
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+
+    def declared(command: str) -> dict[str, tuple[object, ...]]:
+        return {
+            param.name: (tuple(param.opts), param.help, param.default)
+            for param in commands[command].params
+            if param.name in {option.name for option in _VALIDATION_OPTIONS}
+        }
+
+    assert len(declared("new")) == len(_VALIDATION_OPTIONS)
+    assert declared("new") == declared("validate")

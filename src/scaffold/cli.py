@@ -7,12 +7,14 @@ Imports of the core, Jinja and rich happen inside the commands, so ``--help`` an
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -113,6 +115,46 @@ TrustOpt = Annotated[
         "own code in uv lock and validation.",
     ),
 ]
+
+
+# The validation options `new` and `validate` share, declared once: each command that takes
+# them gets them added to its signature (Typer reads the signature) and receives them gathered
+# as one mapping, `validation_options`, for `_validate_options`.
+_VALIDATION_OPTIONS = tuple(
+    inspect.Parameter(
+        name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=option
+    )
+    for name, option, default in (
+        ("skip", SkipOpt, None),
+        ("strict", StrictOpt, False),
+        ("isolated", IsolatedOpt, None),
+        ("jobs", JobsOpt, None),
+        ("timeout", TimeoutOpt, 600.0),
+        ("python_image", PythonImageOpt, None),
+        ("uv_image", UvImageOpt, None),
+        ("ca_bundle", CaOpt, None),
+        ("docker", DockerOpt, None),
+    )
+)
+_GATHERED = "validation_options"
+
+
+def _with_validation_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with the shared validation options, placed before the output options."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != _GATHERED]
+    at = next((i for i, p in enumerate(own) if p.name == "json_output"), len(own))
+    names = [p.name for p in _VALIDATION_OPTIONS]
+
+    @functools.wraps(command)
+    def with_options(**given: Any) -> None:
+        gathered = {name: given.pop(name) for name in names}
+        command(**given, **{_GATHERED: gathered})
+
+    with_options.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*own[:at], *_VALIDATION_OPTIONS, *own[at:]]
+    )
+    return with_options
 
 
 def _version(value: bool) -> None:
@@ -236,6 +278,7 @@ def _validate_options(
         "mkdir my-api && cd my-api && scaffold new .",
     )
 )
+@_with_validation_options
 def new(
     name: Annotated[
         str,
@@ -307,18 +350,10 @@ def new(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Do not validate the new project.")
     ] = False,
-    strict: StrictOpt = False,
-    skip: SkipOpt = None,
-    isolated: IsolatedOpt = None,
-    jobs: JobsOpt = None,
-    python_image: PythonImageOpt = None,
-    uv_image: UvImageOpt = None,
-    ca_bundle: CaOpt = None,
-    docker: DockerOpt = None,
-    timeout: TimeoutOpt = 600.0,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    validation_options: dict[str, Any] | None = None,
 ) -> None:
     """Create a new project, lock it, and validate it."""
     with _errors(json_output, debug):
@@ -350,17 +385,7 @@ def new(
         validation = None
         if not no_validate and not no_lock:
             validation = _validate_options(
-                skip=skip,
-                strict=strict,
-                isolated=isolated,
-                jobs=jobs,
-                system_packages=system_packages,
-                timeout=timeout,
-                python_image=python_image,
-                uv_image=uv_image,
-                ca_bundle=ca_bundle,
-                docker=docker,
-                offline=offline,
+                **(validation_options or {}), system_packages=system_packages, offline=offline
             )
         if validation is not None:
             from dataclasses import replace  # noqa: PLC0415
@@ -536,13 +561,9 @@ def templates(json_output: JsonOpt = False, debug: DebugOpt = False) -> None:
         "scaffold validate --only tests --only lint --json",
     ),
 )
+@_with_validation_options
 def validate(
     path: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
-    skip: SkipOpt = None,
-    only: OnlyOpt = None,
-    strict: StrictOpt = False,
-    isolated: IsolatedOpt = None,
-    jobs: JobsOpt = None,
     dockerfile: Annotated[
         Path | None,
         typer.Option(
@@ -561,11 +582,6 @@ def validate(
         Path | None,
         typer.Option("--system-packages", help="TOML file of extra PyPI -> Debian mappings."),
     ] = None,
-    timeout: TimeoutOpt = 600.0,
-    python_image: PythonImageOpt = None,
-    uv_image: UvImageOpt = None,
-    ca_bundle: CaOpt = None,
-    docker: DockerOpt = None,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the built image.")] = False,
     port: Annotated[
         int | None,
@@ -583,9 +599,11 @@ def validate(
             "[tool.scaffold] extras].",
         ),
     ] = None,
+    only: OnlyOpt = None,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    validation_options: dict[str, Any] | None = None,
 ) -> None:
     """Prove a project works: lock, tests, lint, the image, what it imports, and its command.
 
@@ -596,20 +614,12 @@ def validate(
         from scaffold.validate.validation import validate_project  # noqa: PLC0415
 
         options = _validate_options(
-            skip=skip,
+            **(validation_options or {}),
             only=only,
-            strict=strict,
-            timeout=timeout,
-            python_image=python_image,
-            uv_image=uv_image,
-            ca_bundle=ca_bundle,
-            docker=docker,
             keep=keep,
             port=port,
             health_path=health_path,
             offline=offline,
-            isolated=isolated,
-            jobs=jobs,
             dockerfile=dockerfile,
             context=context,
             grace=grace,
