@@ -46,6 +46,7 @@ from typing import Any
 import yaml
 from report import STEPS_GROUP, Figure, Results, Section, Target, markdown, text_tables
 
+from scaffold import __version__
 from scaffold.tools import runner
 from scaffold.tools.docker import BuildSettings, Docker
 from scaffold.validate.project import load_project
@@ -219,6 +220,8 @@ def render_commands(cookie: Path, files: int) -> dict[str, Callable[[Path], list
             "project_name=my-api",
             "-d",
             "python_version=3.11",
+            "-d",
+            f"scaffold_version={__version__}",  # scaffold fills it in; copier must be told
             str(TEMPLATE),
             str(out / "my-api"),
         ],

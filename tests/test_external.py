@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.create.copier import is_external, parse_source
+from scaffold.create.copier import parse_source
+from scaffold.create.templates import is_external
 from tests.conftest import Cli, ScaffoldResult
 
 FAST = ("--no-lock", "--no-git", "--no-validate")

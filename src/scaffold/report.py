@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import ExitCode
-from scaffold.tools.runner import Completed
+
+if TYPE_CHECKING:
+    from scaffold.tools.runner import Completed
 
 
 class Status(StrEnum):

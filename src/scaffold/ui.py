@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from scaffold.create.templates import Template
 from scaffold.errors import ExitCode, printable
 from scaffold.report import (
     NewReport,
@@ -34,6 +33,7 @@ from scaffold.report import (
 )
 
 if TYPE_CHECKING:
+    from scaffold.create.templates import Template
     from scaffold.lifecycle.check import CheckReport
     from scaffold.lifecycle.update import UpdateReport
 

@@ -59,16 +59,10 @@ if TYPE_CHECKING:
 
 ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
 # A built-in template is a bare name; anything else (a path, a URL) is a team's own template.
-_BUILT_IN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|gh:|gl:)", re.IGNORECASE)
 _REQUIRED = re.compile(r'^Question "([^"]+)" is required$')
 _MAX_MISSING = 100
 _CHOICES = "give a built-in template's name (see 'scaffold templates'), a folder or a git URL[@REF]"
-
-
-def is_external(template: str) -> bool:
-    """Whether ``--template`` names a team's template (a path or URL) rather than a built-in."""
-    return not _BUILT_IN_NAME.fullmatch(template)
 
 
 @dataclass(frozen=True)

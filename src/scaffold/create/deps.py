@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from scaffold.create.text import check_text
 from scaffold.errors import UsageError
-from scaffold.tools.lockfile import canonical as canonical_name
+from scaffold.tools.names import canonical as canonical_name
 
 MAX_DEPENDENCY = 300  # a URL requirement with a marker fits; a pasted file does not
 

@@ -22,20 +22,20 @@ from scaffold.create.answers import (
     load_data_file,
     resolve,
 )
-from scaffold.create.copier import is_external
 from scaffold.create.naming import Names, check_stdlib, derive_names
 from scaffold.create.presets import Preset, load_preset
 from scaffold.create.render import render
 from scaffold.create.source import BuiltinSource
 from scaffold.create.spec import ProjectSpec
 from scaffold.create.steps import LOCK_TIMEOUT, git_init, uv_lock
-from scaffold.create.templates import COMPUTED, Template, load_template
+from scaffold.create.templates import COMPUTED, Template, is_external, load_template
 from scaffold.create.write import check_target, replace_file, staged, write_files
 from scaffold.errors import UsageError
 from scaffold.report import NewReport, SkipReason, Status, StepResult
 from scaffold.tools import images
 from scaffold.tools import system as systems
-from scaffold.tools.lockfile import canonical, read_lock
+from scaffold.tools.lockfile import read_lock
+from scaffold.tools.names import canonical
 from scaffold.tools.uv import Uv
 
 DEFAULT_TEMPLATE = "service"

@@ -15,7 +15,7 @@ from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import ExitCode, UsageError, quoted
-from scaffold.tools.lockfile import canonical
+from scaffold.tools.names import canonical
 
 if TYPE_CHECKING:
     from copier._template import Template as CopierTemplate
@@ -147,6 +147,14 @@ def available() -> list[str]:
         for child in root.iterdir()
         if child.is_dir() and any((child / cfg).is_file() for cfg in CONFIG_FILES)
     )
+
+
+_BUILT_IN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def is_external(template: str) -> bool:
+    """Whether ``--template`` names a team's template (a path or URL) rather than a built-in."""
+    return not _BUILT_IN_NAME.fullmatch(template)
 
 
 def load_template(name: str) -> Template:

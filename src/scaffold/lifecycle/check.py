@@ -19,7 +19,7 @@ from scaffold.create.source import Rendered
 from scaffold.create.tree import Entry, read_entry
 from scaffold.errors import ExitCode, ScaffoldError, UsageError
 from scaffold.lifecycle.memory import Memory, read_memory
-from scaffold.tools.lockfile import canonical
+from scaffold.tools.names import canonical
 
 IN_STEP, CHANGED, MISSING = "in_step", "changed", "missing"
 

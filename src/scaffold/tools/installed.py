@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.data.import_probe import top_level
-from scaffold.tools.lockfile import canonical
+from scaffold.tools.names import canonical
 
 
 @dataclass(frozen=True)

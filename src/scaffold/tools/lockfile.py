@@ -15,15 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
+from scaffold.tools.names import canonical
 
 _LINUX_WHEEL = re.compile(
     r"-(?:py\d+|cp\d+|abi3)[^/]*-(?:none-any|[^/]*(?:many|musl)?linux[^/]*)\.whl$"
 )
-
-
-def canonical(name: str) -> str:
-    """PEP 503 normalization, without importing packaging."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)

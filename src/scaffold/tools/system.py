@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError, quoted
-from scaffold.tools.lockfile import canonical
+from scaffold.tools.names import canonical
 
 _APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}")  # Debian policy, and a sane length
 # Debian releases the data knows, newest first: the official python:X.Y-slim images use the

@@ -317,7 +317,7 @@ def build_cause(output: str, mapping: SystemMapping) -> tuple[str, str]:
     fix = ""
     failed = _FAILED_BUILD.search(output)
     if failed:
-        from scaffold.tools.lockfile import canonical  # noqa: PLC0415
+        from scaffold.tools.names import canonical  # noqa: PLC0415
 
         name = canonical(failed.group(1))
         cause = f"{name} failed to build" + (f": {cause}" if cause else "")

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scaffold.tools.lockfile import canonical
+from scaffold.tools.names import canonical
 
 
 @dataclass(frozen=True)

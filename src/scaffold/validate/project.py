@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import NotAProjectError, UsageError
-from scaffold.tools.lockfile import canonical
+from scaffold.tools.names import canonical
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 KINDS = ("service", "worker", "cli", "lib")
