@@ -30,7 +30,7 @@ from scaffold.tools.docker import (
     failing_step,
     throwaway_name,
 )
-from scaffold.tools.dockerfile import parse_dockerfile
+from scaffold.tools.dockerfile import DockerfileError, parse_dockerfile
 from scaffold.tools.lockfile import Lock, LockedPackage, read_lock
 from scaffold.tools.runner import Completed
 from scaffold.tools.system import (
@@ -155,7 +155,10 @@ def release_for(package: Package, python_image: str | None) -> str:
         return named
     if package.dockerfile is None:
         return DEFAULT_RELEASE
-    parsed = parse_dockerfile(package.dockerfile)
+    try:
+        parsed = parse_dockerfile(package.dockerfile)
+    except DockerfileError:
+        return DEFAULT_RELEASE  # sysdeps says what is wrong with it; the build would fail
     return release_of(parsed.root_image(parsed.final))
 
 
@@ -166,7 +169,10 @@ def sysdeps_step(
     if not lock_file.is_file():
         return unavailable("sysdeps", "no uv.lock to read the dependencies from")
     lock = read_lock(lock_file)
-    dockerfile = parse_dockerfile(_dockerfile(package))
+    try:
+        dockerfile = parse_dockerfile(_dockerfile(package))
+    except DockerfileError as exc:  # BuildKit would reject it too: no build could pass
+        return Outcome(StepResult("sysdeps", Status.FAILED, detail=exc.message, exit_code=1))
     mapping = load_system_mapping(mapping_file, release)
     needs = system_needs(lock, roots_of(package, lock), mapping)
     notes = (
@@ -485,7 +491,10 @@ def python_mismatch(package: Package, settings: BuildSettings) -> str:
     text = source.read_text("utf-8", errors="replace")
     if not requires or not re.search(r"UV_PYTHON_DOWNLOADS=[\"']?(0|never|manual)", text):
         return ""  # uv may fetch a Python of its own: the image's does not decide
-    parsed = parse_dockerfile(source)
+    try:
+        parsed = parse_dockerfile(source)
+    except DockerfileError:
+        return ""  # the build reports it
     image = settings.python_image or parsed.root_image(parsed.build_stage())
     match = _PYTHON_IN_TAG.search(image.rsplit("/", 1)[-1])
     if not match:
