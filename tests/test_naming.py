@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,33 @@ ACCEPTED = [
     ("HTTPServer", "http-server", "http_server"),
     ("api2", "api2", "api2"),
     ("Café Service", "cafe-service", "cafe_service"),
+    ("e\u0301cole", "ecole", "ecole"),  # an accent typed as a combining mark
+    # Letters with no decomposition, spelled by anyascii's table: ß -> ss, Ø -> O, Æ -> Ae.
+    ("Straße-API", "strasse-api", "strasse_api"),
+    ("STRAẞE", "strasse", "strasse"),
+    ("Øresund", "oresund", "oresund"),
+    ("Æther", "aether", "aether"),
+    ("ÆTHER", "aether", "aether"),  # not 'ae-ther': the word's case is kept, not the table's
+    ("MyÆther", "my-aether", "my_aether"),
+    ("Þór", "thor", "thor"),
+    ("Łódź", "lodz", "lodz"),
+    ("ﬁle", "file", "file"),
+    ("\uff46\uff55\uff4c\uff4c", "full", "full"),  # fullwidth letters
+    ("my\u2013api", "my-api", "my_api"),  # an en dash is a separator
+    ("my\u00a0api", "my-api", "my_api"),  # and so is a no-break space
+    # Other scripts: Greek, Cyrillic, Hangul, Kana, Han (Mandarin pinyin), Devanagari.
+    ("Ελληνικά", "ellinika", "ellinika"),
+    ("Москва Сервис", "moskva-servis", "moskva_servis"),
+    ("МойСервис", "moy-servis", "moy_servis"),
+    ("한국어", "hangugeo", "hangugeo"),
+    ("ひらがな", "hiragana", "hiragana"),
+    ("北京", "beijing", "beijing"),
+    ("हिन्दी", "hindi", "hindi"),
+    # Mixed scripts: a change between a script with case and one without is a word boundary.
+    ("API北京", "api-beijing", "api_beijing"),
+    ("北京API", "beijing-api", "beijing_api"),
+    ("Москва-API", "moskva-api", "moskva_api"),
+    ("ÅngströmHTTPServer", "angstrom-http-server", "angstrom_http_server"),
     ("x", "x", "x"),
     ("a" * 64, "a" * 64, "a" * 64),
 ]
@@ -64,8 +92,20 @@ REFUSED = [
     ("my api!", "not a valid package name", "my-api"),
     ("a" * 65, "too long", None),
     ("a" * 500, "too long", None),
-    ("日本語", "no ASCII spelling", None),
-    ("api-😀", "no ASCII spelling", None),
+    ("api-😀", "no ASCII spelling", "api"),
+    ("😀", "no ASCII spelling", None),
+    ("🚀 rocket", "no ASCII spelling", "rocket"),
+    ("Acme™", "no ASCII spelling", "acme"),  # a symbol, not the word 'tm'
+    ("€uro", "no ASCII spelling", "uro"),
+    ("♥", "no ASCII spelling", None),
+    ("ー", "no ASCII spelling", None),  # a length mark alone spells nothing
+    ("api\ue000", "no ASCII spelling", None),  # private use
+    # Fullwidth letters and punctuation are still the device name, or a path.
+    ("\uff43\uff4f\uff4e", "reserved on Windows", None),
+    ("\uff23\uff2f\uff2e\uff0etxt", "reserved on Windows", None),
+    ("my\uff0fapi", "not a valid package name", "my-api"),
+    ("①②", "starts with a digit", None),
+    ("\u2160mport", "Python keyword", "import-service"),  # ROMAN NUMERAL ONE: 'Import'
 ]
 
 
@@ -89,6 +129,40 @@ def test_transliteration_is_announced() -> None:
     names = derive_names("Café")
     assert names.dist == "cafe"
     assert any("transliterated 'Café' to 'Cafe'" in notice for notice in names.notices)
+
+
+@pytest.mark.parametrize(
+    ("raw", "spelled"),
+    [
+        ("Straße-API", "Strasse-API"),
+        ("Øresund", "Oresund"),
+        ("Æther", "Aether"),
+        ("ÆTHER", "AETHER"),
+        ("MyÆther", "My-Aether"),
+        ("日本語", "ribenyu"),  # Han characters take their Mandarin reading, in any language
+        ("API北京", "API-beijing"),
+        ("עברית", "vryt"),  # without the table's apostrophe for alef and ayin
+    ],
+)
+def test_what_a_name_became_is_a_notice(raw: str, spelled: str) -> None:
+    notices = derive_names(raw).notices
+    assert notices[0] == f"transliterated '{raw}' to '{spelled}' (package names are ASCII)"
+
+
+@given(st.text(max_size=24))
+def test_any_text_gives_an_ascii_name_or_a_one_line_refusal(raw: str) -> None:
+    refused: UsageError | None = None
+    try:
+        names = derive_names(raw)
+    except UsageError as error:
+        refused = error
+    if refused is not None:
+        assert "\n" not in refused.message
+        assert refused.exit_code == ExitCode.USAGE
+        return
+    assert re.fullmatch(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", names.dist), names
+    assert names.package == names.dist.replace("-", "_")
+    assert check_project_name(names.dist) == names.dist
 
 
 def test_plain_kebab_name_has_no_notice() -> None:
@@ -163,11 +237,15 @@ def test_names_that_only_begin_like_a_device_are_fine(name: str) -> None:
 
 
 _INVISIBLE = st.characters(categories=["Cf", "Zl", "Zp", "Cc"])
+# Default-ignorable characters of other categories: a transliteration would drop them.
+_IGNORABLE = st.sampled_from(
+    ["\u034f", "\u115f", "\u1160", "\u17b4", "\u180b", "\u3164", "\ufe0f", "\uffa0"]
+)
 
 
 @given(
     before=st.sampled_from(["", "my", "my-"]),
-    invisible=st.one_of(_INVISIBLE, st.just("\ufeff"), st.just("\u200b")),
+    invisible=st.one_of(_INVISIBLE, _IGNORABLE, st.just("\ufeff"), st.just("\u200b")),
     after=st.sampled_from(["", "api", "-api"]),
 )
 def test_invisible_characters_are_refused(before: str, invisible: str, after: str) -> None:
@@ -219,3 +297,20 @@ def test_new_refuses_a_name_from_the_stdlib_of_the_project_s_python(
     assert list(tmp_path.iterdir()) == []
     done = cli("new", "imghdr", "--path", tmp_path, *FAST[2:], "--python", "3.13")
     assert done.code == 0, done
+
+
+def test_new_shows_what_a_transliterated_name_became(cli: Cli, tmp_path: Path) -> None:
+    done = cli("new", "Straße-API", "--path", tmp_path, *FAST)
+    assert done.code == 0, done
+    assert (tmp_path / "strasse-api" / "src" / "strasse_api").is_dir()
+    assert "transliterated 'Straße-API' to 'Strasse-API'" in done.stdout
+    assert "using 'strasse-api' for the repository and 'strasse_api' for the package" in done.stdout
+
+
+def test_new_refuses_an_emoji_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    done = cli("new", "api-😀", "--path", tmp_path, *FAST)
+    assert done.code == 2, done
+    (line,) = done.stderr.strip().splitlines()
+    assert "U+1F600 (GRINNING FACE), which has no ASCII spelling in a name" in line
+    assert "try 'api'" in line
+    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,12 @@
 ``my-api``, ``My API``, ``my_api``, ``MyApi`` and ``my.api`` all give ``my-api`` (kebab-case,
 PEP 503 normalized) and ``my_api`` (snake_case). Names that cannot work as both are refused with
 a reason and, where one exists, a suggestion.
+
+A name in another script, or with letters that do not decompose into an ASCII letter and an
+accent (``Straße``, ``Øresund``, ``Москва``), is spelled in ASCII by anyascii's tables
+(``strasse``, ``oresund``, ``moskva``), with a notice saying what it became. Han characters
+take their Mandarin pinyin (``北京`` -> ``beijing``), whatever the language. Symbols (emoji,
+``™``, ``€``) are refused rather than spelled out as words.
 """
 
 from __future__ import annotations
@@ -43,6 +49,21 @@ _WINDOWS_DEVICES = frozenset(
 # joiners, the BOM, bidirectional controls, soft hyphen), line and paragraph separators, and
 # control characters. A name holding one is not the name that reads the same.
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp", "Cc"})
+# The other characters Unicode makes default-ignorable (drawn as nothing) that are assigned:
+# the combining grapheme joiner, the Hangul fillers (letters, which a transliteration table
+# spells as nothing), the Khmer inherent vowels and the Mongolian and general variation
+# selectors.
+_INVISIBLE_OTHERS = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180D),
+    (0x180F, 0x180F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xE0100, 0xE01EF),
+)
 # An import package: an ASCII identifier (no separators, dots or line breaks to make a path of).
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Folders of the generated project itself: a package of that name would be ambiguous.
@@ -59,22 +80,124 @@ class Names:
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
-def _transliterate(text: str) -> tuple[str, bool]:
-    """Strip accents (``café`` -> ``cafe``); report whether anything changed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped, stripped != text
+_KINDS = {"N": "digit", "L": "uncased", "M": "mark", "P": "sep", "Z": "sep", "S": "symbol"}
 
 
-def _to_ascii(raw: str, text: str, notices: list[str]) -> str:
-    ascii_text, changed = _transliterate(text)
-    if not ascii_text.isascii():
-        raise _refuse(
-            f"'{raw}' has characters that have no ASCII spelling",
-            hint="package names must be ASCII; spell the name in Latin letters",
-        )
-    if changed:
-        notices.append(f"transliterated '{text}' to '{ascii_text}' (package names are ASCII)")
+def _kind(ch: str) -> str:
+    """What a character is to the word boundaries of a name: ``upper`` (capitals and title-case
+    letters), ``lower``, ``digit``, ``uncased`` (a letter of a script without case: Han, Kana,
+    Hangul, Arabic, Hebrew, Devanagari...), ``mark`` (combines with the one before), ``sep``
+    (a separator or other punctuation; ASCII punctuation stays as it is, for the checks after
+    to judge), ``symbol``, or ``none`` (unassigned or private use)."""
+    if ch.isspace() or (ch.isascii() and not ch.isalnum()):
+        return "sep"
+    if ch.isupper() or ch.istitle():
+        return "upper"
+    if ch.islower():
+        return "lower"
+    return _KINDS.get(unicodedata.category(ch)[0], "none")
+
+
+def _boundary(kinds: list[str], i: int) -> bool:
+    """Whether a new word starts at ``kinds[i]`` (neither a separator nor a mark): the
+    CamelCase rules of :func:`_normalize` (``MyApi``, ``HTTPServer``), and a change between a
+    script with case and one without (``API北京``)."""
+    before = [kind for kind in kinds[:i] if kind != "mark"]
+    if not before or before[-1] == "sep":
+        return False
+    prev, cur = before[-1], kinds[i]
+    after = next((kind for kind in kinds[i + 1 :] if kind != "mark"), "")
+    if cur == "upper" and (prev in ("lower", "digit") or (prev == "upper" and after == "lower")):
+        return True
+    letters = ("upper", "lower", "uncased")
+    return prev in letters and cur in letters and (prev == "uncased") != (cur == "uncased")
+
+
+def _words(text: str) -> list[str]:
+    """``text`` cut into words and runs of separators; joined again, they are ``text``."""
+    kinds = [_kind(ch) for ch in text]
+    pieces: list[str] = []
+    for i, ch in enumerate(text):
+        if (
+            not pieces
+            or (kinds[i] == "sep") != (kinds[i - 1] == "sep")
+            or (kinds[i] not in ("sep", "mark") and _boundary(kinds, i))
+        ):
+            pieces.append(ch)
+        else:
+            pieces[-1] += ch
+    return pieces
+
+
+def _no_spelling(raw: str, ch: str) -> UsageError:
+    return _refuse(
+        f"{quoted(raw)} has characters that have no ASCII spelling, such as "
+        f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unassigned')})",
+        hint="package names must be ASCII; spell the name in Latin letters",
+    )
+
+
+def _spelled(raw: str, word: str) -> str:
+    """One word of a name in ASCII letters and digits, in the case it was written in: the
+    table's spelling of each character, without the apostrophes, backquotes and the like that
+    some romanizations write (Hebrew's and Arabic's)."""
+    from anyascii import anyascii  # noqa: PLC0415 - only for a name that is not ASCII
+
+    spelled = ""
+    for ch in word:
+        part = ch if ch.isascii() else "".join(c for c in anyascii(ch) if c.isalnum())
+        if not part and "IDEOGRAPH" in unicodedata.name(ch, ""):
+            raise _no_spelling(raw, ch)  # a Han character the table does not have
+        spelled += part
+    if not spelled:
+        raise _no_spelling(raw, word[0])
+    cased = [ch for ch in word if ch.isupper() or ch.islower() or ch.istitle()]
+    if not cased:
+        return spelled.lower()  # the table writes each Han or Hangul syllable capitalized
+    if not any(ch.islower() for ch in cased):
+        return spelled.upper()  # ÆTHER -> AETHER, not AeTHER
+    spelled = spelled.lower()
+    return spelled[0].upper() + spelled[1:] if not word[0].islower() else spelled
+
+
+def _symbol_free(text: str, suffix: str) -> str | None:
+    """The name ``text`` would give without its symbols, if that is a name: the suggestion."""
+    rest = "".join(ch for ch in text if ch.isascii() or _kind(ch) != "symbol")
+    try:
+        return derive_names(rest, suffix).dist if rest.strip() else None
+    except UsageError:
+        return None
+
+
+def _to_ascii(raw: str, text: str, notices: list[str], suffix: str) -> str:
+    """``text`` spelled in ASCII, word by word, with a separator wherever a word boundary
+    would not survive the spelling (``MyÆther`` -> ``My-Aether``); what it became is a
+    notice."""
+    for ch in text:
+        kind = "" if ch.isascii() else _kind(ch)
+        if kind == "symbol":
+            raise _refuse(
+                f"{quoted(raw)} has a symbol, U+{ord(ch):04X} ({unicodedata.name(ch, '?')}), "
+                "which has no ASCII spelling in a name",
+                _symbol_free(text, suffix),
+                hint="names are letters, digits and separators: leave the symbol out",
+            )
+        if kind == "none":
+            raise _no_spelling(raw, ch)
+    from anyascii import anyascii  # noqa: PLC0415 - only for a name that is not ASCII
+
+    ascii_text = ""
+    last = ""  # the piece before, when it is a word
+    for piece in _words(text):
+        if _kind(piece[0]) == "sep":
+            ascii_text += anyascii(piece)  # a dash, a full stop, a no-break space...
+            last = ""
+            continue
+        if last and not (last.isascii() and piece.isascii()):
+            ascii_text += "-"  # the case that marked the boundary may not survive
+        ascii_text += piece if piece.isascii() else _spelled(raw, piece)
+        last = piece
+    notices.append(f"transliterated '{text}' to '{ascii_text}' (package names are ASCII)")
     return ascii_text
 
 
@@ -131,7 +254,10 @@ def check_stdlib(names: Names, python: str, suffix: str = "service") -> None:
 
 def _invisible(raw: str) -> str | None:
     for ch in raw:
-        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+        code = ord(ch)
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES or any(
+            low <= code <= high for low, high in _INVISIBLE_OTHERS
+        ):
             return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character')})"
     return None
 
@@ -167,7 +293,7 @@ def derive_names(raw: str, suffix: str = "service") -> Names:
     text = _typed_text(raw)
     notices: list[str] = []
     if not text.isascii():
-        text = _to_ascii(raw, text, notices)
+        text = _to_ascii(raw, text, notices, suffix)
     device = text.split(".", 1)[0].strip().lower()
     if device in _WINDOWS_DEVICES:
         raise _refuse(
