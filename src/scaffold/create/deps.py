@@ -10,12 +10,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from scaffold.create.text import check_text
 from scaffold.errors import UsageError
 from scaffold.tools.names import canonical as canonical_name
 
 MAX_DEPENDENCY = 300  # a URL requirement with a marker fits; a pasted file does not
+
+if TYPE_CHECKING:
+    from packaging.specifiers import Specifier
+
+# PEP 440's comparison operators, by the side of a range they close. ``==`` closes both, with a
+# wildcard too (``==1.*`` is ``>=1.dev0,<2.dev0``), and so do ``~=`` (``~=1.4`` is
+# ``>=1.4,<2``) and arbitrary equality (``===1.0``); ``!=`` closes neither.
+_LOWER_OPERATORS = frozenset({">", ">=", "==", "~=", "==="})
+_UPPER_OPERATORS = frozenset({"<", "<=", "==", "~=", "==="})
+# The bounded form the built-in templates write their own dependencies in (``jinja2>=3.1,<4``):
+# a PEP 508 name and two PEP 440 release versions, nothing packaging would read otherwise.
+# Recognised here so that rendering a project (``scaffold new --no-lock``) need not import
+# packaging, whose requirement parser and name utilities load its marker and wheel-tag modules
+# (tens of milliseconds); tests hold it to packaging's reading of every string it matches.
+_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+_TEMPLATE_RANGE = re.compile(rf">={_RELEASE},<{_RELEASE}")
+_TEMPLATE_DEPENDENCY = re.compile(
+    rf"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?P<spec>{_TEMPLATE_RANGE.pattern})"
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +51,7 @@ class Dependency:
 
     @property
     def bounded(self) -> bool:
-        return bool(self.url) or (_has_upper(self.specifier) and _has_lower(self.specifier))
+        return bool(self.url) or all(_bounds(self.specifier))
 
     def __str__(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
@@ -42,16 +62,14 @@ class Dependency:
         return text
 
 
-def _split(specifier: str) -> list[str]:
-    return [part.strip() for part in specifier.split(",") if part.strip()]
+def _bounds(specifier: str) -> tuple[bool, bool]:
+    """Whether ``specifier`` bounds the versions it allows from below, and from above."""
+    if _TEMPLATE_RANGE.fullmatch(specifier):
+        return True, True
+    from packaging.specifiers import SpecifierSet  # noqa: PLC0415 - keep `scaffold new` lean
 
-
-def _has_lower(specifier: str) -> bool:
-    return any(part.startswith((">", "==", "~=")) for part in _split(specifier))
-
-
-def _has_upper(specifier: str) -> bool:
-    return any(part.startswith(("<", "==", "~=")) for part in _split(specifier))
+    operators = {spec.operator for spec in SpecifierSet(specifier)}
+    return bool(operators & _LOWER_OPERATORS), bool(operators & _UPPER_OPERATORS)
 
 
 def next_breaking(version: str) -> str:
@@ -68,10 +86,13 @@ def next_breaking(version: str) -> str:
     return f"{epoch}0.{minor + 1}"
 
 
-def _ordered(parts: Sequence[str]) -> str:
-    lower = [p for p in parts if p.startswith((">", "==", "~=", "!="))]
-    upper = [p for p in parts if p not in lower]
-    return ",".join(lower + upper)
+def _ordered(specs: Iterable[Specifier]) -> str:
+    """The specifiers as one string, those that only close a range from above (``<``,
+    ``<=``) last: ``>=1.26,!=2.0.1,<3``."""
+    specs = list(specs)
+    upper_only = _UPPER_OPERATORS - _LOWER_OPERATORS
+    first = [str(spec) for spec in specs if spec.operator not in upper_only]
+    return ",".join(first + [str(spec) for spec in specs if spec.operator in upper_only])
 
 
 def parse_dependency(text: str) -> Dependency:
@@ -95,7 +116,7 @@ def parse_dependency(text: str) -> Dependency:
         name=req.name,
         key=canonicalize_name(req.name),
         extras=tuple(sorted(req.extras)),
-        specifier=_ordered([str(spec) for spec in req.specifier]),
+        specifier=_ordered(req.specifier),
         marker=str(req.marker) if req.marker else "",
         url=req.url or "",
     )
@@ -107,18 +128,12 @@ def parse_dependency(text: str) -> Dependency:
     return dep
 
 
-_SIMPLE_BOUNDED = re.compile(
-    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
-    r"(?P<spec>>=[0-9][0-9.]*,<[0-9][0-9.]*)$"
-)
-
-
 def template_dependency(text: str) -> Dependency:
     """A template's own default (``name>=X,<Y``), without importing packaging for it.
 
     Anything not of that simple, already bounded form goes through :func:`parse_dependency`.
     """
-    match = _SIMPLE_BOUNDED.match(text)
+    match = _TEMPLATE_DEPENDENCY.fullmatch(text)
     if match is None:
         return parse_dependency(text)
     name = match["name"]
@@ -133,17 +148,19 @@ def bound_to_locked(dep: Dependency, locked: Sequence[str]) -> Dependency:
     the next breaking version after the highest (see :func:`next_breaking`). A bound the user
     gave is kept.
     """
+    from packaging.specifiers import Specifier, SpecifierSet  # noqa: PLC0415
     from packaging.version import Version  # noqa: PLC0415
 
     versions = sorted((Version(v) for v in locked), key=lambda v: v)
     if not versions:
         raise ValueError(f"no locked version of {dep.name}")
-    parts = _split(dep.specifier)
-    if not _has_lower(dep.specifier):
-        parts.append(f">={versions[0].public}")
-    if not _has_upper(dep.specifier):
-        parts.append(f"<{next_breaking(versions[-1].public)}")
-    return replace(dep, specifier=_ordered(parts))
+    specs = list(SpecifierSet(dep.specifier))
+    lower, upper = _bounds(dep.specifier)
+    if not lower:
+        specs.append(Specifier(f">={versions[0].public}"))
+    if not upper:
+        specs.append(Specifier(f"<{next_breaking(versions[-1].public)}"))
+    return replace(dep, specifier=_ordered(specs))
 
 
 def merge_dependencies(
