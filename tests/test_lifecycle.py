@@ -158,6 +158,10 @@ def test_check_many_paths_and_a_stranger(cli: Cli, project: Path, tmp_path: Path
         ("- not a mapping\n", "expected a mapping"),
         ("project_name: x\n", "unknown answers file"),
         ("template: service\nscaffold_version: [1]\n", "'scaffold_version' must be a version"),
+        # Not PEP 440 (the pattern this replaced let both through), and not written normalized.
+        ("template: service\nscaffold_version: 1.2.3foo\n", "'scaffold_version' must be"),
+        ("template: service\nscaffold_version: '1!!'\n", "'scaffold_version' must be"),
+        ("template: service\nscaffold_version: 0.2.0-rc1\n", "'scaffold_version' must be"),
         ("template: [\n", "cannot be read"),
     ],
 )

@@ -11,7 +11,6 @@ update records its new version the way the first render did.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +88,17 @@ def read_memory(project: Path) -> Memory:
             f"{path}: unknown answers file: neither 'template' (a built-in) nor '_src_path' "
             "(a copier template)"
         )
-    if not isinstance(version, str) or not re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version):
+    if not isinstance(version, str) or not _is_version(version):
         raise UsageError(f"{path}: 'scaffold_version' must be a version such as {__version__}")
     return Memory(project, answers, template=template, version=version, extra=extra)
+
+
+def _is_version(text: str) -> bool:
+    """A PEP 440 version written normalized, as scaffold records its own."""
+    from scaffold.create.spec import check_version  # noqa: PLC0415 - packaging, only once read
+
+    try:
+        check_version(text)
+    except UsageError:
+        return False
+    return True
