@@ -2,15 +2,18 @@
 
 base is the template rendered at the project's recorded version with its recorded answers, theirs
 the template at the new version, ours the project's files now; None means the file does not exist
-on that side. Everything here is pure and deterministic: no I/O, no printing, the same inputs give
-the same output, and an update that was already applied changes nothing. ``merge_file`` picks the
-strategy; the file-level cases all strategies share are in ``scaffold.lifecycle.merge.result``.
+on that side. Everything here is deterministic and reads or writes none of the project's files:
+no printing, the same inputs give the same output, and an update that was already applied changes
+nothing; the one outside help is ``git merge-file``, on private copies of a text file's lines
+(see ``scaffold.lifecycle.merge.text``). ``merge_file`` picks the strategy; the file-level cases all
+strategies share are in ``scaffold.lifecycle.merge.result``.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
+from scaffold.errors import ToolError
 from scaffold.lifecycle.merge.answers import merge_answers
 from scaffold.lifecycle.merge.pyproject import merge_pyproject
 from scaffold.lifecycle.merge.result import Action, Conflict, Content, FileMerge, Labels
@@ -41,7 +44,23 @@ def merge_file(
 
     ``pyproject.toml`` (in any folder) merges as TOML data, ``.copier-answers.yml`` as the answers
     mapping, anything else as text; content that is not UTF-8 or holds a NUL byte is binary.
+    A :class:`ToolError` from git's merge names the path.
     """
+    try:
+        return _merge_file(path, base, ours, theirs, labels)
+    except ToolError as error:
+        raise ToolError(
+            f"{path}: {error.message}", hint=error.hint, exit_code=error.exit_code
+        ) from error
+
+
+def _merge_file(
+    path: str | PurePath,
+    base: Content | None,
+    ours: Content | None,
+    theirs: Content | None,
+    labels: Labels | None,
+) -> FileMerge:
     decoded = [_decode(side) for side in (base, ours, theirs)]
     if any(isinstance(side, bytes) for side in decoded):
         return merge_binary(*(_encode(side) for side in (base, ours, theirs)))

@@ -1,12 +1,21 @@
-"""Line-by-line three-way merge (diff3) with git-style conflict markers, and binary files."""
+"""Line-by-line three-way merge by ``git merge-file`` (git's own xdiff merge), with git-style
+conflict markers, and binary files.
+
+scaffold cuts the texts into lines and settles the ends of lines itself (CRLF or LF, a final
+newline or not), so that git only sees lines: three private files in a temporary folder, one git
+process per file that both sides changed differently. git writes its conflict markers longer than
+any run of marker characters in the files, so they cannot be mistaken for the files' own lines
+(a conflict an earlier update left in the project), and scaffold writes them back in its format.
+"""
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterator
+import tempfile
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Final
 
+from scaffold.errors import ExitCode, ToolError
 from scaffold.lifecycle.merge.result import (
     Action,
     Conflict,
@@ -15,6 +24,12 @@ from scaffold.lifecycle.merge.result import (
     merge_sides,
     merged,
 )
+from scaffold.tools import runner
+
+MARKER_SIZE: Final = 7  # git's, in the files scaffold writes
+_TIMEOUT: Final = 120.0
+_MARKERS: Final = "<|=>"
+_MAX_CONFLICTS: Final = 127  # git merge-file's exit code counts conflicts up to this
 
 
 def merge_text(
@@ -26,10 +41,12 @@ def merge_text(
     theirs_label: str,
     base_label: str,
 ) -> FileMerge:
-    """Merge line by line (diff3): a region changed by one side comes from that side; a region
-    both changed differently gets git-style markers with the base lines between them.
+    """Merge line by line with ``git merge-file`` (diff3): a region changed by one side comes
+    from that side, the same change on both sides is taken once; a region both changed
+    differently gets git-style markers with the base lines between them.
 
     The result uses ours' newline convention; whether it ends with a newline is merged too.
+    Raises :class:`ToolError` when git is missing or fails: never a merge that lost a side.
     """
     labels = Labels(ours=ours_label, base=base_label, theirs=theirs_label)
 
@@ -40,14 +57,16 @@ def merge_text(
 
 
 @dataclass(frozen=True)
-class _Chunk:
-    """A region of the three texts: stable (equal in all three) or changed by one or both."""
+class _Hunk:
+    """A region both sides changed differently: each side's lines (base's are empty where both
+    inserted lines at the same place)."""
 
-    base: list[str]
     ours: list[str]
+    base: list[str]
     theirs: list[str]
-    base_start: int  # 0-based index of the region in base
-    stable: bool
+
+
+_Piece = str | _Hunk  # a merged line, or a conflict
 
 
 def _merge_text(base: str, ours: str, theirs: str, labels: Labels) -> FileMerge:
@@ -58,18 +77,11 @@ def _merge_text(base: str, ours: str, theirs: str, labels: Labels) -> FileMerge:
     )
     out: list[str] = []
     conflicts: list[Conflict] = []
-    for chunk in _diff3(base_lines, our_lines, their_lines):
-        if chunk.stable or chunk.theirs in (chunk.ours, chunk.base):
-            out.extend(chunk.ours)
-        elif chunk.ours == chunk.base:
-            out.extend(chunk.theirs)
-        elif not chunk.base:
-            _two_way(chunk, out, conflicts, labels)
+    for piece in _merge_lines(base_lines, our_lines, their_lines):
+        if isinstance(piece, str):
+            out.append(piece)
         else:
-            first, last = chunk.base_start + 1, chunk.base_start + len(chunk.base)
-            where = f"line {first}" if first == last else f"lines {first}-{last}"
-            reason = f"{labels.ours} and {labels.theirs} both changed {where} of {labels.base}"
-            _conflict(chunk.ours, chunk.base, chunk.theirs, reason, out, conflicts, labels)
+            _conflict(piece, out, conflicts, labels)
     # A last line that is empty exists only through its newline.
     final_newline = (their_eol if our_eol == base_eol else our_eol) or out[-1:] == [""]
     newline = newline_of(ours)
@@ -77,80 +89,141 @@ def _merge_text(base: str, ours: str, theirs: str, labels: Labels) -> FileMerge:
     return merged(text, ours, conflicts)
 
 
-def _two_way(chunk: _Chunk, out: list[str], conflicts: list[Conflict], labels: Labels) -> None:
-    """Both sides inserted different lines where base has none: keep what they share and mark
-    only where they differ (with an empty base section), so an add/add is not one huge conflict."""
-    matcher = SequenceMatcher(None, chunk.ours, chunk.theirs, autojunk=False)
-    for tag, o1, o2, t1, t2 in matcher.get_opcodes():
-        if tag == "equal":
-            out.extend(chunk.ours[o1:o2])
-            continue
-        where = f"after line {chunk.base_start}" if chunk.base_start else "at the start"
-        reason = (
-            f"{labels.ours} and {labels.theirs} both added different lines {where} of {labels.base}"
+def _merge_lines(base: list[str], ours: list[str], theirs: list[str]) -> list[_Piece]:
+    """The merged lines. git runs only when the three differ once their line ends are settled
+    (a side that only changed CRLF to LF, or the final newline, changed no line)."""
+    if theirs in (base, ours):
+        return list(ours)
+    if ours == base:
+        return list(theirs)
+    return _merge_file(base, ours, theirs)
+
+
+def _merge_file(base: list[str], ours: list[str], theirs: list[str]) -> list[_Piece]:
+    """``git merge-file`` on the lines: diff3 style, so each conflict shows base's lines too.
+
+    Both sides adding the file (an empty base) merge in git's default style instead, whose
+    conflicts are refined to the lines the two differ in (an add/add is not one conflict the
+    size of the file); base's part of every such conflict is empty anyway.
+    """
+    size = _marker_size(base, ours, theirs)
+    with tempfile.TemporaryDirectory(prefix="scaffold-merge-") as folder:
+        paths = [Path(folder, name) for name in ("ours", "base", "theirs")]
+        for path, lines in zip(paths, (ours, base, theirs), strict=True):
+            path.write_bytes("".join(f"{line}\n" for line in lines).encode())
+        done = runner.git(
+            # A conflictStyle in the user's git configuration must not change the merge.
+            *("-c", "merge.conflictStyle=merge", "merge-file"),
+            *("-L", "ours", "-L", "base", "-L", "theirs", f"--marker-size={size}"),
+            *(["--diff3"] if base else []),
+            *(str(path) for path in paths),
+            cwd=Path(folder),
+            timeout=_TIMEOUT,
         )
-        _conflict(chunk.ours[o1:o2], [], chunk.theirs[t1:t2], reason, out, conflicts, labels)
+        if done is None:
+            raise ToolError(
+                "git is not installed: it merges the files both the project and the template "
+                "changed",
+                hint="install git",
+                exit_code=ExitCode.USAGE,
+            )
+        # 0 is a clean merge and 1-127 the number of conflicts; anything else (an error is
+        # -1, so 255; a signal or a timeout is negative) must never pass for a merge.
+        if done.timed_out or done.interrupted or not 0 <= done.returncode <= _MAX_CONFLICTS:
+            raise _failed(done, "it failed")
+        try:
+            result = paths[0].read_bytes().decode()
+        except UnicodeDecodeError:
+            raise _failed(done, "its result is not UTF-8") from None
+    pieces = _parse(result, size, diff3=bool(base))
+    if pieces is None:
+        raise _failed(done, "its conflict markers do not parse")
+    count = sum(isinstance(piece, _Hunk) for piece in pieces)
+    if min(count, _MAX_CONFLICTS) != done.returncode:
+        raise _failed(done, f"it reported {done.returncode} conflicts but marked {count}")
+    return [piece for item in pieces for piece in _trimmed(item)]
 
 
-def _conflict(
-    ours: list[str],
-    base: list[str],
-    theirs: list[str],
-    reason: str,
-    out: list[str],
-    conflicts: list[Conflict],
-    labels: Labels,
-) -> None:
+def _failed(done: runner.Completed, what: str) -> ToolError:
+    said = done.tail(3) or "nothing"
+    end = "timed out" if done.timed_out else f"exit code {done.returncode}"
+    return ToolError(
+        f"git merge-file cannot merge the file: {what} ({end}; git said: {said})",
+        hint="check that git works (git --version); the project was not changed",
+        exit_code=ExitCode.USAGE,
+    )
+
+
+def _marker_size(*sides: list[str]) -> int:
+    """A marker size longer than every run of marker characters a line of the files starts
+    with, so that git's markers are the only lines that start with one that long."""
+    longest = 0
+    for lines in sides:
+        for line in lines:
+            if line and line[0] in _MARKERS:
+                longest = max(longest, len(line) - len(line.lstrip(line[0])))
+    return max(MARKER_SIZE, longest + 1)
+
+
+def _parse(result: str, size: int, *, diff3: bool) -> list[_Piece] | None:
+    """git's merged lines and conflicts; None when its markers are not in the order it writes
+    them. A marker line may end with a CR, which git adds next to lines that end with one."""
+    if result and not result.endswith("\n"):
+        return None  # every line git wrote ends with a newline
+    order = "<|=>" if diff3 else "<=>"
+    pieces: list[_Piece] = []
+    sections: list[list[str]] = []  # in a conflict: ours, (base,) theirs, as far as they came
+    for line in result.split("\n")[:-1]:
+        char = line[:1]
+        if not char or char not in _MARKERS or not line.startswith(char * size):
+            (sections[-1] if sections else pieces).append(line)
+        elif char != order[len(sections)]:
+            return None
+        elif char == ">":
+            pieces.append(_Hunk(sections[0], sections[1] if diff3 else [], sections[-1]))
+            sections = []
+        else:
+            sections.append([])
+    return None if sections else pieces
+
+
+def _trimmed(piece: _Piece) -> list[_Piece]:
+    """A conflict where both sides inserted lines at the same place, without the lines at its
+    start and end that both inserted: those merge, and only where they differ is marked."""
+    if isinstance(piece, str) or piece.base:
+        return [piece]
+    ours, theirs = piece.ours, piece.theirs
+    head = 0
+    while head < min(len(ours), len(theirs)) and ours[head] == theirs[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(ours), len(theirs)) - head and ours[-1 - tail] == theirs[-1 - tail]:
+        tail += 1
+    middle: list[_Piece] = []
+    if ours[head : len(ours) - tail] or theirs[head : len(theirs) - tail]:
+        middle.append(_Hunk(ours[head : len(ours) - tail], [], theirs[head : len(theirs) - tail]))
+    return [*ours[:head], *middle, *ours[len(ours) - tail :]]
+
+
+def _conflict(hunk: _Hunk, out: list[str], conflicts: list[Conflict], labels: Labels) -> None:
     start = len(out) + 1
-    out.append(_marker("<<<<<<<", labels.ours))
-    out.extend(ours)
-    out.append(_marker("|||||||", labels.base))
-    out.extend(base)
-    out.append("=======")
-    out.extend(theirs)
-    out.append(_marker(">>>>>>>", labels.theirs))
+    out.append(_marker("<" * MARKER_SIZE, labels.ours))
+    out.extend(hunk.ours)
+    out.append(_marker("|" * MARKER_SIZE, labels.base))
+    out.extend(hunk.base)
+    out.append("=" * MARKER_SIZE)
+    out.extend(hunk.theirs)
+    out.append(_marker(">" * MARKER_SIZE, labels.theirs))
+    where = f"marked at lines {start}-{len(out)}"
+    if hunk.base:
+        reason = f"{labels.ours} and {labels.theirs} both changed the same lines; {where}"
+    else:
+        reason = f"{labels.ours} and {labels.theirs} both added different lines; {where}"
     conflicts.append(Conflict(reason, (start, len(out))))
 
 
 def _marker(marker: str, label: str) -> str:
     return f"{marker} {label}" if label else marker
-
-
-def _diff3(base: list[str], ours: list[str], theirs: list[str]) -> Iterator[_Chunk]:
-    """Cut the three texts into stable and unstable chunks.
-
-    A base line is an anchor when both ours and theirs keep it (difflib's matches); a stable chunk
-    is a run of anchors that are consecutive on all three sides, and everything between two
-    stable chunks is one unstable chunk.
-    """
-    in_ours, in_theirs = _matches(base, ours), _matches(base, theirs)
-    anchors = sorted(set(in_ours) & set(in_theirs))
-    i = o = t = 0
-    while i < len(base) or o < len(ours) or t < len(theirs):
-        start, o_start, t_start = i, o, t
-        while i < len(base) and in_ours.get(i) == o and in_theirs.get(i) == t:
-            i, o, t = i + 1, o + 1, t + 1
-        if i > start:
-            yield _Chunk(base[start:i], ours[o_start:o], theirs[t_start:t], start, True)
-            continue
-        # difflib's matches increase on both sides, so the next anchor lies ahead on all three.
-        k = bisect_left(anchors, i)
-        j = anchors[k] if k < len(anchors) else len(base)
-        o_end = in_ours[j] if j < len(base) else len(ours)
-        t_end = in_theirs[j] if j < len(base) else len(theirs)
-        yield _Chunk(base[i:j], ours[o:o_end], theirs[t:t_end], i, False)
-        i, o, t = j, o_end, t_end
-
-
-def _matches(base: list[str], other: list[str]) -> dict[int, int]:
-    """Base line index -> the other side's index of the same line, for the lines difflib pairs."""
-    # autojunk would drop frequent lines (blank ones) as anchors in long files.
-    matcher = SequenceMatcher(None, base, other, autojunk=False)
-    return {
-        block.a + k: block.b + k
-        for block in matcher.get_matching_blocks()
-        for k in range(block.size)
-    }
 
 
 def _split(text: str) -> tuple[list[str], bool]:
