@@ -93,6 +93,17 @@ def locked(tree: Path) -> dict[str, str]:
     args = ["export", "--frozen", "--no-emit-project", "--no-hashes", "-o", str(constraints)]
     exported = runner.run([uv, *args], cwd=tree, timeout=120)
     assert exported.ok, exported.output
+    # What the test job installs, resolved online once: offline, uv reads the index's answers
+    # from its cache, which `uv sync` from a lock file never asked for (the job passed only
+    # after some earlier test had resolved these online).
+    venv = tree.parent / "warm-venv"
+    made = runner.run([uv, "venv", "--quiet", "--python", PYTHON, str(venv)], timeout=120)
+    assert made.ok, made.output
+    warm = [uv, "pip", "install", "--python", str(venv / "bin" / "python"), "-c", str(constraints)]
+    warmed = runner.run(
+        [*warm, "-r", "pyproject.toml", "--group", "pyproject.toml:dev"], cwd=tree, timeout=600
+    )
+    assert warmed.ok, warmed.output
     return {"UV_OFFLINE": "1", "UV_CONSTRAINT": str(constraints)}
 
 
