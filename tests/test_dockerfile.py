@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,7 +28,7 @@ from scaffold.tools.system import DEFAULT_RELEASE
 from scaffold.validate.container import release_for, sysdeps_step
 from scaffold.validate.engine import Context, _Run
 from scaffold.validate.project import load_project
-from tests.conftest import FAST, GOLDEN, Cli
+from tests.conftest import GOLDEN, Cli
 from tests.test_validate_parts import LOCK, write
 
 NAME = Path("Dockerfile")
@@ -544,21 +541,3 @@ def test_validate_reports_an_unreadable_dockerfile_in_one_line(cli: Cli, tmp_pat
         steps["sysdeps"]["detail"] == "cannot read Dockerfile, line 2: unknown instruction: INSTALL"
     )
     assert "Traceback" not in result.stdout + result.stderr
-
-
-def test_new_without_validation_does_not_import_the_parser(tmp_path: Path) -> None:
-    code = (
-        "import sys; from scaffold.cli import main\n"
-        "try:\n"
-        f"    main(['new', 'my-api', '--path', {str(tmp_path)!r}, '--quiet', *{FAST!r}])\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('e2b_dockerfile_utils', "
-        "'scaffold.tools.dockerfile'))))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
-    )  # fmt: skip
-    assert done.stdout.strip() == "[]"
-    assert (tmp_path / "my-api" / "Dockerfile").is_file()
