@@ -7,7 +7,8 @@
 Sections (``--section``, repeatable; ``--all`` or none given: every one):
 
 - ``render``: ``scaffold new --no-lock --no-git --no-validate`` against ``copier copy`` of the
-  same template, cookiecutter with a template made from scaffold's own output, and ``uv init``;
+  same template, cookiecutter with a template made from scaffold's own output, ``uv init``, and
+  the imports no render through the CLI can skip (typer, Jinja, PyYAML) as the floor;
 - ``proven``: ``scaffold new my-api`` with full validation, warm (caches hot) and cold (an empty
   uv cache, ``--isolated`` builds), each against ``--jobs 1``, every step's time from ``--json``,
   and ``scaffold validate`` alone on the fresh project. Warm runs make byte-identical projects,
@@ -231,6 +232,13 @@ def render_commands(cookie: Path, files: int) -> dict[str, Callable[[Path], list
             "-o",
             str(out),
             str(cookie),
+        ],
+        # The floor under any render through scaffold's CLI: what it cannot do without (the
+        # CLI's parser, Jinja's sandbox, PyYAML for copier.yml) imported and nothing run.
+        "imports alone: typer, jinja2, yaml": lambda out: [
+            sys.executable,
+            "-c",
+            "import typer.main, jinja2.sandbox, yaml",
         ],
         "uv init --app --package": lambda out: [*uv_init, str(out / "my-api")],
         "uv init --app --package --python PATH": lambda out: [

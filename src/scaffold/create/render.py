@@ -7,6 +7,8 @@ file, files ending in ``.jinja`` are rendered and lose the suffix, other files a
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -48,11 +50,67 @@ def environment() -> Any:
 
     # Copier's defaults: a sandbox and kept trailing newlines. StrictUndefined on top, so a
     # typo in a template fails here instead of rendering an empty string.
-    env = SandboxedEnvironment(keep_trailing_newline=True, undefined=StrictUndefined)
+    env = SandboxedEnvironment(
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        loader=_by_source(),
+        bytecode_cache=_bytecode_cache(),
+    )
     env.filters["to_nice_yaml"] = _to_nice_yaml
     env.filters["regex_search"] = _regex_search
     env.filters["strftime"] = _strftime
     return env
+
+
+def _bytecode_cache() -> Any:
+    """Jinja's cache of compiled templates on disk, so a template is compiled once per machine
+    rather than once per render (most of a render's own time). Its own folder, named by Jinja's
+    version: the code it holds was generated for this environment's settings. None (compile
+    every time) where the cache cannot be made; Jinja recompiles any entry it cannot read and
+    writes each through a temporary file and a rename."""
+    import jinja2  # noqa: PLC0415
+    from jinja2 import FileSystemBytecodeCache  # noqa: PLC0415
+
+    from scaffold.tools.config import cache_home  # noqa: PLC0415
+
+    folder = cache_home() / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
+def _by_source() -> Any:
+    """A loader that names each template by its source's digest, so text that is not a file
+    (a template file read from a wheel's archive, a path segment) goes through Jinja's own
+    caches: compiled once per process in memory, once per machine on disk."""
+    from jinja2 import BaseLoader, TemplateNotFound  # noqa: PLC0415
+
+    class BySource(BaseLoader):
+        def __init__(self) -> None:
+            self.sources: dict[str, str] = {}
+
+        def name(self, source: str) -> str:
+            name = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+            self.sources.setdefault(name, source)
+            return name
+
+        def get_source(self, environment: Any, template: str) -> tuple[str, None, Any]:
+            source = self.sources.get(template)
+            if source is None:
+                raise TemplateNotFound(template)
+            return source, None, lambda: True  # named by its content: never out of date
+
+    return BySource()
+
+
+def compiled(source: str) -> Any:
+    """``source`` as a Jinja template of :func:`environment`, compiled at most once."""
+    env = environment()
+    return env.get_template(env.loader.name(source))
 
 
 def _strftime(string_format: str, second: float | None = None) -> str:
@@ -74,7 +132,6 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
     """Render every file of ``template`` with ``answers`` into an in-memory plan."""
     from jinja2 import TemplateError  # noqa: PLC0415
 
-    env = environment()
     context: dict[str, Any] = dict(answers)
     context["_copier_answers"] = dict(answers)
     context["_copier_conf"] = {"answers_file": ANSWERS_FILE}
@@ -82,15 +139,14 @@ def render(template: Template, answers: Mapping[str, Any]) -> RenderPlan:
     for rel, resource in template.files():
         try:
             segments = [
-                env.from_string(seg).render(context) if "{" in seg else seg
-                for seg in rel.split("/")
+                compiled(seg).render(context) if "{" in seg else seg for seg in rel.split("/")
             ]
             if not all(segments):
                 continue
             _check_segments(template, rel, segments)
             path = "/".join(segments)
             if path.endswith(TEMPLATES_SUFFIX):
-                text = env.from_string(resource.read_text("utf-8")).render(context)
+                text = compiled(resource.read_text("utf-8")).render(context)
                 content = text.encode("utf-8")
                 path = path.removesuffix(TEMPLATES_SUFFIX)
             else:

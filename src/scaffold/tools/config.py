@@ -24,6 +24,11 @@ from scaffold.tools.images import check_image_pattern
 CONFIG_ENV = "SCAFFOLD_CONFIG"
 
 
+def cache_home() -> Path:
+    """scaffold's cache folder: ``$XDG_CACHE_HOME/scaffold``, else ``~/.cache/scaffold``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "scaffold"
+
+
 @dataclass(frozen=True)
 class DockerConfig:
     binary: str | None = None

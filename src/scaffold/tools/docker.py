@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scaffold.errors import UsageError
 from scaffold.tools import runner
-from scaffold.tools.config import docker_config
+from scaffold.tools.config import cache_home, docker_config
 from scaffold.tools.images import check_image, check_image_pattern, image_for_python
 from scaffold.tools.runner import Completed
 
@@ -126,7 +126,7 @@ class Docker:
             if name == "PYTHON_VERSION" and value:
                 return ".".join(value.split(".")[:2])
         # Asked once per image: the answer is cached under the image's id, which changes with it.
-        cached = _cache_dir() / "image-python" / image_id.replace(":", "-")
+        cached = cache_home() / "image-python" / image_id.replace(":", "-")
         with contextlib.suppress(OSError):
             return cached.read_text("utf-8").strip() or None
         asked = self.command(
@@ -293,7 +293,3 @@ def build_tail(output: str, lines: int = 30) -> str:
     """The end of a build's output, without BuildKit's ``#9 sha256:...`` digest lines."""
     useful = [ln for ln in output.splitlines() if not re.match(r"^#\d+ sha256:", ln)]
     return "\n".join(useful[-lines:])
-
-
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "scaffold"

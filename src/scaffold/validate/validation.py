@@ -45,6 +45,7 @@ from scaffold.errors import UsageError
 from scaffold.report import Phase, SkipReason, StepResult, ValidationReport
 from scaffold.tools import runner
 from scaffold.tools.compose import Services, read_compose
+from scaffold.tools.config import cache_home
 from scaffold.tools.docker import BuildSettings, Docker
 from scaffold.tools.uv import Uv
 from scaffold.validate import container, python, running
@@ -113,16 +114,12 @@ class ValidateOptions:
         return self.isolated if self.isolated is not None else bool(os.environ.get("CI"))
 
 
-def _cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "scaffold"
-
-
 def environment_for(project: Project) -> Path:
     """Where validation installs the project's environment: not its own ``.venv``, which would
     land in the Docker build context of a project that does not ignore it (and validation
     leaves the user's environment as it was). One per project, reused: a warm sync is quick."""
     key = hashlib.sha256(str(project.lock_root.resolve()).encode()).hexdigest()[:16]
-    return _cache() / "environments" / key
+    return cache_home() / "environments" / key
 
 
 def project_python(root: Path) -> str | None:
@@ -174,7 +171,7 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
         offline=options.offline,
         timeout=options.timeout,
         environment=environment_for(project),
-        tool_caches=_cache() / "tools",
+        tool_caches=cache_home() / "tools",
     )
     access = container.DockerAccess(options.docker)
     extras = tuple(dict.fromkeys((*project.packages[0].settings.extras, *options.extras)))
