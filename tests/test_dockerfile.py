@@ -363,6 +363,14 @@ def test_apt_installs_are_read_from_the_shell_commands(run: str, expected: set[s
     assert packages(f"FROM debian\nRUN {run}\n") == (expected, False)
 
 
+def test_a_package_whose_name_ends_in_plus_keeps_its_name() -> None:
+    # g++ was read as "g+" (docker-library/buildpack-deps debian/*/Dockerfile, getredash/redash
+    # Dockerfile): apt looks a name up whole before it reads a final "+" as "install this".
+    have, unknown = packages("FROM debian\nRUN apt-get install -y g++ libstdc++6 make+\n")
+    assert {"g++", "libstdc++6", "make"} <= have
+    assert not unknown
+
+
 @pytest.mark.parametrize(
     "run",
     [

@@ -387,9 +387,12 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
         name = re.split(r"[=/:]", word, maxsplit=1)[0]
         if name.endswith("-") and word == name:  # "pkg-" removes pkg
             continue
-        name = name.removesuffix("+")
-        if _DEBIAN_NAME.match(name):
-            stage.apt_packages.add(name)
+        # apt looks the name up whole first (g++ is a package) and reads a final "+" as "install
+        # pkg" only where no package has the whole name. Which one is a package is in the
+        # archive, not here: both are kept, and the one that is not a package is wanted by none.
+        names = {n for n in (name, name.removesuffix("+")) if _DEBIAN_NAME.match(n)}
+        if names:
+            stage.apt_packages |= names
         else:  # a variable, a pattern, a command's output, a .deb file
             stage.apt_unknown = True
 
