@@ -326,6 +326,30 @@ def test_onbuild_runs_nothing_in_this_build() -> None:
     assert packages("FROM debian\nONBUILD RUN apt-get install -y gcc\n") == (set(), False)
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        # A builder that only builds wheels, for the last stage to install without compiling
+        # (healthchecks/healthchecks docker/Dockerfile): the last stage was taken for the builder.
+        "pip wheel --wheel-dir /wheels -r requirements.txt",
+        "pip3 install -r requirements.txt",  # home-assistant/core Dockerfile, frappe/frappe_docker
+        "pip3.12 install --no-cache-dir -r requirements.txt",
+        "pip --no-cache-dir install -r requirements.txt",  # options before the subcommand
+        "python3 -m pip install -r requirements.txt",
+        "uv pip sync requirements.txt",
+        "uv --directory /app sync --locked",
+    ],
+)
+def test_the_stage_that_installs_python_deps_is_the_builder(run: str) -> None:
+    text = f"FROM python:3.12-slim AS builder\nRUN {run}\nFROM python:3.12-slim\nRUN true\n"
+    assert read_dockerfile(text, NAME).build_stage().label == "builder"
+
+
+def test_a_pip_command_that_installs_nothing_marks_no_builder() -> None:
+    text = "FROM python:3.12-slim AS tools\nRUN pip3 --version && pip download x\nFROM debian\n"
+    assert not any(stage.installs_python_deps for stage in read_dockerfile(text, NAME).stages)
+
+
 # --- the shell commands of a RUN: never a guess --------------------------------------------
 
 

@@ -263,7 +263,18 @@ _APT_VALUE_OPTIONS = frozenset(
 )
 # Debian policy: lower case letters, digits, plus, minus and full stops, alphanumeric first.
 _DEBIAN_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
-_PYTHON_INSTALLS = (("uv", "sync"), ("uv", "pip", "install"), ("pip", "install"), ("uv", "export"))
+# What installs the Python dependencies: the subcommands of pip (pip3, pip3.12; `pip wheel`
+# builds them for a later stage to install) and of uv, after the options given before them.
+_PIP = re.compile(r"^pip(?:3(?:\.\d+)?)?$")
+_PYTHON_INSTALLS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "pip": (("install",), ("wheel",)),
+    "uv": (("sync",), ("pip", "install"), ("pip", "sync"), ("export",)),
+}
+_PYTHON_VALUE_OPTIONS = frozenset(
+    {"--cache-dir", "--python", "--log", "--proxy", "--retries", "--timeout", "--cert"}
+    | {"--client-cert", "--trusted-host", "--exists-action", "--directory", "--project"}
+    | {"--config-file", "--color", "--allow-insecure-host"}
+)
 _DEPTH = 8  # sh -c "sh -c '...'": how deep a command is followed
 
 
@@ -272,7 +283,7 @@ def _read_command(stage: Stage, words: list[str], stdin: str | None, depth: int 
     if depth > _DEPTH:
         stage.apt_unknown = stage.apt_unknown or _mentions_apt(words, stdin)
         return
-    if any(_runs(words, i, sequence) for i in range(len(words)) for sequence in _PYTHON_INSTALLS):
+    if _installs_python(words):
         stage.installs_python_deps = True
     argv = _unwrapped(words)
     program = _base(argv[0]) if argv else ""
@@ -307,10 +318,20 @@ def _base(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-def _runs(words: list[str], index: int, sequence: tuple[str, ...]) -> bool:
-    head, *rest = sequence
-    end = index + len(sequence)
-    return _base(words[index]) == head and tuple(words[index + 1 : end]) == tuple(rest)
+def _installs_python(words: list[str]) -> bool:
+    """Whether the command runs pip or uv to install Python distributions (anywhere in it:
+    ``python3 -m pip install``, ``sudo uv sync``)."""
+    for index, word in enumerate(words):
+        program = _base(word)
+        subcommands = _PYTHON_INSTALLS.get("pip" if _PIP.match(program) else program)
+        if subcommands is None:
+            continue
+        i = index + 1
+        while i < len(words) and words[i].startswith("-"):  # pip --no-cache-dir install
+            i += 2 if words[i] in _PYTHON_VALUE_OPTIONS else 1
+        if any(tuple(words[i : i + len(sub)]) == sub for sub in subcommands):
+            return True
+    return False
 
 
 def _unwrapped(words: list[str]) -> list[str]:
