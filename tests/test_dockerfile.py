@@ -573,3 +573,30 @@ def test_validate_reports_an_unreadable_dockerfile_in_one_line(cli: Cli, tmp_pat
         steps["sysdeps"]["detail"] == "cannot read Dockerfile, line 2: unknown instruction: INSTALL"
     )
     assert "Traceback" not in result.stdout + result.stderr
+
+
+META_PACKAGES = """\
+FROM python:3.12-slim-bookworm AS builder
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev
+RUN uv sync --locked
+
+FROM python:3.12-slim-bookworm AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev
+"""
+
+
+def test_sysdeps_counts_what_a_package_brings_along(tmp_path: Path) -> None:
+    # build-essential depends on gcc and libc6-dev, and libpq-dev on libpq5, in Debian's own
+    # index (data/system-brings.toml): a builder with build-essential is not "lacking gcc".
+    # Seen in superset's, netbox's and healthchecks' Dockerfiles.
+    status, detail = _sysdeps(_project(tmp_path, META_PACKAGES))
+    assert (status, detail) == ("ok", "installed: gcc libc6-dev libpq-dev libpq5")
+
+
+def test_what_is_brought_along_is_only_what_the_index_says(tmp_path: Path) -> None:
+    # make brings no compiler: a builder with only make and the headers still lacks gcc.
+    project = _project(tmp_path, META_PACKAGES.replace("build-essential", "make"))
+    assert _sysdeps(project) == (
+        "failed",
+        "builder stage 'builder' lacks gcc libc6-dev (for psycopg2)",
+    )

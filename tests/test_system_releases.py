@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lzma
+import sys
 import tomllib
 import urllib.request
 from functools import cache
@@ -44,6 +45,35 @@ def test_every_package_name_exists_in_its_release(release: str) -> None:
         names |= {*build, *runtime}
     missing = sorted(names - package_names(release))
     assert not missing, f"not in Debian {release}: {missing}"
+
+
+@pytest.mark.e2e
+def test_what_packages_bring_along_is_what_the_indexes_say() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import system_brings  # noqa: PLC0415
+
+    written = system_brings.OUTPUT.read_text("utf-8")
+    assert written == system_brings.wanted(), "stale: run scripts/system_brings.py write"
+    assert tomllib.loads(written)["bookworm"]["build-essential"][:2] == ["gcc", "libc6-dev"]
+
+
+def test_the_brought_along_table_follows_only_sure_dependencies() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import system_brings  # noqa: PLC0415
+
+    graph = {"a": ("b",), "b": ("c",), "c": ("a",), "d": ()}
+    assert system_brings._closure("a", graph) == {"b", "c"}
+    assert system_brings._names("libc6-dev (>= 2.36) | libc-dev") == ["libc6-dev", "libc-dev"]
+    index = (
+        "Package: meta\nDepends: one (>= 1), libc6-dev | libc-dev, two | three\n\n"
+        "Package: one\nPre-Depends: four:any\n\n"
+        "Package: libc6-dev\n\nPackage: two\n\nPackage: three\n\nPackage: four\n"
+    )
+    parsed = system_brings.parse_index(index)
+    # libc-dev is only a name others provide; two and three are both real: apt's pick depends
+    # on what is installed, so neither is sure.
+    assert parsed["meta"] == ("one", "libc6-dev")
+    assert system_brings._closure("meta", parsed) == {"one", "libc6-dev", "four"}
 
 
 def test_the_data_has_an_entry_per_release_where_names_differ() -> None:

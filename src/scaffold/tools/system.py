@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,25 @@ def check_apt_name(name: str) -> str:
         shown = quoted(name) if isinstance(name, str) else repr(name)
         raise UsageError(f"{shown} is not a valid Debian package name")
     return name
+
+
+def with_brought_along(names: Iterable[str], release: str = DEFAULT_RELEASE) -> set[str]:
+    """``names`` and the packages of the mapping that apt installs along with them in
+    ``release`` (``build-essential`` brings ``gcc`` and ``libc6-dev``, ``libpq-dev`` brings
+    ``libpq5``), from ``data/system-brings.toml``, which scripts/system_brings.py writes from
+    the release's package index."""
+    table = _brought_along().get(release, {})
+    have = set(names)
+    return have.union(*(table.get(name, ()) for name in have))
+
+
+@cache
+def _brought_along() -> dict[str, dict[str, tuple[str, ...]]]:
+    text = (resources.files("scaffold") / "data" / "system-brings.toml").read_text("utf-8")
+    return {
+        release: {name: tuple(along) for name, along in table.items()}
+        for release, table in tomllib.loads(text).items()
+    }
 
 
 def load_system_mapping(

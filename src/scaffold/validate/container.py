@@ -39,6 +39,7 @@ from scaffold.tools.system import (
     load_system_mapping,
     named_release,
     release_of,
+    with_brought_along,
 )
 from scaffold.tools.uv import uv_cause
 from scaffold.validate.engine import Context, Outcome
@@ -195,7 +196,8 @@ def sysdeps_step(
         if not wanted:
             continue
         base = dockerfile.root_image(stage)
-        have, unknown = dockerfile.apt_in(stage)
+        installed, unknown = dockerfile.apt_in(stage)
+        have = with_brought_along(installed, release)
         if unknown or not _SLIM_PYTHON.search(base):
             why = (
                 "its apt-get install uses a variable"
