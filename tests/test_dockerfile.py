@@ -600,3 +600,92 @@ def test_what_is_brought_along_is_only_what_the_index_says(tmp_path: Path) -> No
         "failed",
         "builder stage 'builder' lacks gcc libc6-dev (for psycopg2)",
     )
+
+
+# --- removals ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "removal",
+    [
+        "apt-get purge -y libpq5",
+        "apt-get remove -y --auto-remove libpq5",
+        "apt-get autoremove --purge -y libpq5",
+        "apt-get install -y libpq5-",
+        "dpkg --purge libpq5",
+        "dpkg -r libpq5",
+    ],
+)
+def test_a_package_removed_later_is_gone(removal: str) -> None:
+    dockerfile = read_dockerfile(
+        f"FROM python:3.12-slim\nRUN apt-get install -y libpq5 curl\nRUN {removal}\n", NAME
+    )
+    assert dockerfile.apt_in(dockerfile.final) == ({"curl"}, False)
+
+
+def test_a_package_installed_again_after_its_removal_is_there() -> None:
+    dockerfile = read_dockerfile(
+        "FROM python:3.12-slim AS base\nRUN apt-get install -y libpq5\n"
+        "FROM base\nRUN apt-get purge -y libpq5 && apt-get install -y libpq5\n",
+        NAME,
+    )
+    assert dockerfile.apt_in(dockerfile.final) == ({"libpq5"}, False)
+
+
+def test_a_child_stage_removes_what_its_parent_installed() -> None:
+    dockerfile = read_dockerfile(
+        "FROM python:3.12-slim AS base\nRUN apt-get install -y libpq5 curl\n"
+        "FROM base\nRUN apt-get purge -y libpq5\n",
+        NAME,
+    )
+    assert dockerfile.apt_in(dockerfile.final) == ({"curl"}, False)
+    assert dockerfile.apt_in(dockerfile.stages[0]) == ({"libpq5", "curl"}, False)
+
+
+def test_a_builder_that_removes_its_compilers_after_the_install_had_them_for_it() -> None:
+    # superset's builder installs build-essential, runs pip and purges it, in one RUN.
+    dockerfile = read_dockerfile(
+        "FROM python:3.12-slim\n"
+        "RUN apt-get install -y gcc libpq-dev && pip install -r requirements.txt "
+        "&& apt-get purge -y gcc\n",
+        NAME,
+    )
+    stage = dockerfile.final
+    assert dockerfile.apt_in(stage, at_python_install=True) == ({"gcc", "libpq-dev"}, False)
+    assert dockerfile.apt_in(stage) == ({"libpq-dev"}, False)
+
+
+@pytest.mark.parametrize(
+    "removal", ["apt-get purge -y $BUILD_DEPS", "apt-mark auto '.*' > /dev/null"]
+)
+def test_a_removal_that_is_not_written_down_cannot_be_told(removal: str) -> None:
+    dockerfile = read_dockerfile(
+        f"FROM python:3.12-slim\nRUN apt-get install -y libpq5\nRUN {removal}\n", NAME
+    )
+    assert dockerfile.apt_in(dockerfile.final)[1] is True
+
+
+def test_sysdeps_fails_a_runtime_stage_that_purges_what_it_needs(tmp_path: Path) -> None:
+    purged = META_PACKAGES.replace(
+        "install -y --no-install-recommends libpq-dev\n",
+        "install -y --no-install-recommends libpq5 && apt-get purge -y libpq5\n",
+    )
+    assert purged != META_PACKAGES
+    assert _sysdeps(_project(tmp_path, purged)) == (
+        "failed",
+        "runtime stage 'runtime' lacks libpq5 (for psycopg2)",
+    )
+
+
+def test_sysdeps_passes_a_builder_that_purges_its_compilers_after_building(
+    tmp_path: Path,
+) -> None:
+    built_then_purged = META_PACKAGES.replace(
+        "RUN uv sync --locked\n",
+        "RUN uv sync --locked && apt-get purge -y --auto-remove build-essential\n",
+    )
+    assert built_then_purged != META_PACKAGES
+    assert _sysdeps(_project(tmp_path, built_then_purged)) == (
+        "ok",
+        "installed: gcc libc6-dev libpq-dev libpq5",
+    )

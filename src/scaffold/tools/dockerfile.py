@@ -18,6 +18,7 @@ packages.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,9 +55,13 @@ class Stage:
     name: str | None
     base: str  # the FROM image with build arguments' defaults filled in
     instructions: list[Instruction] = field(default_factory=list)
-    apt_packages: set[str] = field(default_factory=set)
+    apt_packages: set[str] = field(default_factory=set)  # installed by it and still there
+    apt_removed: set[str] = field(default_factory=set)  # removed by it (its parents' too)
     apt_unknown: bool = False  # an install whose package list cannot be read
     installs_python_deps: bool = False
+    # What it had installed and removed when it first installed the Python dependencies: a
+    # builder may remove its compilers after the build, in the same RUN.
+    at_python_install: tuple[frozenset[str], frozenset[str]] | None = None
     shell: tuple[str, ...] = DEFAULT_SHELL  # what runs a shell-form RUN
 
     @property
@@ -86,12 +91,18 @@ class Dockerfile:
     def root_image(self, stage: Stage) -> str:
         return self.lineage(stage)[-1].base
 
-    def apt_in(self, stage: Stage) -> tuple[set[str], bool]:
-        """Debian packages a stage has from its own and its parent stages' installs."""
+    def apt_in(self, stage: Stage, *, at_python_install: bool = False) -> tuple[set[str], bool]:
+        """Debian packages a stage has from its own and its parent stages' installs and
+        removals, in the order they run: at its end, or (``at_python_install``) when it
+        installed the Python dependencies."""
         packages: set[str] = set()
         unknown = False
-        for link in self.lineage(stage):
-            packages |= link.apt_packages
+        for link in reversed(self.lineage(stage)):  # the root first
+            installed: Set[str] = link.apt_packages
+            removed: Set[str] = link.apt_removed
+            if link is stage and at_python_install and link.at_python_install is not None:
+                installed, removed = link.at_python_install
+            packages = (packages - removed) | installed
             unknown = unknown or link.apt_unknown
         return packages, unknown
 
@@ -285,6 +296,8 @@ def _read_command(stage: Stage, words: list[str], stdin: str | None, depth: int 
         return
     if _installs_python(words):
         stage.installs_python_deps = True
+        if stage.at_python_install is None:
+            stage.at_python_install = (frozenset(stage.apt_packages), frozenset(stage.apt_removed))
     argv = _unwrapped(words)
     program = _base(argv[0]) if argv else ""
     if program in _SHELLS:
@@ -297,6 +310,13 @@ def _read_command(stage: Stage, words: list[str], stdin: str | None, depth: int 
         return  # else a script file, which the Dockerfile does not show
     if program in ("apt-get", "apt"):
         _read_apt(stage, argv[1:])
+        return
+    if program == "apt-mark" and "auto" in argv[1:]:
+        # What a later autoremove takes is then what nothing marked manual depends on.
+        stage.apt_unknown = True
+        return
+    if program == "dpkg" and any(w in _DPKG_REMOVES for w in argv[1:]):
+        _removed(stage, [w for w in argv[1:] if not w.startswith("-")])
         return
     stage.apt_unknown = stage.apt_unknown or _mentions_apt(words, stdin)
 
@@ -392,6 +412,9 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
     if action in ("build-dep", "satisfy"):  # installs what a source package needs
         stage.apt_unknown = True
         return
+    if action in ("remove", "purge", "autoremove"):
+        _removed(stage, [word for word in args[i:] if not word.startswith("-")])
+        return
     if action != "install":
         # `apt-get $ACTION ...`: which action is not written down
         stage.apt_unknown = stage.apt_unknown or bool(action and re.search(r"[$`]", action))
@@ -407,6 +430,7 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
         # "pkg=version" pins a version; "pkg/suite" picks a suite; "pkg:arch" an architecture.
         name = re.split(r"[=/:]", word, maxsplit=1)[0]
         if name.endswith("-") and word == name:  # "pkg-" removes pkg
+            _removed(stage, [name.removesuffix("-")])
             continue
         # apt looks the name up whole first (g++ is a package) and reads a final "+" as "install
         # pkg" only where no package has the whole name. Which one is a package is in the
@@ -414,7 +438,22 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
         names = {n for n in (name, name.removesuffix("+")) if _DEBIAN_NAME.match(n)}
         if names:
             stage.apt_packages |= names
+            stage.apt_removed -= names
         else:  # a variable, a pattern, a command's output, a .deb file
+            stage.apt_unknown = True
+
+
+_DPKG_REMOVES = frozenset({"-r", "--remove", "-P", "--purge"})
+
+
+def _removed(stage: Stage, words: list[str]) -> None:
+    """Packages removed (``apt-get purge``, ``dpkg -r``): gone from what the stage has."""
+    for word in words:
+        name = re.split(r"[=/:]", word, maxsplit=1)[0]
+        if _DEBIAN_NAME.match(name):
+            stage.apt_packages.discard(name)
+            stage.apt_removed.add(name)
+        else:  # a variable or a pattern: which packages are gone is not written down
             stage.apt_unknown = True
 
 

@@ -196,7 +196,7 @@ def sysdeps_step(
         if not wanted:
             continue
         base = dockerfile.root_image(stage)
-        installed, unknown = dockerfile.apt_in(stage)
+        installed, unknown = dockerfile.apt_in(stage, at_python_install=role == "builder")
         have = with_brought_along(installed, release)
         if unknown or not _SLIM_PYTHON.search(base):
             why = (
