@@ -689,3 +689,26 @@ def test_sysdeps_passes_a_builder_that_purges_its_compilers_after_building(
         "ok",
         "installed: gcc libc6-dev libpq-dev libpq5",
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (
+            ("libpq-dev\nRUN uv sync", "$HEADERS\nRUN uv sync"),
+            "cannot tell what the builder stage 'builder' has "
+            "(its apt-get install uses a variable)",
+        ),
+        (
+            ("FROM python:3.12-slim-bookworm AS builder", "FROM python:3.12-bookworm AS builder"),
+            "cannot tell what the builder stage 'builder' has "
+            "(python:3.12-bookworm is not a slim Python image)",
+        ),
+    ],
+)
+def test_sysdeps_that_cannot_tell_is_skipped_not_passed(
+    tmp_path: Path, change: tuple[str, str], why: str
+) -> None:
+    dockerfile = META_PACKAGES.replace(*change)
+    assert dockerfile != META_PACKAGES
+    assert _sysdeps(_project(tmp_path, dockerfile)) == ("skipped", why)

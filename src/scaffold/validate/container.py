@@ -192,6 +192,7 @@ def sysdeps_step(
     checks = [(builder, needs.build, "builder"), (dockerfile.final, needs.runtime, "runtime")]
     missing: list[str] = []
     fixes: list[str] = []
+    untold: list[str] = []
     for stage, wanted, role in checks:
         if not wanted:
             continue
@@ -204,7 +205,7 @@ def sysdeps_step(
                 if unknown
                 else f"{base} is not a slim Python image"
             )
-            notes.append(f"cannot tell what the {role} stage '{stage.label}' has ({why})")
+            untold.append(f"cannot tell what the {role} stage '{stage.label}' has ({why})")
             continue
         absent = [apt for apt in wanted if apt not in have]
         if absent:
@@ -218,9 +219,19 @@ def sysdeps_step(
             )
     if missing:
         result = StepResult(
-            "sysdeps", Status.FAILED, detail="; ".join(missing), exit_code=1, notes=notes
+            "sysdeps", Status.FAILED, detail="; ".join(missing), exit_code=1, notes=notes + untold
         )
         result.data["fix"] = fixes
+        return Outcome(result)
+    if untold:
+        # Not checked is not "installed": the build and the image's imports are the proof.
+        result = StepResult(
+            "sysdeps",
+            Status.SKIPPED,
+            detail="; ".join(untold),
+            skip_reason=SkipReason.UNAVAILABLE,
+            notes=notes,
+        )
         return Outcome(result)
     needed = sorted({*needs.build, *needs.runtime})
     result = StepResult("sysdeps", Status.OK, detail=f"installed: {' '.join(needed)}", notes=notes)
