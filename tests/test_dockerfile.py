@@ -373,10 +373,6 @@ def test_a_pip_command_that_installs_nothing_marks_no_builder() -> None:
             {"make"},
         ),
         ("set -e; apt-get update || true; apt-get install -y gcc | tee log & wait", {"gcc"}),
-        (
-            'if [ -f /x ]; then apt-get install -y gcc; else apt-get install -y "make"; fi',
-            {"gcc", "make"},
-        ),
         ("sh -c 'apt-get install -y gcc && bash -c \"apt-get install -y make\"'", {"gcc", "make"}),
         ('echo "a && b; c" && apt-get install -y gcc', {"gcc"}),  # operators inside quotes
         ("apt-get install -y gcc pkg-", {"gcc"}),  # "pkg-" removes pkg
@@ -712,3 +708,33 @@ def test_sysdeps_that_cannot_tell_is_skipped_not_passed(
     dockerfile = META_PACKAGES.replace(*change)
     assert dockerfile != META_PACKAGES
     assert _sysdeps(_project(tmp_path, dockerfile)) == ("skipped", why)
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        'if [ -f /x ]; then apt-get install -y gcc; else apt-get install -y "make"; fi',
+        '<<EOT\nif [ "$TARGETARCH" = amd64 ]; then\n  apt-get install -y libpq5\nfi\nEOT',
+        "apt-get install -y gcc || apt-get install -y clang",
+        'case "$X" in a) apt-get install -y gcc ;; esac',
+        "for p in gcc make; do apt-get install -y gcc; done",
+        "test -f /x && echo || apt-get purge -y gcc",
+        "if true; then dpkg --purge gcc; fi",
+    ],
+)
+def test_an_install_that_may_not_run_cannot_be_told(run: str) -> None:
+    # Counting both branches as installed passed a stage whose taken branch lacks a package.
+    assert packages(f"FROM debian\nRUN {run}\n")[1] is True
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        ("apt-get update || true; apt-get install -y gcc", {"gcc"}),
+        ("if [ -f /x ]; then echo yes; fi; apt-get install -y gcc", {"gcc"}),
+        ("apt-get install -y gcc || exit 1", {"gcc"}),
+        ("if [ -f /x ]; then apt-get update; fi && apt-get install -y gcc", {"gcc"}),
+    ],
+)
+def test_what_surely_runs_after_a_condition_is_read(run: str, expected: set[str]) -> None:
+    assert packages(f"FROM debian\nRUN {run}\n") == (expected, False)

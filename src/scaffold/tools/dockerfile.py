@@ -289,8 +289,11 @@ _PYTHON_VALUE_OPTIONS = frozenset(
 _DEPTH = 8  # sh -c "sh -c '...'": how deep a command is followed
 
 
-def _read_command(stage: Stage, words: list[str], stdin: str | None, depth: int = 0) -> None:
-    """What running ``words`` installs (``stdin``: the heredoc it reads, if any)."""
+def _read_command(
+    stage: Stage, words: list[str], stdin: str | None, depth: int = 0, conditional: bool = False
+) -> None:
+    """What running ``words`` installs (``stdin``: the heredoc it reads, if any); a
+    ``conditional`` one may not run, so what it installs or removes cannot be told."""
     if depth > _DEPTH:
         stage.apt_unknown = stage.apt_unknown or _mentions_apt(words, stdin)
         return
@@ -306,16 +309,24 @@ def _read_command(stage: Stage, words: list[str], stdin: str | None, depth: int 
             script = stdin
         if script is not None:
             for command in shell_commands(script):
-                _read_command(stage, command.words, command.stdin, depth + 1)
+                _read_command(
+                    stage, command.words, command.stdin, depth + 1,
+                    conditional or command.conditional,
+                )  # fmt: skip
         return  # else a script file, which the Dockerfile does not show
-    if program in ("apt-get", "apt"):
+    dpkg_removes = program == "dpkg" and any(w in _DPKG_REMOVES for w in argv[1:])
+    apt = program in ("apt-get", "apt")
+    if conditional and (dpkg_removes or (apt and _changes_packages(argv[1:]))):
+        stage.apt_unknown = True
+        return
+    if apt:
         _read_apt(stage, argv[1:])
         return
     if program == "apt-mark" and "auto" in argv[1:]:
         # What a later autoremove takes is then what nothing marked manual depends on.
         stage.apt_unknown = True
         return
-    if program == "dpkg" and any(w in _DPKG_REMOVES for w in argv[1:]):
+    if dpkg_removes:
         _removed(stage, [w for w in argv[1:] if not w.startswith("-")])
         return
     stage.apt_unknown = stage.apt_unknown or _mentions_apt(words, stdin)
@@ -325,7 +336,7 @@ def _read_program(stage: Stage, interpreter: list[str], script: str) -> None:
     """A script run by the program its ``#!`` line names: shell commands, or unknowable."""
     if interpreter and _base(interpreter[0]) in _SHELLS:
         for command in shell_commands(script):
-            _read_command(stage, command.words, command.stdin, 1)
+            _read_command(stage, command.words, command.stdin, 1, command.conditional)
     elif _APT_MENTION.search(script):
         stage.apt_unknown = True
 
@@ -444,6 +455,12 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
 
 
 _DPKG_REMOVES = frozenset({"-r", "--remove", "-P", "--purge"})
+_CHANGES = frozenset({"install", "remove", "purge", "autoremove", "build-dep", "satisfy"})
+
+
+def _changes_packages(args: list[str]) -> bool:
+    """Whether ``apt-get ARGS`` installs or removes packages (``update`` and ``clean`` do not)."""
+    return bool(_CHANGES & set(args)) or any(re.search(r"[$`]", word) for word in args)
 
 
 def _removed(stage: Stage, words: list[str]) -> None:
@@ -468,6 +485,9 @@ class ShellCommand:
 
     words: list[str] = field(default_factory=list)
     stdin: str | None = None
+    # Whether it runs only on some runs of the script: after `||`, or inside an if, case,
+    # while, until or for, whose condition is not known here.
+    conditional: bool = False
 
 
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
@@ -478,7 +498,20 @@ def shell_commands(script: str) -> list[ShellCommand]:
     """The simple commands of a POSIX shell ``script``, split where the shell splits them:
     newlines, ``;``, ``&&``, ``||``, ``|``, ``&``, parentheses. Comments, redirections and
     heredoc bodies are not words; a heredoc's text is its command's standard input."""
-    return _Splitter(script).run()
+    commands = _Splitter(script).run()
+    depth = 0
+    for command in commands:
+        first = command.words[0]
+        if first in _CLOSES:
+            depth = max(0, depth - 1)
+        elif first in _OPENS:
+            depth += 1
+        command.conditional = command.conditional or depth > 0
+    return commands
+
+
+_OPENS = frozenset({"if", "case", "while", "until", "for"})
+_CLOSES = frozenset({"fi", "esac", "done"})
 
 
 class _Splitter:
@@ -515,7 +548,9 @@ class _Splitter:
                 self._redirection()
             elif char in ";&|()":
                 self._end_command()
-                self.i += len(next(op for op in _OPERATORS if text.startswith(op, self.i)))
+                operator = next(op for op in _OPERATORS if text.startswith(op, self.i))
+                self.current.conditional = operator == "||"  # runs only where the left failed
+                self.i += len(operator)
             else:
                 self._add(char)
                 self.i += 1
