@@ -10,15 +10,20 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scaffold import cli
+from scaffold.create import new as new_module
 from scaffold.create.render import PlannedFile, RenderPlan
 from scaffold.create.write import TEMP_SUFFIX, write_plan
-from scaffold.errors import Interrupted
+from scaffold.errors import Interrupted, take_dropped_interrupt
+from scaffold.report import Phase, Status, StepResult
+from scaffold.validate.engine import Context, Outcome, Step, run_steps
 from tests.conftest import GOLDEN, signal_sweep, tree_bytes
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
@@ -29,11 +34,14 @@ PLAN = RenderPlan(tuple(PlannedFile(f"pkg/f{i}.txt", b"x\n") for i in range(6)))
 def handlers() -> Iterator[None]:
     """scaffold's signal handlers in this process, and pytest's own back afterwards."""
     saved = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    saved_hook = sys.unraisablehook
     cli._signals.install()
     yield
     for signum, handler in saved.items():
         signal.signal(signum, handler)
+    sys.unraisablehook = saved_hook
     cli._signals.received, cli._signals.reported = None, False
+    take_dropped_interrupt()
 
 
 @pytest.mark.usefixtures("handlers")
@@ -173,6 +181,92 @@ def test_a_signal_while_python_makes_a_class_is_still_an_interrupt(
         cli.main(args)
     assert exited.value.code == 128 + signum
     assert capsys.readouterr().err.strip() == "error: interrupted"
+
+
+def _dropped(signum: int) -> None:
+    """``signum`` arrives while Python runs a weakref callback (as its import machinery does):
+    what the handler raises there, Python only reports as "ignored" and goes on."""
+
+    class Gone:
+        pass
+
+    gone = Gone()
+    ref = weakref.ref(gone, lambda _ref: signal.raise_signal(signum))
+    del gone
+    assert ref() is None
+
+
+NEW = ["new", "my-api", "--no-lock", "--no-validate"]
+
+
+@pytest.mark.usefixtures("handlers")
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_an_interrupt_python_drops_still_ends_the_run_as_interrupted(
+    signum: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing after the signal would notice it (no other program runs): the run still ends
+    as interrupted, never 0."""
+    real_write = new_module.write_files
+
+    def dropped_while_writing(*args: Any, **kwargs: Any) -> None:
+        real_write(*args, **kwargs)
+        _dropped(signum)
+
+    monkeypatch.setattr(new_module, "write_files", dropped_while_writing)
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*NEW, "--no-git", "--path", str(tmp_path)])
+    assert exited.value.code == 128 + signum
+    assert capsys.readouterr().err.strip() == "error: interrupted"
+
+
+@pytest.mark.usefixtures("handlers")
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_an_interrupt_python_drops_stops_the_run_before_the_next_program(
+    signum: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The interrupt is raised again before scaffold starts another program (git init here)."""
+    real_write = new_module.write_files
+    started: list[tuple[str, ...]] = []
+    real_popen = subprocess.Popen
+
+    def dropped_while_writing(*args: Any, **kwargs: Any) -> None:
+        real_write(*args, **kwargs)
+        _dropped(signum)
+
+    def popen(argv: Any, *args: Any, **kwargs: Any) -> Any:
+        started.append(tuple(argv))
+        return real_popen(argv, *args, **kwargs)
+
+    monkeypatch.setattr(new_module, "write_files", dropped_while_writing)
+    monkeypatch.setattr("scaffold.tools.runner.subprocess.Popen", popen)
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*NEW, "--path", str(tmp_path)])
+    assert exited.value.code == 128 + signum
+    assert capsys.readouterr().err.strip() == "error: interrupted"
+    assert started == []
+    assert not (tmp_path / "my-api" / ".git").exists()
+
+
+@pytest.mark.usefixtures("handlers")
+def test_an_interrupt_python_drops_stops_running_steps_and_cleans_up() -> None:
+    """Validation's steps are stopped at the engine's next wait, and every cleanup runs."""
+    cleaned: list[str] = []
+
+    def long_step(ctx: Context) -> Outcome:
+        ctx.on_cleanup(lambda: cleaned.append("container"))
+        ctx.sleep(30)
+        return Outcome(StepResult("slow", Status.OK))
+
+    def events(result: StepResult, phase: Phase) -> None:
+        if phase is Phase.STARTED:  # in the engine's own thread, as a signal would land
+            _dropped(signal.SIGTERM)
+
+    began = time.monotonic()
+    with pytest.raises(Interrupted) as caught:
+        run_steps([Step("slow", long_step)], events=events)
+    assert caught.value.signum == signal.SIGTERM
+    assert cleaned == ["container"]
+    assert time.monotonic() - began < 10
 
 
 def _frames(stderr: str) -> list[str]:

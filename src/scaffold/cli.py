@@ -22,7 +22,7 @@ from scaffold import __version__
 
 # Imported before the signal handlers are installed: a handler that imported it could find it
 # half-initialised when a signal lands during that very import.
-from scaffold.errors import Interrupted
+from scaffold.errors import Interrupted, interrupt_dropped, take_dropped_interrupt
 from scaffold.validate.steplist import STEPS
 
 if TYPE_CHECKING:
@@ -670,10 +670,23 @@ class _Signals:
 
     received: int | None = None
     reported = False
+    _previous_hook: Callable[[Any], object] = sys.unraisablehook
 
     def install(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self._handle)
+        if sys.unraisablehook is not self._unraisable:
+            self._previous_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
+
+    def _unraisable(self, info: Any) -> None:
+        """An interrupt raised where Python only reports exceptions as "ignored" (a weakref
+        callback in its import machinery, a ``__del__``) would be lost, and the run go on to
+        exit 0: it is kept instead, and raised again at the next point that can stop."""
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            interrupt_dropped(info.exc_value)
+        else:
+            self._previous_hook(info)
 
     def _handle(self, signum: int, _frame: object) -> None:
         # One is enough: a second SIGTERM must not cut the cleanup the first one started.
@@ -755,9 +768,17 @@ def _main(args: list[str]) -> int:
         if interrupt is None:
             raise
         return _fail("interrupted", None, _interrupt_code(interrupt), json_output)
+    return _outcome(code if isinstance(code, int) else 0, json_output)
+
+
+def _outcome(code: int, json_output: bool) -> int:
+    """The exit code of a command that returned ``code``, unless a signal asked it to stop."""
+    dropped = take_dropped_interrupt() or _signals.received
+    if dropped is not None and not _signals.reported and code != 128 + dropped:
+        # A signal arrived whose interrupt never reached the command (Python dropped it, and
+        # no later wait raised it again): the run was asked to stop, and is not a success.
+        return _fail("interrupted", None, 128 + dropped, json_output)
     if code == 130 and not _signals.reported:
-        # Typer turned an interrupt outside a command into a bare exit 130; say so, and give
-        # SIGTERM and SIGHUP their own codes.
-        signum = _signals.received or signal.SIGINT
-        return _fail("interrupted", None, 128 + signum, json_output)
-    return code if isinstance(code, int) else 0
+        # Typer turned an interrupt outside a command into a bare exit 130; say so.
+        return _fail("interrupted", None, 130, json_output)
+    return code

@@ -100,3 +100,27 @@ class Interrupted(KeyboardInterrupt):
 def interrupt_exit_code(exc: KeyboardInterrupt) -> int:
     """128 + the signal's number, as a shell reports a process ended by it (130 for Ctrl-C)."""
     return 128 + (exc.signum if isinstance(exc, Interrupted) else _SIGINT)
+
+
+# An interrupt Python dropped: a signal's handler raised while Python ran a weakref callback or
+# a __del__ (as its import machinery does), where an exception is only reported as "ignored".
+# The CLI records it here; the main thread's long waits raise it again (raise_dropped_interrupt).
+_dropped: list[int] = []
+
+
+def interrupt_dropped(exc: KeyboardInterrupt) -> None:
+    """Keep an interrupt Python could not deliver, to raise it again where it can propagate."""
+    if not _dropped:  # one signal ends scaffold; the first is the one to report
+        _dropped.append(exc.signum if isinstance(exc, Interrupted) else _SIGINT)
+
+
+def take_dropped_interrupt() -> int | None:
+    """The signal of an interrupt Python dropped, once; None when there is none."""
+    return _dropped.pop() if _dropped else None
+
+
+def raise_dropped_interrupt() -> None:
+    """Raise an interrupt Python dropped, for the main thread at a point where it can stop."""
+    signum = take_dropped_interrupt()
+    if signum is not None:
+        raise Interrupted(signum)

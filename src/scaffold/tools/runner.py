@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.errors import ToolError
+from scaffold.errors import ToolError, raise_dropped_interrupt
 from scaffold.tools.config import docker_config
 
 DEFAULT_TIMEOUT = 600.0
@@ -64,6 +64,9 @@ def _run(
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        raise_dropped_interrupt()  # a signal Python dropped: stop before starting another program
     started = time.monotonic()
     try:
         # A new session, so a timeout or Ctrl-C can stop the whole process group it started.
@@ -99,6 +102,8 @@ def _run(
             _live.discard(proc)
             stopped = proc.pid in _stopped
             _stopped.discard(proc.pid)
+    if main_thread:
+        raise_dropped_interrupt()  # ... or dropped while this one ran
     duration = time.monotonic() - started
     return Completed(tuple(argv), proc.returncode, out or "", duration, interrupted=stopped)
 

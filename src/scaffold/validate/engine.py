@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from scaffold.errors import Interrupted, raise_dropped_interrupt, take_dropped_interrupt
 from scaffold.report import Phase, SkipReason, Status, StepResult
 from scaffold.tools import runner
 
@@ -170,6 +171,8 @@ class _Engine:
             if self.failure is not None or not self.running:
                 break  # a bug in a step, or (never, by construction) steps waiting on each other
             done, _ = wait(list(self.running), timeout=0.2, return_when=FIRST_COMPLETED)
+            if threading.current_thread() is threading.main_thread():
+                raise_dropped_interrupt()  # a signal Python dropped stops the steps now
             self._collect(done)
         self._emit()
 
@@ -287,6 +290,7 @@ def _signals_deferred() -> Iterator[None]:
         pending.append(signum)
 
     previous = {signum: signal.signal(signum, defer) for signum in _DEFERRED}
+    dropped = take_dropped_interrupt()  # held too: the runner would raise it mid-cleanup
     try:
         yield
     finally:
@@ -294,6 +298,8 @@ def _signals_deferred() -> Iterator[None]:
             signal.signal(signum, handler)
         if pending:
             signal.raise_signal(pending[0])
+        elif dropped is not None:
+            raise Interrupted(dropped)
 
 
 def with_skip(step: Step, reason: SkipReason, detail: str) -> Step:
