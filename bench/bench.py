@@ -8,7 +8,8 @@ Sections (``--section``, repeatable; ``--all`` or none given: every one):
 
 - ``render``: ``scaffold new --no-lock --no-git --no-validate`` against ``copier copy`` of the
   same template, cookiecutter with a template made from scaffold's own output, ``uv init``, and
-  the imports no render through the CLI can skip (typer, Jinja, PyYAML) as the floor;
+  and the floor under it, layer by layer: the interpreter, Jinja, typer, PyYAML, rich and
+  scaffold's own command line, each imported alone (cumulative rows: a profile of the imports);
 - ``proven``: ``scaffold new my-api`` with full validation, warm (caches hot) and cold (an empty
   uv cache, ``--isolated`` builds), each against ``--jobs 1``, every step's time from ``--json``,
   and ``scaffold validate`` alone on the fresh project. Warm runs make byte-identical projects,
@@ -206,6 +207,25 @@ def scaffold_render(out: Path) -> list[str]:
     return scaffold_new(out, *RENDER_ONLY)
 
 
+# The floor under any render through scaffold's CLI, layer by layer: the interpreter, then
+# what a render cannot do without (Jinja's sandbox, the CLI's parser, PyYAML for copier.yml),
+# then the output (rich) and scaffold's own command line, each imported and nothing run. The
+# rows are cumulative, so each one's growth over the last is that layer's cost.
+FLOOR = (
+    ("nothing (python starts)", ()),
+    ("jinja2", ("jinja2.sandbox",)),
+    ("jinja2, typer", ("jinja2.sandbox", "typer.main")),
+    ("typer, jinja2, yaml", ("typer.main", "jinja2.sandbox", "yaml")),
+    ("... and rich", ("typer.main", "jinja2.sandbox", "yaml", "rich.console", "rich.live")),
+    ("scaffold's CLI and output", ("scaffold.cli", "scaffold.ui", "jinja2.sandbox", "yaml")),
+)
+
+
+def _importing(modules: tuple[str, ...]) -> Callable[[Path], list[str]]:
+    code = f"import {', '.join(modules)}" if modules else "pass"
+    return lambda _out: [sys.executable, "-c", code]
+
+
 def render_commands(cookie: Path, files: int) -> dict[str, Callable[[Path], list[str]]]:
     uv = shutil.which("uv", path=str(BIN)) or "uv"
     uv_init = [uv, "init", "--app", "--package", "--vcs", "none", "--no-workspace"]
@@ -233,13 +253,7 @@ def render_commands(cookie: Path, files: int) -> dict[str, Callable[[Path], list
             str(out),
             str(cookie),
         ],
-        # The floor under any render through scaffold's CLI: what it cannot do without (the
-        # CLI's parser, Jinja's sandbox, PyYAML for copier.yml) imported and nothing run.
-        "imports alone: typer, jinja2, yaml": lambda out: [
-            sys.executable,
-            "-c",
-            "import typer.main, jinja2.sandbox, yaml",
-        ],
+        **{f"imports alone: {name}": _importing(modules) for name, modules in FLOOR},
         "uv init --app --package": lambda out: [*uv_init, str(out / "my-api")],
         "uv init --app --package --python PATH": lambda out: [
             *uv_init,
