@@ -25,7 +25,7 @@ from scaffold.create.answers import (
 from scaffold.create.naming import Names, check_stdlib, derive_names
 from scaffold.create.presets import Preset, load_preset
 from scaffold.create.render import render
-from scaffold.create.source import BuiltinSource
+from scaffold.create.source import BuiltinSource, CopierSource
 from scaffold.create.spec import ProjectSpec
 from scaffold.create.steps import LOCK_TIMEOUT, git_init, uv_lock
 from scaffold.create.templates import COMPUTED, Template, is_external, load_template
@@ -245,7 +245,7 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
             "templates only",
             hint="answer the template's own questions with --data",
         )
-    source = external.parse_source(template_name(options, preset))
+    source = CopierSource.parse(template_name(options, preset), trust=options.trust)
     names = derive_names(_project_name(options), suffix="project")
     check_stdlib(names, options.python or specs.default_python(), "project")
     target = _target(options, names)
@@ -271,18 +271,15 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
         path=str(target),
         name=names.dist,
         package=names.package,
-        template=source.shown,
+        template=source.label,
         files=[],
         notices=list(names.notices),
     )
-    rendering = external.render_external(
-        source,
+    rendering = source.render_new(
         layers,
         offered=offered,
-        computed={},
-        trust=options.trust,
-        interactive=options.ask is not None,
         names={"distribution": names.dist, "package": names.package, "name": options.name},
+        interactive=options.ask is not None,
     )
     with rendering as rendered, staged(target) as staging:
         rendered.copy_into(staging)

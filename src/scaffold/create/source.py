@@ -10,7 +10,8 @@ another version; nobody else needs to know which kind it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,6 +26,8 @@ from scaffold.tools import runner
 
 if TYPE_CHECKING:
     from packaging.version import Version
+
+    from scaffold.create.copier import Rendered as CopierRender
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,16 @@ class CopierSource:
     location: str  # a folder or a git URL
     ref: str | None = None  # a tag or a commit; None: the newest
     trust: bool = False  # its tasks and Jinja extensions may run
+    shown: str = ""  # as the user wrote it (``new --template``); "" for one read back
+
+    @classmethod
+    def parse(cls, text: str, *, trust: bool) -> CopierSource:
+        """``--template``'s ``PATH``, ``URL`` or either ``@REF``, checked (see
+        :func:`scaffold.create.copier.parse_source`)."""
+        from scaffold.create.copier import parse_source  # noqa: PLC0415 - teams' only
+
+        parsed = parse_source(text)
+        return cls(parsed.location, parsed.ref, trust, parsed.shown)
 
     @property
     def version(self) -> str:
@@ -126,6 +139,8 @@ class CopierSource:
 
     @property
     def label(self) -> str:
+        if self.shown:
+            return self.shown
         return f"{self.location}@{self.ref}" if self.ref else self.location
 
     @property
@@ -137,6 +152,30 @@ class CopierSource:
 
     def newest(self, *, prerelease: bool = False) -> str | None:
         return latest_tag(self.location, prerelease=prerelease)
+
+    def render_new(
+        self,
+        layers: Sequence[tuple[str, Mapping[str, Any]]],
+        *,
+        offered: Mapping[str, Any],
+        names: Mapping[str, str],
+        interactive: bool,
+    ) -> AbstractContextManager[CopierRender]:
+        """What ``new`` writes: rendered by copier with the user's answers (``layers``, lowest
+        precedence first), ``offered`` where the template asks for them, ``names`` where it
+        declares them, asking in the terminal only when ``interactive``. The render lasts as
+        long as the block (see :func:`scaffold.create.copier.render_external`)."""
+        from scaffold.create.copier import Source, render_external  # noqa: PLC0415
+
+        return render_external(
+            Source(self.location, self.ref, self.label),
+            layers,
+            offered=offered,
+            computed={},
+            trust=self.trust,
+            interactive=interactive,
+            names=names,
+        )
 
     def render_recorded(self, answers: Mapping[str, Any], where: str) -> Rendered:
         """Rendered by copier under the same bounds and checks as ``new``: tasks and Jinja
