@@ -291,6 +291,39 @@ def test_several_dockerfiles_in_subfolders_are_left_for_the_user_to_choose(
     assert chosen.context == project
 
 
+def test_the_project_s_other_dockerfiles_are_named_as_not_built(tmp_path: Path) -> None:
+    """The root's Dockerfile is taken; a `deploy/Dockerfile` or `Dockerfile.dev` beside it is
+    never proven, so the build says so rather than let "passed" cover them."""
+    project = tmp_path / "p"
+    write(project / "pyproject.toml", '[project]\nname = "p"\n')
+    for name in (
+        "Dockerfile",
+        "Dockerfile.dev",
+        "Dockerfile.dockerignore",
+        "deploy/Dockerfile",
+        "deploy/prod.Dockerfile",
+        "tests/fixtures/Dockerfile",  # a test's sample
+        ".devcontainer/Dockerfile",  # an editor's
+        "frontend/Dockerfile",  # another project's
+    ):
+        write(project / name, "FROM scratch\n")
+    write(project / "frontend" / "package.json", "{}\n")
+    package = load_project(project).packages[0]
+    assert package.dockerfile == project / "Dockerfile"
+    assert package.not_built == (
+        project / "Dockerfile.dev",
+        project / "deploy" / "Dockerfile",
+        project / "deploy" / "prod.Dockerfile",
+    )
+    chosen = load_project(project, dockerfile=Path("deploy/Dockerfile")).packages[0]
+    assert chosen.not_built == ()  # the user chose: nothing was taken for them
+    write(
+        project / "pyproject.toml",
+        '[project]\nname = "p"\n[tool.scaffold]\ndockerfile = "Dockerfile"\n',
+    )
+    assert load_project(project).packages[0].not_built == ()
+
+
 @pytest.mark.parametrize(
     ("files", "expected"),
     [

@@ -27,6 +27,7 @@ from scaffold.tools.docker import Docker
 from scaffold.validate.steplist import STEPS
 from tests.conftest import (
     LOCAL_POSTGRES_IMAGE,
+    LOCAL_PYTHON_IMAGE,
     Cli,
     scaffold_labelled,
 )
@@ -608,6 +609,31 @@ def test_a_dockerfile_in_a_subfolder_is_built_from_the_root_and_run(
     steps = steps_of(payload)
     assert steps["build"]["status"] == "ok", steps["build"]
     assert steps["run"]["detail"].startswith("/health answered 200"), steps["run"]
+    assert leftovers(docker) == []
+
+
+def test_a_second_dockerfile_that_cannot_build_is_named_as_not_built(
+    docker: Docker, cli: Cli, env: dict[str, str], copy: Path
+) -> None:
+    """The root's Dockerfile is proven; a `deploy/Dockerfile` that would fail is not, and the
+    build says so: "passed" must not read as covering it."""
+    (copy / "deploy").mkdir()
+    (copy / "deploy" / "Dockerfile").write_text(f"FROM {LOCAL_PYTHON_IMAGE}\nRUN false\n")
+
+    code, payload = validate_json(cli, env, copy, "--only", "build")
+
+    assert code == 0, payload
+    build = steps_of(payload)["build"]
+    assert build["data"]["dockerfile"] == "Dockerfile"
+    assert build["data"]["not_built"] == ["deploy/Dockerfile"]
+    assert "from Dockerfile" in build["detail"], build
+    assert "not built: deploy/Dockerfile" in build["detail"], build
+
+    code, payload = validate_json(
+        cli, env, copy, "--only", "build", "--dockerfile", "deploy/Dockerfile"
+    )
+    assert code == 1, payload
+    assert steps_of(payload)["build"]["status"] == "failed"
     assert leftovers(docker) == []
 
 

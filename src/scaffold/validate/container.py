@@ -410,13 +410,27 @@ def build_step(
     how = "isolated cache, " if isolated else ""
     if done.output.startswith(REBUILT_NOTE):
         how = "rebuilt without the cache: the engine had lost a cached layer, "
-    result = StepResult.from_completed("build", done, f"built {tag} ({how}{_mb(size)})")
+    detail = f"built {tag} from {_shown(source, package)} ({how}{_mb(size)})"
+    if package.not_built:
+        others = ", ".join(_shown(other, package) for other in package.not_built)
+        detail += f"; not built: {others} (--dockerfile proves another)"
+    result = StepResult.from_completed("build", done, detail)
     result.data.update({"image": tag, "image_size": size, "isolated": isolated})
+    result.data["dockerfile"] = _shown(source, package)
+    result.data["not_built"] = [_shown(other, package) for other in package.not_built]
     if keep:
         result.data["image_id"] = docker.inspect(tag, "{{.Id}}")
     if settings.python_image and "PYTHON_IMAGE" in _image_arguments(source):
         result.data["python_image"] = settings.python_image  # the image it was built FROM
     return Outcome(result, Image(tag, size, config))
+
+
+def _shown(dockerfile: Path, package: Package) -> str:
+    """A Dockerfile as the user knows it: relative to the package when it is inside."""
+    try:
+        return str(dockerfile.relative_to(package.path))
+    except ValueError:
+        return str(dockerfile)
 
 
 _IMAGE_OPTIONS = "give --python-image/--uv-image or a mirror"

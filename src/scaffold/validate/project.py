@@ -82,6 +82,9 @@ class Package:
     # Dockerfiles found below the folder when it has none of its own and none was named: one
     # is taken; several leave the container unproven until one is chosen.
     unchosen: tuple[Path, ...] = ()
+    # The project's other Dockerfiles when scaffold took one without being told which: said
+    # beside the build, never taken for proven.
+    not_built: tuple[Path, ...] = ()
 
     @property
     def tool(self) -> Mapping[str, Any]:
@@ -212,6 +215,7 @@ def _package(
     settings = Settings.read(tool.get("scaffold") if isinstance(tool, dict) else None, source)
     project = data.get("project")
     name = canonical(str((project or {}).get("name") or path.resolve().name))
+    chosen_by_us = dockerfile is None and not settings.dockerfile
     if dockerfile is None:
         candidate = path / (settings.dockerfile or "Dockerfile")
         if settings.dockerfile and not candidate.is_file():
@@ -234,6 +238,9 @@ def _package(
         raise UsageError(f"the build context {context} is not a folder")
     if dockerfile is not None and context is None:
         context = _default_context(dockerfile, path, lock_root)
+    not_built: tuple[Path, ...] = ()
+    if chosen_by_us and dockerfile is not None:
+        not_built = tuple(other for other in _other_dockerfiles(path) if other != dockerfile)
     return Package(
         path=path,
         rel=rel,
@@ -244,6 +251,7 @@ def _package(
         context=context,
         is_project=project is not None,
         unchosen=unchosen,
+        not_built=not_built,
     )
 
 
@@ -280,6 +288,22 @@ def _dockerfiles_below(root: Path) -> list[Path]:
         for path in _source_files(root, 3, _NOT_SOURCE | _TESTS)
         if path.parent != root and _is_dockerfile(path.name)
     )
+
+
+def _other_dockerfiles(root: Path) -> list[Path]:
+    """Every Dockerfile of the project, by a wider net than the one discovery takes
+    (``Dockerfile.dev``, ``deploy/prod.Dockerfile``), not in tests."""
+    return sorted(
+        path
+        for path in _source_files(root, 3, _NOT_SOURCE | _TESTS)
+        if _is_dockerfile(path.name) or _is_variant(path.name)
+    )
+
+
+def _is_variant(name: str) -> bool:
+    lower = name.lower()
+    variant = lower.startswith(("dockerfile.", "containerfile."))
+    return variant and not lower.endswith(".dockerignore")
 
 
 def _has_test_module(root: Path) -> bool:
