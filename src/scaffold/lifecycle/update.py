@@ -212,8 +212,8 @@ def _refuse_dirty(project: Path) -> None:
     if done.output.strip():
         raise UsageError(
             f"{project} has uncommitted changes",
-            hint="commit or stash them first, so the update is reviewable with git diff "
-            "(or --allow-dirty)",
+            hint="commit or stash them first, so git diff shows the update alone; "
+            "or pass --allow-dirty",
         )
 
 
