@@ -57,7 +57,8 @@ class Stage:
     instructions: list[Instruction] = field(default_factory=list)
     apt_packages: set[str] = field(default_factory=set)  # installed by it and still there
     apt_removed: set[str] = field(default_factory=set)  # removed by it (its parents' too)
-    apt_unknown: bool = False  # an install whose package list cannot be read
+    # Why what it installs cannot be told ("" when it can): the first such reason.
+    apt_unknown: str = ""
     installs_python_deps: bool = False
     # What it had installed and removed when it first installed the Python dependencies: a
     # builder may remove its compilers after the build, in the same RUN.
@@ -67,6 +68,9 @@ class Stage:
     @property
     def label(self) -> str:
         return self.name or f"stage {self.index}"
+
+    def cannot_tell(self, why: str) -> None:
+        self.apt_unknown = self.apt_unknown or why
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,12 @@ class Dockerfile:
     def root_image(self, stage: Stage) -> str:
         return self.lineage(stage)[-1].base
 
-    def apt_in(self, stage: Stage, *, at_python_install: bool = False) -> tuple[set[str], bool]:
+    def apt_in(self, stage: Stage, *, at_python_install: bool = False) -> tuple[set[str], str]:
         """Debian packages a stage has from its own and its parent stages' installs and
         removals, in the order they run: at its end, or (``at_python_install``) when it
-        installed the Python dependencies."""
+        installed the Python dependencies; and why that cannot be told ("" when it can)."""
         packages: set[str] = set()
-        unknown = False
+        unknown = ""
         for link in reversed(self.lineage(stage)):  # the root first
             installed: Set[str] = link.apt_packages
             removed: Set[str] = link.apt_removed
@@ -287,6 +291,10 @@ _PYTHON_VALUE_OPTIONS = frozenset(
     | {"--config-file", "--color", "--allow-insecure-host"}
 )
 _DEPTH = 8  # sh -c "sh -c '...'": how deep a command is followed
+# Programs given by path that are not the build's own scripts: they install no Debian package.
+_NOT_A_SCRIPT = re.compile(
+    r"^(?:python[\d.]*|pip[\d.]*|uvx?|env|true|echo|ln|cp|mkdir|chmod|chown)$"
+)
 
 
 def _read_command(
@@ -295,7 +303,8 @@ def _read_command(
     """What running ``words`` installs (``stdin``: the heredoc it reads, if any); a
     ``conditional`` one may not run, so what it installs or removes cannot be told."""
     if depth > _DEPTH:
-        stage.apt_unknown = stage.apt_unknown or _mentions_apt(words, stdin)
+        if _mentions_apt(words, stdin):
+            stage.cannot_tell("an apt-get install nested too deep in shells to read")
         return
     if _installs_python(words):
         stage.installs_python_deps = True
@@ -304,32 +313,65 @@ def _read_command(
     argv = _unwrapped(words)
     program = _base(argv[0]) if argv else ""
     if program in _SHELLS:
-        script, reads_stdin = _shell_script(argv)
-        if script is None and reads_stdin:
-            script = stdin
-        if script is not None:
-            for command in shell_commands(script):
-                _read_command(
-                    stage, command.words, command.stdin, depth + 1,
-                    conditional or command.conditional,
-                )  # fmt: skip
-        return  # else a script file, which the Dockerfile does not show
+        _read_shell(stage, argv, stdin, depth, conditional)
+        return
     dpkg_removes = program == "dpkg" and any(w in _DPKG_REMOVES for w in argv[1:])
     apt = program in ("apt-get", "apt")
     if conditional and (dpkg_removes or (apt and _changes_packages(argv[1:]))):
-        stage.apt_unknown = True
+        stage.cannot_tell(
+            "an install or removal that may not run (after ||, in if, case or a loop)"
+        )
         return
     if apt:
         _read_apt(stage, argv[1:])
         return
     if program == "apt-mark" and "auto" in argv[1:]:
         # What a later autoremove takes is then what nothing marked manual depends on.
-        stage.apt_unknown = True
+        stage.cannot_tell("apt-mark auto: what autoremove takes then is not written down")
         return
     if dpkg_removes:
         _removed(stage, [w for w in argv[1:] if not w.startswith("-")])
         return
-    stage.apt_unknown = stage.apt_unknown or _mentions_apt(words, stdin)
+    _read_other(stage, argv, words, stdin)
+
+
+def _read_shell(
+    stage: Stage, argv: list[str], stdin: str | None, depth: int, conditional: bool
+) -> None:
+    """A shell: the commands of its ``-c`` script or of the heredoc it reads; a script file
+    it runs, the Dockerfile does not show."""
+    script, reads_stdin = _shell_script(argv)
+    if script is None and reads_stdin:
+        script = stdin
+    if script is None:
+        if not reads_stdin:
+            stage.cannot_tell(f"it runs the script {_script_file(argv)}, which it does not show")
+        return
+    for command in shell_commands(script):
+        _read_command(
+            stage, command.words, command.stdin, depth + 1, conditional or command.conditional
+        )
+
+
+def _read_other(stage: Stage, argv: list[str], words: list[str], stdin: str | None) -> None:
+    """Any other program: a script of the build's own (``./install.sh``, ``/tmp/setup``, a
+    sourced file) may install anything; another program that mentions an apt-get install
+    (a Python script, a wrapper) is not read as shell."""
+    program = _base(argv[0]) if argv else ""
+    own = program in (".", "source") or (
+        "/" in (argv[0] if argv else "") and not _NOT_A_SCRIPT.match(program)
+    )
+    if argv and own:
+        stage.cannot_tell(f"it runs the script {_script_file(argv)}, which it does not show")
+    elif _mentions_apt(words, stdin):
+        stage.cannot_tell(f"an apt-get install run by {program or 'a program'}, not a shell")
+
+
+def _script_file(argv: list[str]) -> str:
+    """The script a command runs: ``./install.sh``, ``bash -e setup.sh``'s, ``. ./env.sh``'s."""
+    if "/" in argv[0] and _base(argv[0]) not in _SHELLS:
+        return argv[0]
+    return next((word for word in argv[1:] if word[:1] not in "-+"), argv[0])
 
 
 def _read_program(stage: Stage, interpreter: list[str], script: str) -> None:
@@ -338,7 +380,8 @@ def _read_program(stage: Stage, interpreter: list[str], script: str) -> None:
         for command in shell_commands(script):
             _read_command(stage, command.words, command.stdin, 1, command.conditional)
     elif _APT_MENTION.search(script):
-        stage.apt_unknown = True
+        program = _base(interpreter[0]) if interpreter else "a program"
+        stage.cannot_tell(f"an apt-get install run by {program}, not a shell")
 
 
 def _mentions_apt(words: list[str], stdin: str | None) -> bool:
@@ -421,15 +464,21 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
             action = word
             break
     if action in ("build-dep", "satisfy"):  # installs what a source package needs
-        stage.apt_unknown = True
+        stage.cannot_tell(f"apt-get {action}, whose packages the archive decides")
         return
     if action in ("remove", "purge", "autoremove"):
         _removed(stage, [word for word in args[i:] if not word.startswith("-")])
         return
     if action != "install":
-        # `apt-get $ACTION ...`: which action is not written down
-        stage.apt_unknown = stage.apt_unknown or bool(action and re.search(r"[$`]", action))
+        if action and re.search(r"[$`]", action):  # `apt-get $ACTION ...`
+            stage.cannot_tell("apt-get's action is a variable")
         return
+    _read_install(stage, args[i:])
+
+
+def _read_install(stage: Stage, args: list[str]) -> None:
+    """The packages ``apt-get install ARGS`` names (``pkg-`` removes one)."""
+    i = 0
     while i < len(args):
         word = args[i]
         i += 1
@@ -451,7 +500,7 @@ def _read_apt(stage: Stage, args: list[str]) -> None:
             stage.apt_packages |= names
             stage.apt_removed -= names
         else:  # a variable, a pattern, a command's output, a .deb file
-            stage.apt_unknown = True
+            stage.cannot_tell(f"its apt-get install names {word}, not a package")
 
 
 _DPKG_REMOVES = frozenset({"-r", "--remove", "-P", "--purge"})
@@ -471,7 +520,7 @@ def _removed(stage: Stage, words: list[str]) -> None:
             stage.apt_packages.discard(name)
             stage.apt_removed.add(name)
         else:  # a variable or a pattern: which packages are gone is not written down
-            stage.apt_unknown = True
+            stage.cannot_tell(f"it removes {word}, not a package")
 
 
 # --- shell commands ----------------------------------------------------------------------

@@ -200,11 +200,7 @@ def sysdeps_step(
         installed, unknown = dockerfile.apt_in(stage, at_python_install=role == "builder")
         have = with_brought_along(installed, release)
         if unknown or not _SLIM_PYTHON.search(base):
-            why = (
-                "its apt-get install uses a variable"
-                if unknown
-                else f"{base} is not a slim Python image"
-            )
+            why = unknown or f"{base} is not a slim Python image"
             untold.append(f"cannot tell what the {role} stage '{stage.label}' has ({why})")
             continue
         absent = [apt for apt in wanted if apt not in have]
