@@ -171,6 +171,28 @@ def test_only_runs_one_step(project: Path) -> None:
     assert [s.status for s in report.steps] == [Status.OK] + [Status.SKIPPED] * (len(STEPS) - 1)
 
 
+def test_only_tests_syncs_first_and_runs_the_tests(cli: Cli, project: Path) -> None:
+    """`--only tests --only lint` (the example in --help) runs them: the sync they need is
+    pulled in, never "left out by request" beside a verdict of passed that ran nothing."""
+    test_file = project / "tests" / "test_main.py"
+    test_file.write_text(test_file.read_text().replace('{"status": "ok"}', '{"status": "down"}'))
+    result = cli("validate", project, "--json", "--only", "tests", "--only", "lint")
+    assert result.code == 1, result
+    steps = steps_of(result.stdout)
+    assert steps["sync"]["status"] == "ok", steps["sync"]
+    assert steps["tests"]["status"] == "failed", steps["tests"]
+    assert "1 failed" in str(steps["tests"]["detail"])
+    assert steps["lint"]["status"] == "ok", steps["lint"]
+    assert steps["lock"]["detail"] == "not requested"  # only waited for, not needed
+    assert steps["build"]["detail"] == "not requested"
+
+
+def test_only_a_step_whose_prerequisite_is_skipped_is_refused(cli: Cli, project: Path) -> None:
+    result = cli("validate", project, "--only", "tests", "--skip", "sync")
+    assert result.code == 2, result
+    assert "--only tests needs 'sync', which --skip leaves out" in result.stderr
+
+
 def test_terminal_summary_lists_every_step(cli: Cli, project: Path) -> None:
     result = cli("validate", project, *NO_DOCKER)
     assert result.code == 0, result

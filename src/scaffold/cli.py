@@ -68,7 +68,9 @@ SkipOpt = Annotated[
 ]
 OnlyOpt = Annotated[
     list[str] | None,
-    typer.Option("--only", help="Run only this validation step (repeatable; see --skip)."),
+    typer.Option(
+        "--only", help="Run only this validation step and the steps it needs (repeatable)."
+    ),
 ]
 IsolatedOpt = Annotated[
     bool | None,

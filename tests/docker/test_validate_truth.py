@@ -367,3 +367,64 @@ def test_a_container_that_cannot_start_says_why(
     assert run["detail"].startswith("the container did not start: "), run
     assert "/no/such/server" in run["detail"], run
     assert leftovers(docker) == []
+
+
+_EDITABLE_DOCKERFILE = """\
+ARG PYTHON_IMAGE=python:3.11-slim
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
+FROM ${UV_IMAGE} AS uv
+FROM ${PYTHON_IMAGE}
+COPY --from=uv /uv /usr/local/bin/uv
+WORKDIR /app
+COPY . /app
+RUN --mount=type=secret,id=ca-bundle,target=/run/secrets/ca-bundle \\
+    if [ -f /run/secrets/ca-bundle ]; then export SSL_CERT_FILE=/run/secrets/ca-bundle; fi; \\
+    uv sync --locked --no-dev EDITABLE
+USER 10001
+CMD ["/app/.venv/bin/python", "-c", "import acme"]
+"""
+
+
+def test_an_editable_install_whose_modules_cannot_be_found_is_not_proven(
+    docker: Docker, cli: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`uv sync` installs the project editable: the image holds a .pth and no RECORD of the
+    modules, and the package `acme` is not named after the distribution. Its module that
+    imports an undeclared dependency was never imported, and the step said ok."""
+    project = tmp_path / "probe-editable"
+    (project / "acme").mkdir(parents=True)
+    (project / "acme" / "__init__.py").write_text("")
+    (project / "acme" / "jobs.py").write_text("import no_such_dependency_for_scaffold\n")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "probe-editable"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = []\n\n[build-system]\nrequires = ["hatchling"]\n'
+        'build-backend = "hatchling.build"\n\n[tool.hatch.build.targets.wheel]\n'
+        'packages = ["acme"]\n'
+    )
+    (project / ".dockerignore").write_text(".venv\n")
+    (project / "Dockerfile").write_text(_EDITABLE_DOCKERFILE.replace(" EDITABLE", ""))
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=project, timeout=300)
+    assert locked.ok, locked.output
+    steps = ("--only", "build", "--only", "imports", "--shared-cache")
+
+    code, payload = validate_json(cli, env, project, *steps)
+
+    imports = steps_of(payload)["imports"]
+    assert code == 5, imports
+    assert imports["status"] == "skipped", imports
+    assert imports["skip_reason"] == "unavailable", imports
+    assert imports["detail"].startswith(
+        "no module of probe-editable was found in the image to import"
+    ), imports
+    assert "--no-editable" in imports["detail"], imports
+
+    # What the detail advises: installed from its wheel, every module is found and imported.
+    (project / "Dockerfile").write_text(_EDITABLE_DOCKERFILE.replace("EDITABLE", "--no-editable"))
+    code, payload = validate_json(cli, env, project, *steps)
+
+    imports = steps_of(payload)["imports"]
+    assert code == 1, imports
+    assert imports["detail"].startswith(
+        "import acme.jobs failed in the image: No module named 'no_such_dependency_for_scaffold'"
+    ), imports
+    assert leftovers(docker, "probe-editable") == []

@@ -570,7 +570,8 @@ def imports_step(
     local = {pkg.name: pkg for pkg in lock.packages if pkg.is_local and pkg.name in candidates}
     virtual = {name for name, pkg in local.items() if "virtual" in pkg.source}
     own = {
-        name: sorted(project_modules(package.path, name)) if name == package.name else []
+        name: sorted(project_modules(package.path, name) if name == package.name else [])
+        or sorted(project_modules(lock_file.parent / _local_path(local[name]), name))
         for name in sorted(set(local) - virtual)
     }
     args = (json.dumps(sorted(set(candidates) - virtual)), json.dumps(own))
@@ -588,12 +589,15 @@ def imports_step(
     mapping = load_system_mapping(mapping_file, release)
     imported, whole, problems, notes = _dependencies_imported(report, expected, mapping, release)
     declared = Declared.of(package.pyproject, environment, list(local))
+    unfound: list[str] = []  # installed, but no module of it found: nothing of it imported
     for entry in report.get("own", []):
         if entry["name"] not in expected:
             continue
         if not entry["installed"]:
             problems.append(f"{entry['name']} is locked but not installed in the image")
             continue
+        if not entry.get("modules"):
+            unfound.append(entry["name"])
         found = judge(entry, declared, "in the image")
         imported += found.imported
         problems += found.problems
@@ -615,12 +619,29 @@ def imports_step(
         )
         result.output_tail = "\n".join(problems)
         return Outcome(result)
+    if unfound:
+        # An editable install leaves a .pth and no record of its modules, and a package not
+        # named after its distribution is not found from the source: not proven, never ok.
+        result.status, result.skip_reason = Status.SKIPPED, SkipReason.UNAVAILABLE
+        result.detail = (
+            f"no module of {', '.join(unfound)} was found in the image to import (an editable "
+            "install records none): install with uv sync --no-editable"
+        )
+        return Outcome(result)
     result.detail = (
         f"{imported} modules of {len(expected)} distributions import as the image's user"
     )
     if virtual:
         result.detail += f" ({', '.join(sorted(virtual))}: virtual, not installed by uv)"
     return Outcome(result)
+
+
+def _local_path(pkg: LockedPackage) -> str:
+    """Where uv.lock says a local distribution's source is, relative to the lock's folder."""
+    for key in ("editable", "directory", "path"):
+        if isinstance(pkg.source.get(key), str):
+            return str(pkg.source[key])
+    return "."
 
 
 def _dependencies_imported(

@@ -49,7 +49,7 @@ from scaffold.tools.config import cache_home
 from scaffold.tools.docker import BuildSettings, Docker
 from scaffold.tools.uv import Uv
 from scaffold.validate import container, python, running
-from scaffold.validate.engine import Events, Step, run_steps, with_skip
+from scaffold.validate.engine import Events, Step, producers, run_steps, with_skip
 from scaffold.validate.project import Package, Project, load_project
 from scaffold.validate.steplist import STEP_HELP, STEPS
 
@@ -205,7 +205,8 @@ def plan(project: Project, options: ValidateOptions) -> list[Step]:
     steps.append(services)
     for package in project.packages:
         steps += _package_steps(project, package, options, uv, access, settings, backing)
-    return [_requested(step, options) for step in steps]
+    wanted = _with_prerequisites(steps, options)
+    return [_requested(step, options, wanted) for step in steps]
 
 
 def _package_steps(
@@ -354,11 +355,33 @@ def _package_steps(
     return steps + docker_steps
 
 
-def _requested(step: Step, options: ValidateOptions) -> Step:
+def _with_prerequisites(steps: list[Step], options: ValidateOptions) -> frozenset[str]:
+    """The steps ``--only`` asks for and every step they need, all the way down: ``--only
+    tests`` syncs first. Left out, what it needs would skip it "by request", and a verdict of
+    passed would stand on nothing that ran."""
+    wanted = set(options.only)
+    needs = producers(steps)
+    pending = [step for step in steps if step.kind in wanted and step.skip is None]
+    while pending:
+        step = pending.pop()
+        for giver in needs[step.key]:
+            if giver.kind in options.skip:
+                raise UsageError(
+                    f"--only {step.kind} needs '{giver.kind}', which --skip leaves out",
+                    hint=f"drop --skip {giver.kind}, or --only {step.kind}",
+                )
+            if giver.kind not in wanted:  # with its own reason, should it not run
+                wanted.add(giver.kind)
+                pending += [s for s in steps if s.kind == giver.kind and s.skip is None]
+    return frozenset(wanted)
+
+
+def _requested(step: Step, options: ValidateOptions, wanted: frozenset[str]) -> Step:
     """A step the user left out is "not requested", unless it would not apply anyway (then
     that reason is the more telling one)."""
     unplanned = step.skip is None or step.skip[0] is SkipReason.UNAVAILABLE
-    if unplanned and not options.requested(step.kind):
+    left_out = step.kind in options.skip or (bool(options.only) and step.kind not in wanted)
+    if unplanned and left_out:
         return with_skip(step, SkipReason.REQUESTED, "not requested")
     return step
 
