@@ -209,9 +209,10 @@ def _job_summary(report: ValidationReport) -> None:
 def _verdict_line(report: ValidationReport) -> Text:
     if report.verdict is Verdict.PASSED:
         requested = [s.label for s in report.steps if s.skip_reason is SkipReason.REQUESTED]
-        left = f" (left out by request: {', '.join(requested)})" if requested else ""
-        passed = ("passed: every step that matters for this project ran and passed", "green")
-        return _line(passed, _data(left))
+        if requested:  # what the user left out was not proven: "passed" covers only the rest
+            left = f"; left out by request: {', '.join(requested)}"
+            return _line(("passed: every step that ran passed", "green"), _data(left))
+        return _data("passed: every step that matters for this project ran and passed", "green")
     if report.verdict is Verdict.NOT_PROVEN:
         by_reason: dict[str, list[str]] = {}
         for step in report.unproven:
