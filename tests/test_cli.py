@@ -325,3 +325,13 @@ def test_unexpected_errors_are_one_line_with_exit_70(
         "error: internal error: RuntimeError: boom (run again with --debug for the traceback, "
         "and report it)"
     ]
+
+
+def test_a_command_with_an_inline_script_is_shown_by_the_script_s_size() -> None:
+    """The import probe runs as `python -c SCRIPT`: a failed step shows the command, and a
+    person reads `python -c <a script of N lines> ARGS`, not the whole probe."""
+    script = "import sys\n" * 150
+    done = runner.run([sys.executable, "-c", script, "[]"], timeout=60)
+    assert done.ok, done.output
+    assert done.command == f"{sys.executable} -c <a script of 150 lines> []"
+    assert runner.Completed(("echo", "x" * 401), 0, "", 0.0).command == "echo <a script of 1 line>"

@@ -47,10 +47,19 @@ class Completed:
 
     @property
     def command(self) -> str:
-        return " ".join(self.argv)
+        """What ran, as a person reads it: a script given inline (``python -c``'s import
+        probe) by its size rather than its hundreds of lines."""
+        return " ".join(_shown(arg) for arg in self.argv)
 
     def tail(self, lines: int = 20) -> str:
         return "\n".join(self.output.rstrip().splitlines()[-lines:])
+
+
+def _shown(arg: str) -> str:
+    if "\n" in arg or len(arg) > 400:
+        lines = len(arg.splitlines())
+        return f"<a script of {lines} line{'' if lines == 1 else 's'}>"
+    return arg
 
 
 def _run(
