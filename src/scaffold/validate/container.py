@@ -406,14 +406,14 @@ def build_step(
     how = "isolated cache, " if isolated else ""
     if done.output.startswith(REBUILT_NOTE):
         how = "rebuilt without the cache: the engine had lost a cached layer, "
-    detail = f"built {tag} from {_shown(source, package)} ({how}{_mb(size)})"
-    if package.not_built:
-        others = ", ".join(_shown(other, package) for other in package.not_built)
-        detail += f"; not built: {others} (--dockerfile proves another)"
+    shown = _shown(source, package)
+    others = [_shown(other, package) for other in package.not_built]
+    detail = f"built {tag} from {shown} ({how}{_mb(size)})"
+    if others:
+        detail += f"; not built: {', '.join(others)} (--dockerfile proves another)"
     result = StepResult.from_completed("build", done, detail)
     result.data.update({"image": tag, "image_size": size, "isolated": isolated})
-    result.data["dockerfile"] = _shown(source, package)
-    result.data["not_built"] = [_shown(other, package) for other in package.not_built]
+    result.data.update({"dockerfile": shown, "not_built": others})
     if keep:
         result.data["image_id"] = docker.inspect(tag, "{{.Id}}")
     if settings.python_image and "PYTHON_IMAGE" in _image_arguments(source):
@@ -569,10 +569,17 @@ def imports_step(
 
     local = {pkg.name: pkg for pkg in lock.packages if pkg.is_local and pkg.name in candidates}
     virtual = {name for name, pkg in local.items() if "virtual" in pkg.source}
+    # Each distribution's modules from its source: the validated package's own folder, the
+    # others' (workspace members) where uv.lock says they are.
     own = {
-        name: sorted(project_modules(package.path, name) if name == package.name else [])
-        or sorted(project_modules(lock_file.parent / _local_path(local[name]), name))
-        for name in sorted(set(local) - virtual)
+        name: sorted(
+            project_modules(
+                package.path if name == package.name else lock_file.parent / _local_path(pkg),
+                name,
+            )
+        )
+        for name, pkg in sorted(local.items())
+        if name not in virtual
     }
     args = (json.dumps(sorted(set(candidates) - virtual)), json.dumps(own))
     done, line = _probe(context, docker, image, probe_script(), args, timeout)

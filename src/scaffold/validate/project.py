@@ -283,11 +283,11 @@ def _source_files(root: Path, depth: int, skip: frozenset[str]) -> Iterator[Path
 def _dockerfiles_below(root: Path) -> list[Path]:
     """Dockerfiles in the project's subfolders (``docker/Dockerfile``, ``deploy/api.Dockerfile``),
     not in tests (a test's sample Dockerfile is not the project's)."""
-    return sorted(
+    return [
         path
-        for path in _source_files(root, 3, _NOT_SOURCE | _TESTS)
+        for path in _other_dockerfiles(root)
         if path.parent != root and _is_dockerfile(path.name)
-    )
+    ]
 
 
 def _other_dockerfiles(root: Path) -> list[Path]:
