@@ -6,8 +6,11 @@ library's own reports."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ import pytest
 
 from scaffold import __version__
 from scaffold import cli as cli_module
-from scaffold.errors import Interrupted, UsageError
+from scaffold.errors import Interrupted, UsageError, signals
 from scaffold.lifecycle.update import UpdateReport
 from scaffold.report import SkipReason, Status, StepResult, ValidationReport
 from tests.conftest import FAST, Cli, ScaffoldResult
@@ -140,7 +143,7 @@ def signals_kept() -> Iterator[None]:
     yield
     for signum, handler in saved.items():
         signal.signal(signum, handler)
-    cli_module._signals.received, cli_module._signals.reported = None, False
+    signals.received, signals.reported = None, False
 
 
 @pytest.mark.usefixtures("signals_kept")
@@ -176,16 +179,27 @@ def test_an_interrupt_is_128_plus_the_signal(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_interrupt_while_the_cli_loads_has_the_same_json(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_an_interrupt_while_the_cli_loads_has_the_same_json(signum: int, tmp_path: Path) -> None:
     """The launcher's hand-written object (the modules that would write it may be what was
-    interrupted) has the shape of ui's."""
+    interrupted) is ui's, with the signal's own exit code."""
     from scaffold import ui  # noqa: PLC0415
 
-    source = (Path(cli_module.__file__).parent / "__main__.py").read_text()
-    literal = re.search(r"'(\{\"schema_version\".*?)'\s*'(.*?)\\n'", source, flags=re.DOTALL)
-    assert literal is not None
-    written = json.loads(literal.group(1) + literal.group(2))
-    assert written == ui.json_object({}, 130, "interrupted", None)
+    (tmp_path / "typer").mkdir()  # the CLI's first library: it loads only to signal the run
+    (tmp_path / "typer" / "__init__.py").write_text(
+        f"import os, time\nos.kill(os.getpid(), {int(signum)})\ntime.sleep(60)\n"
+    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaffold", "--version", "--json"],
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 128 + signum, proc.stderr
+    assert json.loads(proc.stdout) == ui.json_object({}, 128 + signum, "interrupted", None)
 
 
 def test_update_validate_json_is_one_object_with_the_validation_inside(

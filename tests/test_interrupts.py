@@ -21,10 +21,10 @@ from scaffold import cli
 from scaffold.create import new as new_module
 from scaffold.create.render import PlannedFile, RenderPlan
 from scaffold.create.write import TEMP_SUFFIX, write_plan
-from scaffold.errors import Interrupted, take_dropped_interrupt
+from scaffold.errors import Interrupted, signals, take_dropped_interrupt
 from scaffold.report import Phase, Status, StepResult
 from scaffold.validate.engine import Context, Outcome, Step, run_steps
-from tests.conftest import GOLDEN, signal_sweep, tree_bytes
+from tests.conftest import FAST, GOLDEN, signal_sweep, tree_bytes
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 PLAN = RenderPlan(tuple(PlannedFile(f"pkg/f{i}.txt", b"x\n") for i in range(6)))
@@ -35,12 +35,12 @@ def handlers() -> Iterator[None]:
     """scaffold's signal handlers in this process, and pytest's own back afterwards."""
     saved = {signum: signal.getsignal(signum) for signum in SIGNALS}
     saved_hook = sys.unraisablehook
-    cli._signals.install()
+    signals.install()
     yield
     for signum, handler in saved.items():
         signal.signal(signum, handler)
     sys.unraisablehook = saved_hook
-    cli._signals.received, cli._signals.reported = None, False
+    signals.received, signals.reported = None, False
     take_dropped_interrupt()
 
 
@@ -308,3 +308,78 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_130(how: str) -> None:
             assert err.strip().splitlines()[-1] == "error: interrupted", err
             assert "Traceback" not in err
     assert handled >= 5
+
+
+def _with_library(tmp_path: Path, name: str, code: str) -> dict[str, str]:
+    """An environment in which importing the library ``name`` runs ``code`` instead."""
+    (tmp_path / "lib" / name).mkdir(parents=True)
+    (tmp_path / "lib" / name / "__init__.py").write_text(code)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "lib"), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+# Ctrl-C as Python meets it inside code it runs from a string: the exec behind every dataclass
+# and namedtuple a module makes while it loads.
+_CTRL_C_IN_EXEC = (
+    'exec("import os, signal\\nos.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(9): pass")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("library", "argv"),
+    [("typer", ["--version"]), ("jinja2", ["new", "my-api", *FAST])],
+    ids=["while-the-cli-loads", "while-a-command-runs"],
+)
+def test_ctrl_c_inside_code_python_runs_from_a_string_still_exits_130(
+    library: str, argv: list[str], tmp_path: Path
+) -> None:
+    """CPython remembers a KeyboardInterrupt that left such code even once scaffold caught and
+    reported it, and at exit killed itself with SIGINT instead of exiting 130: CI saw a run that
+    said "error: interrupted" end by signal 2."""
+    env = _with_library(tmp_path, library, _CTRL_C_IN_EXEC)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaffold", *argv],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "error: interrupted", proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "my-api").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_sigterm_while_the_cli_loads_is_one_line_and_128_plus_the_signal(
+    signum: int, tmp_path: Path
+) -> None:
+    """The handlers are installed before the CLI's libraries load: a SIGTERM in that first
+    quarter of a second (CI sends one at 0.3 s) no longer ends the process the default way."""
+    ready = tmp_path / "loading"
+    code = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(60)\n"
+    env = _with_library(tmp_path, "typer", code)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scaffold", "--version"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signum, err
+    assert err.strip().splitlines()[-1] == "error: interrupted", err
+    assert "Traceback" not in err

@@ -1,9 +1,9 @@
 """``python -m scaffold``, and the console scripts' entry point (:func:`run`).
 
-Nothing is imported here before the ``try``: Ctrl-C while the CLI and its libraries load (the
-first tenth of a second) is an interrupt like any other, one line and exit 130, never a
-traceback. SIGTERM and SIGHUP in that time end the process the default way, which a shell
-reports as 128 + the signal's number; nothing has been written by then.
+Nothing but scaffold's bare ``errors`` module loads before the signal handlers are installed,
+and that inside the ``try``: a signal while the CLI and its libraries load (the first quarter
+of a second) is an interrupt like any other, one line and exit 128 + the signal (130 for
+Ctrl-C), never a traceback and never the default action. Nothing has been written by then.
 """
 
 import sys
@@ -11,31 +11,37 @@ import sys
 
 def run() -> None:
     try:
-        from scaffold.cli import main  # noqa: PLC0415 - inside the try, see above
+        from scaffold.errors import signals  # noqa: PLC0415 - inside the try, see above
+
+        signals.install()
+        from scaffold.cli import main  # noqa: PLC0415
     except BaseException as exc:
-        if not _interrupted(exc):
+        code = _interrupt_code(exc)
+        if code is None:
             raise
         # Written by hand: the modules that would write it may be what was interrupted.
         if "--json" in sys.argv[1:]:
             sys.stdout.write(
-                '{"schema_version": 1, "ok": false, "exit_code": 130, "error": "interrupted", '
-                '"hint": null}\n'
+                f'{{"schema_version": 1, "ok": false, "exit_code": {code}, '
+                '"error": "interrupted", "hint": null}\n'
             )
         sys.stderr.write("error: interrupted\n")
-        sys.exit(130)
+        exec("None")  # noqa: S102 - see scaffold.errors.forget_caught_interrupt, not importable here
+        sys.exit(code)
     main()
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is Ctrl-C, or what Python's import machinery made of it."""
+def _interrupt_code(exc: BaseException) -> int | None:
+    """128 + the signal, when ``exc`` is an interrupt or what Python's import machinery made
+    of one (an ``ImportError`` whose cause it is); None for anything else."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         if isinstance(cause, KeyboardInterrupt):
-            return True
+            return 128 + int(getattr(cause, "signum", 2))  # a bare KeyboardInterrupt is Ctrl-C
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
-    return False
+    return None
 
 
 if __name__ == "__main__":

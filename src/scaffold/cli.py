@@ -20,9 +20,9 @@ import typer
 
 from scaffold import __version__
 
-# Imported before the signal handlers are installed: a handler that imported it could find it
-# half-initialised when a signal lands during that very import.
-from scaffold.errors import Interrupted, interrupt_dropped, take_dropped_interrupt
+# The signal handlers live in errors, which the entry point loads and installs first: a handler
+# that imported a module could find it half-initialised when a signal lands during that import.
+from scaffold.errors import forget_caught_interrupt, signals, take_dropped_interrupt
 from scaffold.validate.steplist import STEPS
 
 if TYPE_CHECKING:
@@ -661,44 +661,9 @@ def _report_interrupt(exc: KeyboardInterrupt, json_output: bool) -> NoReturn:
     from scaffold import ui  # noqa: PLC0415
 
     code = _interrupt_code(exc)
-    _signals.reported = True
+    signals.reported = True
     ui.error("interrupted", None, code, json_output)
     raise typer.Exit(code) from None
-
-
-class _Signals:
-    """SIGTERM and SIGHUP raise :class:`~scaffold.errors.Interrupted`, like Ctrl-C raises
-    KeyboardInterrupt, so every ``finally`` and cleanup runs for them too."""
-
-    received: int | None = None
-    reported = False
-    _previous_hook: Callable[[Any], object] = sys.unraisablehook
-
-    def install(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, self._handle)
-        if sys.unraisablehook is not self._unraisable:
-            self._previous_hook = sys.unraisablehook
-            sys.unraisablehook = self._unraisable
-
-    def _unraisable(self, info: Any) -> None:
-        """An interrupt raised where Python only reports exceptions as "ignored" (a weakref
-        callback in its import machinery, a ``__del__``) would be lost, and the run go on to
-        exit 0: it is kept instead, and raised again at the next point that can stop."""
-        if isinstance(info.exc_value, KeyboardInterrupt):
-            interrupt_dropped(info.exc_value)
-        else:
-            self._previous_hook(info)
-
-    def _handle(self, signum: int, _frame: object) -> None:
-        # One is enough: a second SIGTERM must not cut the cleanup the first one started.
-        for other in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(other, signal.SIG_IGN)
-        self.received = signum
-        raise Interrupted(signum)
-
-
-_signals = _Signals()
 
 
 def _asker(*, no_input: bool) -> Ask | None:
@@ -735,6 +700,7 @@ def main(argv: list[str] | None = None) -> None:
     # The work is done or reported: a signal now must not turn the outcome into another.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
+    forget_caught_interrupt()
     sys.exit(code)
 
 
@@ -756,7 +722,7 @@ def _main(args: list[str]) -> int:
 
     json_output = "--json" in args
     try:
-        _signals.install()  # inside the try: a signal from now on is reported as one line
+        signals.install()  # inside the try: a signal from now on is reported as one line
         bad = _not_utf8(args)
         if bad is not None:
             return _fail(f"the argument {bad} is not valid UTF-8", None, 2, json_output)
@@ -775,12 +741,12 @@ def _main(args: list[str]) -> int:
 
 def _outcome(code: int, json_output: bool) -> int:
     """The exit code of a command that returned ``code``, unless a signal asked it to stop."""
-    dropped = take_dropped_interrupt() or _signals.received
-    if dropped is not None and not _signals.reported and code != 128 + dropped:
+    dropped = take_dropped_interrupt() or signals.received
+    if dropped is not None and not signals.reported and code != 128 + dropped:
         # A signal arrived whose interrupt never reached the command (Python dropped it, and
         # no later wait raised it again): the run was asked to stop, and is not a success.
         return _fail("interrupted", None, 128 + dropped, json_output)
-    if code == 130 and not _signals.reported:
+    if code == 130 and not signals.reported:
         # Typer turned an interrupt outside a command into a bare exit 130; say so.
         return _fail("interrupted", None, 130, json_output)
     return code

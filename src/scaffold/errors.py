@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from enum import IntEnum
 
 
@@ -83,7 +85,7 @@ class NotAProjectError(ScaffoldError):
     exit_code = ExitCode.NOTHING_TO_RUN
 
 
-_SIGINT = 2  # signal.SIGINT on every POSIX system; not importing signal keeps this module bare
+_SIGINT = int(signal.SIGINT)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -124,3 +126,55 @@ def raise_dropped_interrupt() -> None:
     signum = take_dropped_interrupt()
     if signum is not None:
         raise Interrupted(signum)
+
+
+def forget_caught_interrupt() -> None:
+    """Exit with the code scaffold gives, even after Ctrl-C landed inside code run from a string.
+
+    CPython remembers a KeyboardInterrupt that left such code (the ``exec`` behind every
+    dataclass and namedtuple made while a module loads) even when scaffold caught and reported
+    it, and at exit kills itself with SIGINT instead of exiting 130. Running a string that ends
+    normally clears that memory. Called just before exiting.
+    """
+    exec("None")  # noqa: S102 - a constant string
+
+
+class Signals:
+    """SIGTERM and SIGHUP raise :class:`Interrupted`, like Ctrl-C raises KeyboardInterrupt, so
+    every ``finally`` and cleanup runs for them too.
+
+    The entry point installs them before the CLI and its libraries load: a signal in that first
+    quarter of a second ends the run 128 + the signal like any other, not by the default action.
+    """
+
+    received: int | None = None
+    reported = False
+
+    def __init__(self) -> None:
+        self._previous_hook = sys.unraisablehook
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._handle)
+        if sys.unraisablehook != self._unraisable:
+            self._previous_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
+
+    def _unraisable(self, info: sys.UnraisableHookArgs) -> None:
+        """An interrupt raised where Python only reports exceptions as "ignored" (a weakref
+        callback in its import machinery, a ``__del__``) would be lost, and the run go on to
+        exit 0: it is kept instead, and raised again at the next point that can stop."""
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            interrupt_dropped(info.exc_value)
+        else:
+            self._previous_hook(info)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        # One is enough: a second SIGTERM must not cut the cleanup the first one started.
+        for other in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(other, signal.SIG_IGN)
+        self.received = signum
+        raise Interrupted(signum)
+
+
+signals = Signals()
