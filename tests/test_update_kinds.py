@@ -368,3 +368,59 @@ def test_a_lock_that_fails_after_an_update_says_why(cli: Cli, tmp_path: Path) ->
     assert report["locked"] is False
     assert "uv.toml" in report["lock_error"], report["lock_error"]
     assert result.code == 6, result  # conflicts first; the lock's failure is in the report
+
+
+def test_the_templates_comments_in_pyproject_are_applied_or_listed(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """pyproject.toml merges as data, which has no comments: simple-modern-uv v0.4.0 added
+    `exclude-newer` under a comment saying why, and renamed a section's comment; a project
+    that had only run `uv add` got the key without the comment, and no conflict said so."""
+    repo = tmp_path / "toml-template"
+    v1 = (
+        '[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = [\n]\n\n'
+        '# ---- Settings ----\n\n[tool.uv]\nrequired-version = ">=0.9"\n\n'
+        "[tool.ruff]\nline-length = 100\n"
+    )
+    v2 = v1.replace("# ---- Settings ----", "# ---- Tool Settings ----").replace(
+        'required-version = ">=0.9"\n',
+        'required-version = ">=0.9"\n# Why: a cool-off for new releases.\n'
+        'exclude-newer = "14 days"\n',
+    )
+    files = {
+        "copier.yml": "project_name:\n  type: str\n  default: svc\n",
+        "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        "pyproject.toml": v1,
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q")
+    commit(repo, "v1")
+    (repo / "pyproject.toml").write_text(v2)
+    commit(repo, "v2")
+    project = tmp_path / "svc"
+    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[\n]", '[\n    "httpx>=0.27",\n]'))
+    git(project, "init", "-q")
+    commit(project, "made-then-uv-add")
+    twin = tmp_path / "twin"
+    shutil.copytree(project, twin)
+
+    result = cli("update", project, "--json")
+    assert result.code == 0, result
+    assert pyproject.read_text() == v2.replace("[\n]", '[\n    "httpx>=0.27",\n]')
+
+    # Where the lines do not merge cleanly (the project changed the line next to the new
+    # ones), the data merge's comments it cannot carry are a conflict that names them.
+    ours = twin / "pyproject.toml"
+    ours.write_text(ours.read_text().replace('">=0.9"', '">=0.10"'))
+    git(twin, "commit", "-qam", "ours")
+    result = cli("update", twin, "--json")
+    assert result.code == 6, result
+    [comments] = json.loads(result.stdout)["conflicts"]
+    assert comments.startswith("pyproject.toml: comments: "), comments
+    assert "# ---- Tool Settings ----" in comments
+    assert "# Why: a cool-off for new releases." in comments
+    assert 'exclude-newer = "14 days"' in ours.read_text()

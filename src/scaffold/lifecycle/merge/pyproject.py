@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tomllib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -32,7 +33,7 @@ from scaffold.lifecycle.merge.result import (
     merge_sides,
     merged,
 )
-from scaffold.lifecycle.merge.text import merge_as_text, newline_of
+from scaffold.lifecycle.merge.text import merge_as_text, merge_text, newline_of
 
 KeyPath = tuple[str, ...]  # a key and the tables it is in, outermost first
 
@@ -51,7 +52,50 @@ def _merge(base: str | None, ours: str, theirs: str) -> FileMerge:
     merger = _Merger()
     merger.table((), base_doc, our_doc, their_doc, None)
     text = _layout(_collapse_marks(our_doc.as_string()), ours, theirs)
-    return merged(text, ours, [_locate(conflict, text) for conflict in merger.conflicts])
+    conflicts = [_locate(conflict, text) for conflict in merger.conflicts]
+    if not conflicts:
+        by_lines = _line_merge(base, ours, theirs)
+        if by_lines is not None and _same_data(by_lines, text):
+            return merged(by_lines, ours, [])  # the same data, with the template's comments
+    lost = _comments_not_applied(base or "", theirs, text)
+    if lost:
+        conflicts.append(Conflict(lost))
+    return merged(text, ours, conflicts)
+
+
+def _line_merge(base: str | None, ours: str, theirs: str) -> str | None:
+    """git's line merge, when it is clean: it carries what data has not, comments."""
+    result = merge_text(
+        base, ours, theirs, ours_label="project", theirs_label="template", base_label="base"
+    )
+    return result.content if isinstance(result.content, str) and not result.conflicts else None
+
+
+def _same_data(one: str, other: str) -> bool:
+    try:
+        return tomllib.loads(one) == tomllib.loads(other)
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def _comments_not_applied(base: str, theirs: str, merged_text: str) -> str | None:
+    """The template's comment changes that the data merge could not carry, as a conflict's
+    reason (a comment has no key to merge by); None when there are none."""
+
+    def comments(text: str) -> set[str]:
+        return {line.strip() for line in text.splitlines() if line.strip().startswith("#")}
+
+    before, after, result = comments(base), comments(theirs), comments(merged_text)
+    added = sorted(after - before - result)
+    removed = sorted((before - after) & result)
+    if not added and not removed:
+        return None
+    shown = [*(f"+ {line}" for line in added), *(f"- {line}" for line in removed)]
+    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return (
+        "comments: the template changed comment lines that a merge as data cannot place "
+        f"({'; '.join(shown[:3])}{more}); not applied"
+    )
 
 
 @dataclass
