@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -485,9 +486,67 @@ def test_a_team_project_s_tests_are_not_run_untrusted(cli: Cli, tmp_path: Path) 
         ),
         (
             {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n"
+                "dependencies = ['lib@file:///tmp/lib']\n"  # no spaces round the @
+            },
+            "a direct reference",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n[tool.uv]\n"
+                "dev-dependencies = ['evil @ file:///tmp/evil']\n"
+            },
+            "[tool.uv] dev-dependencies 'evil @ file:///tmp/evil': a direct reference",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n[tool.uv]\n"
+                "override-dependencies = ['idna @ git+https://example.invalid/idna']\n"
+            },
+            "override-dependencies",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n",
+                "uv.toml": "constraint-dependencies = ['idna @ https://example.invalid/i.tar.gz']\n",
+            },
+            "uv.toml constraint-dependencies",
+        ),
+        (
+            {"pyproject.toml": "[project]\nname='x'\nversion='1'\n", ".python-version": "./py\n"},
+            ".python-version './py': a path to a program",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n",
+                ".python-versions": "3.12\n/opt/team/bin/python\n",
+            },
+            ".python-versions '/opt/team/bin/python'",
+        ),
+        (
+            {"pyproject.toml": "[project]\nname='x'\nversion='1'\n", ".venv/pyvenv.cfg": ""},
+            ".venv: a virtual environment of the template's",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n"
+                "[tool.uv.workspace]\nmembers = ['../*']\n",
+            },
+            "members '../*': a folder outside the project",
+        ),
+        (
+            {
+                "pyproject.toml": "[project]\nname='x'\nversion='1'\n"
+                "[tool.uv.workspace]\nmembers = ['/etc']\n",
+            },
+            "members '/etc': not a folder of the project's",
+        ),
+        (
+            {
                 "pyproject.toml": "[project]\nname='x'\nversion='1'\ndependencies=['idna>=3']\n"
                 "[dependency-groups]\ndev=['pytest>=8']\n[[tool.uv.index]]\n"
-                "url='https://pypi.example/simple'\n"
+                "url='https://pypi.example/simple'\n",
+                ".python-version": "# the team's\n3.12\ncpython@3.11\npypy3.10\n",
             },
             None,
         ),
@@ -498,6 +557,9 @@ def test_what_counts_as_a_project_s_own_code(
 ) -> None:
     from scaffold.create.copier import own_code  # noqa: PLC0415
 
+    write_tree(
+        tmp_path / "beside", {"pyproject.toml": "[project]\nname='b'\ndynamic=['version']\n"}
+    )
     found = own_code(write_tree(tmp_path / "project", files))
     assert (found is None) if reason is None else (found is not None and reason in found), found
 
@@ -567,3 +629,77 @@ def test_update_does_not_lock_what_would_run_the_template_s_code(cli: Cli, tmp_p
     assert "idna>=3,<4" in (project / "pyproject.toml").read_text()
     assert (project / "uv.lock").read_text() == lock
     assert not marker.exists()
+
+
+# --- a Python the template ships, which uv lock would run to ask it its version ---------------
+
+
+def _planted_python(marker: Path) -> str:
+    return f'#!/bin/sh\ntouch {marker}\nexec {sys.executable} "$@"\n'
+
+
+@pytest.mark.parametrize("trust", [False, True], ids=["untrusted", "trusted"])
+@pytest.mark.parametrize(
+    ("rel", "extra", "reason"),
+    [
+        ("tools/python", {".python-version": "./tools/python\n"}, ".python-version"),
+        (".venv/bin/python", {".venv/pyvenv.cfg": "home = /usr/bin\n"}, ".venv"),
+    ],
+    ids=["python-version", "venv"],
+)
+def test_a_python_the_template_ships_is_not_run_by_the_lock(
+    cli: Cli, tmp_path: Path, rel: str, extra: dict[str, str], reason: str, trust: bool
+) -> None:
+    """uv lock asks the interpreter it finds for its version (uv 0.13 runs both): one the
+    template names in .python-version, or the one in a .venv it ships, is the template's
+    program. It runs only with --trust."""
+    marker = tmp_path / "marker"
+    files = {
+        "copier.yml": "project_name: {type: str}\n",
+        ANSWERS_JINJA: ANSWERS_TEXT,
+        "pyproject.toml.jinja": '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.11"\ndependencies = []\n',
+    }
+    template = write_tree(tmp_path / "python", {**files, **extra, rel: _planted_python(marker)})
+    (template / rel).chmod(0o755)
+    out = tmp_path / "out"
+    args = ("--path", out, "--template", template, "--offline", "--no-git", "--no-validate")
+    result = cli("new", "svc", *args, *(["--trust"] if trust else []), "--json")
+    assert result.code == 0, result
+    (lock,) = json.loads(result.stdout)["steps"]
+    if trust:  # the test sees the planted Python run when it runs
+        assert lock["status"] == "ok", lock
+        assert marker.exists()
+        return
+    assert (lock["status"], lock["skip_reason"]) == ("skipped", "not_trusted"), lock
+    assert reason in lock["detail"]
+    assert not (out / "svc" / "uv.lock").exists()
+    assert not marker.exists()
+
+
+def test_update_locks_a_project_with_its_user_s_own_venv(cli: Cli, tmp_path: Path) -> None:
+    """The .venv a user made with uv sync is not the template's: a newer version's dependency
+    is locked."""
+    static = {
+        **BASIC,
+        "pyproject.toml.jinja": '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.11"\ndependencies = []\n',
+    }
+    newer = {"pyproject.toml.jinja": static["pyproject.toml.jinja"].replace("= []", '= ["idna"]')}
+    template = git_template(tmp_path / "venv", static, newer)
+    out = tmp_path / "out"
+    made = cli("new", "svc", "--path", out, "--template", f"{template}@v1", "--offline")
+    assert made.code == 0, made
+    project = out / "svc"
+    synced = subprocess.run(
+        [runner.uv_binary(), "sync", "--offline"], cwd=project, capture_output=True, check=False
+    )
+    assert synced.returncode == 0, synced.stderr
+    assert (project / ".venv" / "pyvenv.cfg").is_file()
+    for command in (("add", "-A"), ("commit", "-qm", "v1")):
+        subprocess.run([*GIT, *command], cwd=project, check=True, capture_output=True)
+    result = cli("update", project, "--offline", "--json")
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    assert (report["locked"], report["not_locked"]) == (True, None), report
+    assert 'name = "idna"' in (project / "uv.lock").read_text()

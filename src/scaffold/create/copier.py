@@ -356,26 +356,63 @@ def versions_from_git(root: Path) -> bool:
     return bool(names & _VCS_VERSIONING)
 
 
-def own_code(root: Path) -> str | None:
+def own_code(root: Path, *, venv_shipped: bool = True) -> str | None:
     """Why ``uv lock`` of the project in ``root`` would run code that came with the template
-    (None when it would not): a build backend of its own (``backend-path``), a ``setup.py``
-    or ``setup.cfg`` (setuptools runs the project to build it), ``dynamic`` metadata (uv
-    builds the project to learn it), a path, git or URL source or direct reference uv would
-    build, a package index or Python download of the template's choosing that is not a web
-    index (a folder in the project); the same for each workspace member. Dependencies from
-    a web index are locked as ``uv lock`` locks them anywhere."""
+    (None when it would not): a Python of the template's (a ``.venv``, whose interpreter uv
+    asks for its version, or a path in ``.python-version``), a build backend of its own
+    (``backend-path``), a ``setup.py`` or ``setup.cfg`` (setuptools runs the project to build
+    it), ``dynamic`` metadata (uv builds the project to learn it), a path, git or URL source
+    or direct reference uv would build (in the dependencies, the groups, or uv's dev,
+    override and constraint lists), a package index or Python download of the template's
+    choosing that is not a web index (a folder in the project); the same for each workspace
+    member, which must be inside the project. Dependencies from a web index are locked as
+    ``uv lock`` locks them anywhere. ``venv_shipped``: whether a ``.venv`` in ``root`` can be
+    the template's (a project being updated has its user's own, unless the template has one).
+    """
+    found = _interpreter_code(root, venv_shipped)
+    if found:
+        return found
     data = _toml(root / "pyproject.toml")
     members = [root]
     workspace = _table(data, "tool", "uv", "workspace")
-    if workspace:
-        for glob in workspace.get("members") or ():
-            members += sorted(p for p in root.glob(str(glob)) if (p / "pyproject.toml").is_file())
+    inside = root.resolve()
+    for glob in _listed(workspace.get("members")):
+        try:
+            folders = sorted(p for p in root.glob(glob) if (p / "pyproject.toml").is_file())
+        except (ValueError, NotImplementedError, OSError):  # absolute, or unusable
+            return f"[tool.uv.workspace] members {quoted(glob)}: not a folder of the project's"
+        for folder in folders:
+            if not folder.resolve().is_relative_to(inside):
+                return f"[tool.uv.workspace] members {quoted(glob)}: a folder outside the project"
+            members.append(folder)
     for folder in members:
         where = folder.relative_to(root).as_posix()
         found = _own_code_of(folder, _toml(folder / "pyproject.toml"))
         if found:
             return found if where == "." else f"{where}: {found}"
     return _uv_config_code("uv.toml", _toml(root / "uv.toml"))
+
+
+def _interpreter_code(root: Path, venv_shipped: bool) -> str | None:
+    """A Python the template ships that ``uv lock`` would run to ask it its version."""
+    venv = root / ".venv"
+    if venv_shipped and (venv.exists() or venv.is_symlink()):
+        return ".venv: a virtual environment of the template's, whose Python uv would run"
+    for name in (".python-version", ".python-versions"):
+        try:
+            lines = (root / name).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):  # absent, a folder, not text: uv runs nothing
+            continue
+        for line in (line.strip() for line in lines):
+            if line and not line.startswith("#") and _a_path(line):
+                return f"{name} {quoted(line)}: a path to a program, which uv would run"
+    return None
+
+
+def _a_path(request: str) -> bool:
+    """Whether uv reads a Python request as a path to an interpreter (a version, an
+    implementation or a name found on PATH is not one)."""
+    return "/" in request or "\\" in request or request.startswith((".", "~"))
 
 
 def _own_code_of(folder: Path, data: Mapping[str, Any]) -> str | None:
@@ -394,25 +431,55 @@ def _own_code_of(folder: Path, data: Mapping[str, Any]) -> str | None:
             kind = next((k for k in ("path", "git", "url") if k in keys), None)
             if kind:
                 return f"[tool.uv.sources] {name}: a {kind} source, which uv would build"
-    for requirement in _requirements(project, data.get("dependency-groups")):
-        url = requirement.partition(";")[0].partition(" @ ")[2].strip()
-        if url and not (url.startswith("https://") and url.endswith(".whl")):
-            return f"'{requirement}': a direct reference, which uv would build"
-    return _uv_config_code("[tool.uv]", uv)
+    found = _direct_reference(_requirements(project, data.get("dependency-groups")))
+    return found or _uv_config_code("[tool.uv]", uv)
 
 
 def _requirements(project: Mapping[str, Any], groups: Any) -> list[str]:
-    found = [*(project.get("dependencies") or ())]
-    for extra in (project.get("optional-dependencies") or {}).values():
-        found += extra
-    for group in (groups or {}).values() if isinstance(groups, dict) else ():
-        found += [item for item in group if isinstance(item, str)]
-    return [str(item) for item in found]
+    found = [*_listed(project.get("dependencies"))]
+    extras = project.get("optional-dependencies")
+    for extra in extras.values() if isinstance(extras, dict) else ():
+        found += _listed(extra)
+    for group in groups.values() if isinstance(groups, dict) else ():
+        # An entry that is a table ({include-group = ...}) names another group, checked too.
+        found += (
+            [item for item in group if isinstance(item, str)] if isinstance(group, list) else []
+        )
+    return found
+
+
+# uv's own lists of requirements, in [tool.uv] or uv.toml: each is resolved like a dependency.
+_UV_REQUIREMENTS = (
+    "dev-dependencies",
+    "override-dependencies",
+    "constraint-dependencies",
+    "build-constraint-dependencies",
+)
+
+
+def _direct_reference(requirements: list[str]) -> str | None:
+    """The first requirement naming a place uv would fetch and build (a folder, an sdist, a
+    git repository: anything but a wheel on the web), as the reason."""
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    for text in requirements:
+        try:
+            url = Requirement(text).url
+        except InvalidRequirement:  # uv refuses it too, before running anything
+            continue
+        if url and not (url.startswith("https://") and url.endswith(".whl")):
+            return f"{quoted(text)}: a direct reference, which uv would build"
+    return None
 
 
 def _uv_config_code(where: str, uv: Mapping[str, Any]) -> str | None:
-    """A package index or find-links folder in the project (its sdists would be built), or a
-    Python download of the template's choosing."""
+    """A direct reference in uv's own requirement lists, a package index or find-links folder
+    in the project (its sdists would be built), or a Python download of the template's
+    choosing."""
+    for key in _UV_REQUIREMENTS:
+        found = _direct_reference(_listed(uv.get(key)))
+        if found:
+            return f"{where} {key} {found}"
     for key in ("python-install-mirror", "pypy-install-mirror", "python-downloads-json-url"):
         if key in uv:
             return f"{where} {key}: uv would run a Python the template chooses"

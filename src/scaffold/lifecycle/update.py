@@ -116,7 +116,11 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
     if before_deps != _dependencies(memory.project):
         from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
 
-        own = None if memory.builtin or options.trust else own_code(memory.project)
+        # The project's .venv is its user's, unless the template ships one.
+        venv = any(path.split("/")[0] == ".venv" for path in theirs.files)
+        own = (
+            None if memory.builtin or options.trust else own_code(memory.project, venv_shipped=venv)
+        )
         if own:
             report.not_locked = f"uv lock would run the template's own code ({own})"
         else:
