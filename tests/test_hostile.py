@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -703,3 +704,111 @@ def test_update_locks_a_project_with_its_user_s_own_venv(cli: Cli, tmp_path: Pat
     report = json.loads(result.stdout)
     assert (report["locked"], report["not_locked"]) == (True, None), report
     assert 'name = "idna"' in (project / "uv.lock").read_text()
+
+
+# --- a package index of the template's choosing, whose source distributions uv would build ---
+
+
+@pytest.fixture
+def sdist_index(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real package index over HTTP on this machine, as a template may name one: it offers
+    ``evil`` 1.0 only as a source distribution, whose in-tree build backend leaves a marker
+    when it runs. The index's URL, and the marker."""
+    import http.server  # noqa: PLC0415
+    import tarfile  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    from functools import partial  # noqa: PLC0415
+
+    marker = tmp_path / "built"
+    sdist = write_tree(
+        tmp_path / "sdist" / "evil-1.0",
+        {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+            "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'backend'\n"
+            "backend-path = ['.']\n",
+            "backend.py": f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n",
+        },
+    )
+    served = tmp_path / "index"
+    (served / "simple" / "evil").mkdir(parents=True)
+    with tarfile.open(served / "simple" / "evil" / "evil-1.0.tar.gz", "w:gz") as archive:
+        archive.add(sdist, arcname="evil-1.0")
+    (served / "simple" / "evil" / "index.html").write_text(
+        '<html><body><a href="evil-1.0.tar.gz">evil-1.0.tar.gz</a></body></html>\n'
+    )
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = partial(Quiet, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple", marker
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("trust", [False, True], ids=["untrusted", "trusted"])
+def test_a_source_distribution_from_the_template_s_index_is_not_built_untrusted(
+    cli: Cli, tmp_path: Path, sdist_index: tuple[str, Path], trust: bool
+) -> None:
+    """A web index is no folder of the template's, but the template chose it: without --trust
+    uv lock builds no source distribution (its build runs its code), from any index."""
+    url, marker = sdist_index
+    files = {
+        "copier.yml": "project_name: {type: str}\n",
+        ANSWERS_JINJA: ANSWERS_TEXT,
+        "pyproject.toml.jinja": '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+        f'requires-python = ">=3.11"\ndependencies = ["evil"]\n[[tool.uv.index]]\nurl = "{url}"\n'
+        "default = true\n",
+    }
+    template = write_tree(tmp_path / "indexed", files)
+    out = tmp_path / "out"
+    args = ("--path", out, "--template", template, "--no-git", "--no-validate", "--json")
+    result = cli("new", "svc", *args, *(["--trust"] if trust else []))
+    report = json.loads(result.stdout)
+    (lock,) = report["steps"]
+    if trust:  # the test sees the build run when it runs (the backend is no real one)
+        assert (result.code, lock["status"]) == (3, "failed"), result
+        assert marker.exists()
+        return
+    assert result.code == 0, result
+    assert (lock["status"], lock["skip_reason"]) == ("skipped", "not_trusted"), lock
+    assert "building it would run its code" in lock["detail"]
+    assert any(note.startswith("not locked: a dependency") for note in report["notices"])
+    assert not (out / "svc" / "uv.lock").exists()
+    assert not marker.exists()
+
+
+def test_update_builds_no_source_distribution_of_the_template_s_index(
+    cli: Cli, tmp_path: Path, sdist_index: tuple[str, Path]
+) -> None:
+    url, marker = sdist_index
+    pyproject = (
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.11"\ndependencies = []\n'
+    )
+    newer = pyproject.replace("= []", '= ["evil"]') + f'[[tool.uv.index]]\nurl = "{url}"\n'
+    template = git_template(
+        tmp_path / "indexed",
+        {**BASIC, "pyproject.toml.jinja": pyproject},
+        {"pyproject.toml.jinja": newer},
+    )
+    out = tmp_path / "out"
+    made = cli("new", "svc", "--path", out, "--template", f"{template}@v1", "--offline")
+    assert made.code == 0, made
+    project = out / "svc"
+    lock = (project / "uv.lock").read_text()
+    for command in (("add", "-A"), ("commit", "-qm", "v1")):
+        subprocess.run([*GIT, *command], cwd=project, check=True, capture_output=True)
+    result = cli("update", project, "--json")
+    assert result.code == 0, result
+    report = json.loads(result.stdout)
+    assert report["locked"] is None, report
+    assert "building it would run its code" in report["not_locked"]
+    assert (project / "uv.lock").read_text() == lock
+    assert not marker.exists()

@@ -304,18 +304,28 @@ def _new_external(options: NewOptions, preset: Preset, on_step: StepCallback | N
         if own and options.lock:
             report.steps.append(_not_trusted(own))
             report.notices.append(
-                f"not locked: uv lock would run the template's own code ({own}); read it, "
-                f"then run 'uv lock' in {target} (or use --trust)"
+                _not_locked(f"uv lock would run the template's own code ({own})", target)
             )
         elif report.python and options.lock:
             if options.git and external.versions_from_git(staging):
                 # Its version comes from git (hatch-vcs, setuptools-scm...): uv builds the
                 # project to lock it, which fails outside a repository. The .git moves along.
                 _git(report, on_step, options, staging)
-            _locked(report, on_step, lambda: _lock_rendered(staging, target, options.offline))
+            _locked(
+                report,
+                on_step,
+                lambda: _lock_rendered(staging, target, options.offline, build=options.trust),
+            )
+            if report.steps[-1].skip_reason is SkipReason.NOT_TRUSTED:
+                report.notices.append(_not_locked(report.steps[-1].detail, target))
     if not any(step.name == "git" for step in report.steps):
         _git(report, on_step, options, target)
     return report
+
+
+def _not_locked(why: str, target: Path) -> str:
+    why = why.removeprefix("not trusted: ")
+    return f"not locked: {why}; read it, then run 'uv lock' in {target} (or use --trust)"
 
 
 def _not_trusted(own: str) -> StepResult:
@@ -324,14 +334,14 @@ def _not_trusted(own: str) -> StepResult:
     )
 
 
-def _lock_rendered(staging: Path, target: Path, offline: bool) -> StepResult:
+def _lock_rendered(staging: Path, target: Path, offline: bool, *, build: bool) -> StepResult:
     """``uv lock`` of a team template's project; its open runtime dependencies then get the
     bounds the built-in templates' get, from the lock, in its ``pyproject.toml`` as it is
     (tomlkit keeps its layout and comments), and a second, offline lock. Should that fail, the
     file and the first lock stay."""
     import tomlkit  # noqa: PLC0415 - only for teams' templates
 
-    lock = uv_lock(staging, offline=offline, shown_as=target)
+    lock = uv_lock(staging, offline=offline, shown_as=target, build=build)
     if lock.status is not Status.OK:
         return lock
     path = staging / "pyproject.toml"
@@ -352,7 +362,7 @@ def _lock_rendered(staging: Path, target: Path, offline: bool) -> StepResult:
     if not added:
         return lock
     replace_file(path, tomlkit.dumps(document).encode("utf-8"))
-    second = uv_lock(staging, offline=True, shown_as=target)
+    second = uv_lock(staging, offline=True, shown_as=target, build=build)
     if second.status is not Status.OK:
         replace_file(path, original.encode("utf-8"))
         lock.detail = "left the dependencies open: the lock with bounds failed: " + second.detail

@@ -10,21 +10,33 @@ import shutil
 from pathlib import Path
 
 from scaffold.errors import ToolError
-from scaffold.report import Status, StepResult
+from scaffold.report import SkipReason, Status, StepResult
 from scaffold.tools import runner
 from scaffold.tools.uv import Uv, uv_cause
 
 LOCK_TIMEOUT = 300.0
 
 
-def uv_lock(project: Path, *, offline: bool = False, shown_as: Path | None = None) -> StepResult:
+def uv_lock(
+    project: Path, *, offline: bool = False, shown_as: Path | None = None, build: bool = True
+) -> StepResult:
     """``uv lock`` in ``project``; ``shown_as`` is the folder a fix should name, when the lock
-    runs in a staging folder that will be renamed."""
+    runs in a staging folder that will be renamed. ``build=False`` for a project nobody has
+    trusted: uv builds no source distribution (whose build runs its code, and whose index the
+    template may have chosen), and a lock that needs one is not trusted, not failed."""
     try:
-        done = Uv(offline=offline, timeout=LOCK_TIMEOUT).run("lock", cwd=project)
+        done = Uv(offline=offline, timeout=LOCK_TIMEOUT).run("lock", *unbuilt(build), cwd=project)
     except ToolError as exc:
         return StepResult("lock", Status.FAILED, detail=exc.message)
     result = StepResult.from_completed("lock", done)
+    if not done.ok and not build and needs_a_build(done.output):
+        return StepResult(
+            "lock",
+            Status.SKIPPED,
+            detail=f"not trusted: {BUILD_NEEDED} ({uv_cause(done.output)})",
+            skip_reason=SkipReason.NOT_TRUSTED,
+            duration=result.duration,
+        )
     if not done.ok:
         result.detail = _lock_failure(done.output, offline) or result.detail
         # Running uv lock again helps after a network or cache problem (then online), never
@@ -32,6 +44,19 @@ def uv_lock(project: Path, *, offline: bool = False, shown_as: Path | None = Non
         if not unsolvable(done.output):
             result.data["fix"] = f"cd {shown_as or project} && uv lock"
     return result
+
+
+BUILD_NEEDED = "a dependency comes only as source, and building it would run its code"
+
+
+def unbuilt(build: bool) -> tuple[str, ...]:
+    """uv's option that builds no source distribution, unless ``build``."""
+    return () if build else ("--no-build",)
+
+
+def needs_a_build(output: str) -> bool:
+    """Whether uv stopped because it would have had to build a source distribution."""
+    return "building from source is disabled" in output or "--no-build" in output
 
 
 def unsolvable(output: str) -> bool:

@@ -115,6 +115,7 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
     apply_changes(memory.project, plan.changes, last=ANSWERS_FILE)
     if before_deps != _dependencies(memory.project):
         from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
+        from scaffold.create.steps import BUILD_NEEDED, needs_a_build, unbuilt  # noqa: PLC0415
 
         # The project's .venv is its user's, unless the template ships one.
         venv = any(path.split("/")[0] == ".venv" for path in theirs.files)
@@ -124,10 +125,14 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
         if own:
             report.not_locked = f"uv lock would run the template's own code ({own})"
         else:
-            done = Uv(offline=options.offline).run("lock", cwd=memory.project)
-            report.locked = done.ok
-            if not done.ok:
-                report.lock_error = uv_cause(done.output)
+            trusted = memory.builtin or options.trust
+            done = Uv(offline=options.offline).run("lock", *unbuilt(trusted), cwd=memory.project)
+            if not done.ok and not trusted and needs_a_build(done.output):
+                report.not_locked = f"{BUILD_NEEDED} ({uv_cause(done.output)})"
+            else:
+                report.locked = done.ok
+                if not done.ok:
+                    report.lock_error = uv_cause(done.output)
     return report
 
 
