@@ -9,12 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaffold.tools.docker import BuildSettings, throwaway_name
+from scaffold.report import SkipReason, Status
+from scaffold.tools.docker import BuildSettings, Docker, throwaway_name
 from scaffold.tools.dockerfile import parse_dockerfile
 from scaffold.tools.lockfile import read_lock
+from scaffold.tools.runner import Completed
 from scaffold.tools.system import load_system_mapping
 from scaffold.tools.uv import cause_hint, uv_cause
 from scaffold.validate.container import (
+    _build_failure,
     build_cause,
     interpreters,
     isolated_dockerfile,
@@ -244,6 +247,37 @@ def test_an_image_that_cannot_be_pulled_is_named(output: str) -> None:
         "cannot pull ghcr.io/astral-sh/uv:python3.12-bookworm-slim (no registry reachable? "
         "give --python-image/--uv-image or a mirror)"
     )
+
+
+@pytest.mark.parametrize(
+    ("output", "status"),
+    [
+        (PULL_FAILED_20_10, Status.SKIPPED),
+        (
+            "ERROR: failed to solve: python:3.12-slim: failed to resolve source metadata for "
+            "docker.io/library/python:3.12-slim: failed to do request: Head ...: dial tcp "
+            "1.2.3.4:443: i/o timeout\n",
+            Status.SKIPPED,
+        ),
+        (
+            "ERROR: failed to solve: pyhton:3.12-slim: failed to resolve source metadata for "
+            "docker.io/library/pyhton:3.12-slim: pull access denied, repository does not exist "
+            "or may require authorization\n",
+            Status.FAILED,
+        ),
+    ],
+    ids=["no-such-host", "timeout", "denied"],
+)
+def test_an_image_no_registry_could_be_asked_for_leaves_the_build_unproven(
+    output: str, status: Status
+) -> None:
+    """Without a registry to reach, nothing about the project was shown to fail: the build is
+    not proven (exit 5, a failure under --strict). A registry's "denied" is a real failure."""
+    done = Completed(("docker", "build", "."), 1, output, 0.5)
+    result = _build_failure(done, Docker("docker"), load_system_mapping())
+    assert result.status is status, result
+    assert result.detail.startswith("cannot pull "), result
+    assert (result.skip_reason is SkipReason.UNAVAILABLE) is (status is Status.SKIPPED)
 
 
 def test_a_containerfile_is_the_project_s_dockerfile_when_it_has_no_dockerfile(

@@ -199,13 +199,16 @@ def test_broken_dockerfile_step_fails_build_and_skips_run(
 def test_a_base_image_that_cannot_be_pulled_is_named_with_the_way_out(
     docker: Docker, cli: Cli, env: dict[str, str], copy: Path
 ) -> None:
-    """What a team behind a registry mirror meets first; `.invalid` never resolves anywhere."""
+    """What a team behind a registry mirror meets first; `.invalid` never resolves anywhere.
+    No registry answered, so the project is not shown to fail: not proven (exit 5)."""
     image = "registry.invalid/python:3.11-slim"
 
     code, payload = validate_json(cli, env, copy, *DOCKER_STEPS, "--python-image", image)
 
-    assert code == 1, payload
+    assert code == 5, payload
+    assert payload["verdict"] == "not_proven", payload
     build = steps_of(payload)["build"]
+    assert (build["status"], build["skip_reason"]) == ("skipped", "unavailable"), build
     assert build["detail"] == (
         f"cannot pull {image} (no registry reachable? give --python-image/--uv-image or a mirror)"
     ), build

@@ -430,6 +430,11 @@ def _shown(dockerfile: Path, package: Package) -> str:
 
 
 _IMAGE_OPTIONS = "give --python-image/--uv-image or a mirror"
+# What Go's resolver and dialer say when no registry can be reached at all.
+_UNREACHABLE = re.compile(
+    r"no such host|connection refused|i/o timeout|network is unreachable|TLS handshake timeout"
+    r"|server misbehaving|Temporary failure in name resolution|no route to host"
+)
 
 
 def _image_arguments(dockerfile: Path) -> set[str]:
@@ -497,6 +502,12 @@ def _build_failure(
     detail = f"{cause} (in {stage})" if cause and step and stage != "[internal]" else cause or step
     result = StepResult.from_completed("build", done, detail)
     result.output_tail = build_tail(done.output)
+    if cause.startswith("cannot pull") and _UNREACHABLE.search(done.output):
+        # No registry answered (no network, a name that resolves nowhere): the build never
+        # started, so nothing about the project was shown to fail. A registry that answered
+        # "denied" or "not found" is a real failure of the image's name.
+        result.status, result.skip_reason = Status.SKIPPED, SkipReason.UNAVAILABLE
+        result.exit_code = None
     if fix:
         result.data["fix"] = [fix]
         result.detail += f"; fix: {fix}"
