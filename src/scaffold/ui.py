@@ -437,6 +437,8 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
                 console.print(_line("  ", _data(reason)))
             if diff and file.diff:
                 console.print(_data(file.diff, "dim", lines=True))
+        if project.lock == "stale":
+            console.print(_line(where, ": ", _data("uv.lock stale (run 'uv lock')")))
         for file in project.updates:
             change = _data(f"{project.latest} {file.state} {file.path}")
             console.print(_line(where, ": ", change))
