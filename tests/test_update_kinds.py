@@ -4,13 +4,17 @@ pre-release, and a project made from v1. An update is all or nothing, however it
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +25,9 @@ from copier import run_copy
 from scaffold.create import write
 from scaffold.create.new import NewOptions, new_project
 from scaffold.create.tree import read_tree
-from scaffold.errors import ScaffoldError
+from scaffold.errors import ScaffoldError, signals
 from scaffold.lifecycle import update as lifecycle
-from scaffold.lifecycle.update import UpdateOptions, update_project
+from scaffold.lifecycle.update import UpdateInterrupted, UpdateOptions, update_project
 from scaffold.tools import runner
 from tests.conftest import Cli
 from tests.test_lifecycle import git
@@ -424,3 +428,165 @@ def test_the_templates_comments_in_pyproject_are_applied_or_listed(
     assert "# ---- Tool Settings ----" in comments
     assert "# Why: a cool-off for new releases." in comments
     assert 'exclude-newer = "14 days"' in ours.read_text()
+
+
+# --- an update cut short once written, and the lock it leaves behind ----------------------
+
+LOCKED_PYPROJECT = (
+    '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+    "dependencies = [{deps}]\n"
+)
+
+
+def locked_project(tmp_path: Path) -> Path:
+    """A project made from v1 of a template and locked; v2 adds a dependency (so an update
+    runs uv lock) and changes notes.txt where the project changed it too (a conflict)."""
+    repo = tmp_path / "lock-template"
+    files = {
+        "copier.yml": "project_name:\n  type: str\n  default: svc\n",
+        "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        "pyproject.toml": LOCKED_PYPROJECT.format(deps=""),
+        "notes.txt": "first\n",
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q")
+    commit(repo, "v1")
+    (repo / "pyproject.toml").write_text(LOCKED_PYPROJECT.format(deps='"packaging>=24,<27"'))
+    (repo / "notes.txt").write_text("first, as v2 has it\n")
+    commit(repo, "v2")
+    project = tmp_path / "svc"
+    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    (project / "notes.txt").write_text("first, as we have it\n")
+    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=project, timeout=120)
+    assert locked.ok, locked.output
+    git(project, "init", "-q")
+    commit(project, "made")
+    return project
+
+
+@contextlib.contextmanager
+def stalled_index() -> Iterator[tuple[str, threading.Event]]:
+    """A package index that never answers: uv lock waits on it; the event is set once uv asks."""
+    asked, release = threading.Event(), threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.set()
+            release.wait(120)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/simple", asked
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def lock_in_step(project: Path) -> bool:
+    return runner.run(
+        [runner.uv_binary(), "lock", "--locked", "--offline"], cwd=project, timeout=120
+    ).ok
+
+
+@pytest.mark.usefixtures("warm_uv_cache")
+@pytest.mark.parametrize(
+    ("signum", "json_output"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGTERM", "SIGINT-json"],
+)
+def test_a_signal_while_uv_locks_says_what_was_written_and_a_rerun_locks(
+    cli: Cli, tmp_path: Path, signum: int, json_output: bool
+) -> None:
+    """A real `scaffold update` child, and a real signal while its real uv lock waits on an
+    index: the one line says the files were written (with the conflict) and the lock was not;
+    then check calls the lock stale and a re-run locks it, never "nothing to change"."""
+    project = locked_project(tmp_path)
+    argv = [sys.executable, "-m", "scaffold", "update", str(project), "--to", "v2"]
+    argv += ["--json"] if json_output else []
+    with stalled_index() as (url, asked):
+        env = {**os.environ, "UV_DEFAULT_INDEX": url, "UV_CACHE_DIR": str(tmp_path / "cold")}
+        env.update(COLUMNS="200", NO_COLOR="1", TERM="dumb")
+        env.pop("UV_OFFLINE", None)
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        try:
+            assert asked.wait(120), "uv lock never asked the index"
+            proc.send_signal(signum)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    assert proc.returncode == 128 + signum, (out, err)
+    assert "Traceback" not in out + err
+    line = (
+        "interrupted while locking: the files were updated to v2 (1 conflict: notes.txt); "
+        f"uv.lock was not updated; run 'uv lock' in {project}"
+    )
+    assert err.strip().splitlines() == [f"error: {line}"], err
+    if json_output:
+        report = json.loads(out)
+        assert (report["ok"], report["exit_code"], report["error"]) == (False, 128 + signum, line)
+        assert (report["written"], report["signal"], report["to"]) == (True, signum, "v2")
+        assert (report["locked"], report["lock_error"]) == (False, "interrupted")
+        assert [c.split(":")[0] for c in report["conflicts"]] == ["notes.txt"]
+    else:
+        assert "updated notes.txt (conflict)" in out, out
+        assert "updated pyproject.toml (updated)" in out, out
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2"
+    assert not lock_in_step(project)
+
+    checked = cli("check", project, "--json", env={"UV_OFFLINE": "1"})
+    assert checked.code == 1, checked
+    assert json.loads(checked.stdout)["projects"][0]["lock"] == "stale"
+
+    again = cli("update", project, "--allow-dirty", env={"UV_OFFLINE": "1"})
+    assert again.code == 0, again
+    assert "nothing to change" not in again.stdout
+    assert "uv.lock was out of date with pyproject.toml: locked" in again.stdout, again
+    assert lock_in_step(project)
+    checked = cli("check", project, "--json", env={"UV_OFFLINE": "1"})
+    assert json.loads(checked.stdout)["projects"][0]["lock"] == "in_step"
+
+
+def test_a_signal_let_through_as_the_update_is_applied_says_the_lock_did_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames run with signals held; one sent then lands as they are let through, with
+    every file in place: the report says so, and that the lock did not run."""
+    project = locked_project(tmp_path)
+    real_swap = write._swap
+
+    def swap_then_signal(*args: Any, **kwargs: Any) -> None:
+        real_swap(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # held until the block ends
+
+    ran: list[str] = []
+
+    def recorded(argv: list[str], **kwargs: Any) -> runner.Completed:
+        ran.append(Path(argv[0]).name)
+        return runner._run(argv, **kwargs)
+
+    monkeypatch.setattr(write, "_swap", swap_then_signal)
+    runner.set_runner(recorded)
+    saved = signal.signal(signal.SIGTERM, signals._handle)
+    try:
+        with pytest.raises(UpdateInterrupted) as raised:
+            update_project(project, UpdateOptions(to="v2"))
+    finally:
+        runner.set_runner(None)
+        signal.signal(signal.SIGTERM, saved)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signals.received = None
+    report = raised.value.report
+    assert (report.written, report.signal, report.exit_code) == (True, signal.SIGTERM, 143)
+    assert (report.locked, report.lock_error) == (False, "interrupted before it ran")
+    assert "uv" not in ran
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2"

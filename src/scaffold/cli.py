@@ -509,7 +509,11 @@ def update(
     with _errors(json_output, debug):
         from scaffold import ui  # noqa: PLC0415
         from scaffold.create.answers import parse_data_args  # noqa: PLC0415
-        from scaffold.lifecycle.update import UpdateOptions, update_project  # noqa: PLC0415
+        from scaffold.lifecycle.update import (  # noqa: PLC0415
+            UpdateInterrupted,
+            UpdateOptions,
+            update_project,
+        )
 
         options = UpdateOptions(
             to=to,
@@ -528,7 +532,14 @@ def update(
 
             # Made (and its images checked) before the update writes anything.
             validation = ValidateOptions(offline=offline)
-        report = update_project(path, options)
+        try:
+            report = update_project(path, options)
+        except UpdateInterrupted as exc:
+            # Written, then cut short: what was written and what did not finish, not a bare
+            # "interrupted", and still 128 + the signal.
+            signals.reported = True
+            code = ui.update_done(exc.report, json_output=json_output, quiet=quiet)
+            raise typer.Exit(code) from None
         if validation is None or report.exit_code != 0:
             raise typer.Exit(ui.update_done(report, json_output=json_output, quiet=quiet))
         from scaffold.validate.validation import validate_project  # noqa: PLC0415

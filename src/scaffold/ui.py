@@ -437,6 +437,8 @@ def check_done(report: CheckReport, *, json_output: bool, quiet: bool, diff: boo
                 console.print(_line("  ", _data(reason)))
             if diff and file.diff:
                 console.print(_data(file.diff, "dim", lines=True))
+        if project.lock == "stale":
+            console.print(_line(where, ": ", _data("uv.lock stale (run 'uv lock')")))
         for file in project.updates:
             change = _data(f"{project.latest} {file.state} {file.path}")
             console.print(_line(where, ": ", change))
@@ -466,6 +468,13 @@ def update_done(
         code = int(validated.exit_code)
         payload["validation"] = validated.to_json()
         _job_summary(validated)
+    interrupted = _update_interrupted(report)
+    if interrupted is not None and (json_output or quiet):
+        # The listing's facts are in the JSON; the line says what a person must do.
+        if json_output:
+            sys.stdout.write(json.dumps(json_object(payload, code, interrupted), indent=2) + "\n")
+        error(interrupted, None, code, json_output=False)
+        return code
     if _as_json(payload, code, json_output, quiet):
         return code
     console = _console()
@@ -477,11 +486,24 @@ def update_done(
         if report.dry_run and file.diff:
             console.print(_data(file.diff, "dim", lines=True))
     if not report.files:
-        console.print("  nothing to change")
+        console.print("  no file to change" if report.lock_stale else "  nothing to change")
     for conflict in report.conflicts:
         console.print(_line(("conflict", "bold red"), " ", _data(conflict)))
     if report.conflicts:
         console.print("resolve the conflicts marked in those files, then commit")
+    if interrupted is not None:  # the listing, then the one line of what did not finish
+        error(interrupted, None, code, json_output=False)
+    else:
+        _update_lock(console, report)
+    return code
+
+
+def _update_lock(console: Console, report: UpdateReport) -> None:
+    if report.lock_stale:
+        done = "an update locks it" if report.dry_run else "locked" if report.locked else ""
+        console.print(
+            _line("uv.lock was out of date with pyproject.toml", _data(f": {done}" if done else ""))
+        )
     if report.locked is False:
         cause = f": {report.lock_error}" if report.lock_error else ""
         console.print(
@@ -491,4 +513,22 @@ def update_done(
         console.print(
             _line("not locked: ", _data(report.not_locked), "; read it, then run 'uv lock'")
         )
-    return code
+
+
+def _update_interrupted(report: UpdateReport) -> str | None:
+    """The one line for an update a signal cut short once it had written (or was locking):
+    what was written, its conflicts, and the lock that did not finish."""
+    if report.signal is None:
+        return None
+    during = " while locking" if report.lock_started and report.lock_error == "interrupted" else ""
+    parts = []
+    if report.written:
+        what = f"the files were updated to {report.new}"
+        if report.conflicts:
+            names = ", ".join(conflict.split(":")[0] for conflict in report.conflicts)
+            count = len(report.conflicts)
+            what += f" ({count} conflict{'' if count == 1 else 's'}: {names})"
+        parts.append(what)
+    if report.locked is False:
+        parts.append(f"uv.lock was not updated; run 'uv lock' in {report.path}")
+    return f"interrupted{during}: " + "; ".join(parts) if parts else "interrupted"

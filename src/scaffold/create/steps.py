@@ -12,7 +12,7 @@ from pathlib import Path
 from scaffold.errors import ToolError
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.tools import runner
-from scaffold.tools.uv import Uv, uv_cause
+from scaffold.tools.uv import Uv, unbuilt, uv_cause
 
 LOCK_TIMEOUT = 300.0
 
@@ -47,11 +47,6 @@ def uv_lock(
 
 
 BUILD_NEEDED = "a dependency comes only as source, and building it would run its code"
-
-
-def unbuilt(build: bool) -> tuple[str, ...]:
-    """uv's option that builds no source distribution, unless ``build``."""
-    return () if build else ("--no-build",)
 
 
 def needs_a_build(output: str) -> bool:

@@ -20,6 +20,7 @@ from scaffold.create.tree import Entry, read_entry
 from scaffold.errors import ExitCode, ScaffoldError, UsageError
 from scaffold.lifecycle.memory import Memory, read_memory
 from scaffold.tools.names import canonical
+from scaffold.tools.uv import Uv, uv_cause
 
 IN_STEP, CHANGED, MISSING = "in_step", "changed", "missing"
 
@@ -50,6 +51,7 @@ class ProjectCheck:
     latest: str | None = None
     updates: list[FileState] = field(default_factory=list)  # what an update to latest changes
     error_code: ExitCode | None = None  # why it could not be checked: 4 not ours, 2 unreadable
+    lock: str | None = None  # uv.lock: in_step, stale, not_checked (own code); None: no lock
 
     @property
     def drifted(self) -> list[FileState]:
@@ -65,6 +67,7 @@ class ProjectCheck:
             "in_step": sorted(f.path for f in self.files if f.state == IN_STEP),
             "latest": self.latest,
             "updates": [f.to_json() for f in self.updates],
+            "lock": self.lock,
         }
 
 
@@ -185,6 +188,7 @@ def check_project(
         )
     else:
         result.message = f"{len(files)} owned files in step with {memory.at}"
+    _check_lock(result, memory, rendered, offline=offline, trust=trust)
     if latest:
         try:
             newest = source.newest(prerelease=prerelease)
@@ -198,6 +202,37 @@ def check_project(
             result.error_code = exc.exit_code
             result.message += f"; cannot tell what the newest template would change: {exc.message}"
     return result
+
+
+def _check_lock(
+    result: ProjectCheck, memory: Memory, rendered: Rendered, *, offline: bool, trust: bool
+) -> None:
+    """Whether ``uv.lock`` is in step with ``pyproject.toml`` (``uv lock --locked``, which
+    writes nothing): one that is not is drift, whatever the template's files say. A team's
+    template's project whose lock would run its own code is checked only with ``trust``."""
+    project = memory.project
+    if not (project / "uv.lock").is_file() or not (project / "pyproject.toml").is_file():
+        return  # never locked (--no-lock, a template without a lock): the project's choice
+    if not memory.builtin and not trust:
+        from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
+
+        venv = any(path.split("/")[0] == ".venv" for path in rendered.files)
+        if own_code(project, venv_shipped=venv):
+            result.lock = "not_checked"
+            result.message += "; uv.lock not checked: uv would run the template's code (--trust)"
+            return
+    done = Uv(offline=offline).lock_check(project, build=memory.builtin or trust)
+    if done.ok:
+        result.lock = IN_STEP
+        return
+    result.lock = "stale"
+    if result.status == IN_STEP:
+        result.status = "drifted"
+    cause = uv_cause(done.output)
+    if "needs to be updated" in cause:
+        result.message += "; uv.lock is out of date with pyproject.toml (run 'uv lock')"
+    else:
+        result.message += f"; uv.lock is not known to be in step with pyproject.toml: {cause}"
 
 
 def _template_changes(old: Rendered, new: Rendered) -> list[FileState]:

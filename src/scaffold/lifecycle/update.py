@@ -15,13 +15,14 @@ from typing import Any
 from scaffold.create.answers import Ask, check_known, coerce, resolve
 from scaffold.create.render import ANSWERS_FILE
 from scaffold.create.source import TemplateSource
-from scaffold.create.tree import Entry, read_entry, tree_paths
+from scaffold.create.steps import BUILD_NEEDED, needs_a_build
+from scaffold.create.tree import Change, Entry, read_entry, tree_paths
 from scaffold.create.write import apply_changes
-from scaffold.errors import ExitCode, UsageError
+from scaffold.errors import ExitCode, Interrupted, UsageError, interrupt_exit_code
 from scaffold.lifecycle.check import FileState, entry_bytes, requirement_name, unified_diff
 from scaffold.lifecycle.memory import Memory, read_memory
 from scaffold.tools import runner
-from scaffold.tools.uv import Uv, uv_cause
+from scaffold.tools.uv import Uv, unbuilt, uv_cause
 
 
 @dataclass
@@ -35,9 +36,16 @@ class UpdateReport:
     locked: bool | None = None  # uv lock ran (dependencies changed): ok or not
     lock_error: str = ""  # uv's own line, when it failed
     not_locked: str | None = None  # why uv lock did not run: it would run the template's code
+    lock_stale: bool | None = None  # uv.lock out of date before this run locked (None: unasked)
+    written: bool = False  # the files were written (and the answers file records the new version)
+    signal: int | None = None  # the signal that cut the run short after the files were written
+    lock_needed: bool = False  # uv lock had to run: the dependencies changed, or uv.lock was stale
+    lock_started: bool = False
 
     @property
-    def exit_code(self) -> ExitCode:
+    def exit_code(self) -> int:
+        if self.signal is not None:
+            return 128 + self.signal
         if self.conflicts:
             return ExitCode.CONFLICTS
         if self.locked is False:
@@ -55,8 +63,26 @@ class UpdateReport:
             "locked": self.locked,
             "lock_error": self.lock_error,
             "not_locked": self.not_locked,
+            "lock_stale": self.lock_stale,
+            "written": self.written,
+            "signal": self.signal,
+            "lock_needed": self.lock_needed,
             "exit_code": int(self.exit_code),
         }
+
+
+class UpdateInterrupted(Interrupted):
+    """A signal after the update's files were written: the report says what was written and
+    what did not finish (the lock), so the interrupt is reported with it, never as a success."""
+
+    def __init__(self, report: UpdateReport, cause: KeyboardInterrupt) -> None:
+        signum = interrupt_exit_code(cause) - 128
+        super().__init__(signum)
+        report.signal = signum
+        if report.locked is None and report.lock_needed:
+            report.locked = False
+            report.lock_error = "interrupted" + ("" if report.lock_started else " before it ran")
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -110,30 +136,74 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
         )
         report.files.append(FileState(outcome.path, str(outcome.action), diff, outcome.conflicts))
     report.conflicts = plan.conflicts
-    if options.dry_run or not plan.changes:
+    if options.dry_run and plan.changes:
         return report
-    apply_changes(memory.project, plan.changes, last=ANSWERS_FILE)
-    if before_deps != _dependencies(memory.project):
+    untrusted = not memory.builtin and not options.trust
+    if untrusted:  # loaded before anything is written, so no import is cut short after it
         from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
-        from scaffold.create.steps import BUILD_NEEDED, needs_a_build, unbuilt  # noqa: PLC0415
-
+    try:
+        if plan.changes:
+            _apply(memory.project, plan.changes, report)
+        changed = bool(plan.changes) and before_deps != _dependencies(memory.project)
         # The project's .venv is its user's, unless the template ships one.
         venv = any(path.split("/")[0] == ".venv" for path in theirs.files)
-        own = (
-            None if memory.builtin or options.trust else own_code(memory.project, venv_shipped=venv)
-        )
-        if own:
-            report.not_locked = f"uv lock would run the template's own code ({own})"
-        else:
-            trusted = memory.builtin or options.trust
-            done = Uv(offline=options.offline).run("lock", *unbuilt(trusted), cwd=memory.project)
-            if not done.ok and not trusted and needs_a_build(done.output):
-                report.not_locked = f"{BUILD_NEEDED} ({uv_cause(done.output)})"
-            else:
-                report.locked = done.ok
-                if not done.ok:
-                    report.lock_error = uv_cause(done.output)
+        refusal = own_code(memory.project, venv_shipped=venv) if untrusted else None
+        uv = Uv(offline=options.offline)
+        _settle_lock(memory.project, uv, report, changed, refusal, build=not untrusted)
+    except KeyboardInterrupt as exc:
+        if not report.written and not report.lock_started:
+            raise  # nothing was written: the project is as it was
+        if report.written and report.locked is None and not report.not_locked:
+            # Cut short before the lock was settled: due if the dependencies changed.
+            report.lock_needed |= before_deps != _dependencies(memory.project)
+        raise UpdateInterrupted(report, exc) from None
     return report
+
+
+def _apply(project: Path, changes: list[Change], report: UpdateReport) -> None:
+    """Apply the plan; an interrupt that lands once it is all in place (as the held signals
+    are let through) leaves the report saying the files were written."""
+    try:
+        apply_changes(project, changes, last=ANSWERS_FILE)
+    except KeyboardInterrupt:
+        report.written = all(
+            read_entry(project.joinpath(*c.path.split("/"))) == c.entry for c in changes
+        )
+        raise
+    report.written = True
+
+
+def _settle_lock(
+    project: Path, uv: Uv, report: UpdateReport, changed: bool, refusal: str | None, *, build: bool
+) -> None:
+    """``uv lock`` when the update changed the dependencies, or when an existing ``uv.lock`` is
+    out of date with ``pyproject.toml`` (an earlier update's lock cut short, an edit): a re-run
+    never leaves a stale lock in silence. A dry run only asks. ``refusal``: why uv would run
+    the template's own code, so that it neither locks nor checks. ``build=False`` (a team's
+    template, untrusted): uv builds no source distribution, and a lock that needs one is left
+    undone with the reason."""
+    if not changed:
+        if not (project / "uv.lock").is_file() or not (project / "pyproject.toml").is_file():
+            return  # never locked (--no-lock, a template without a lock): the project's choice
+        if refusal:
+            report.not_locked = (
+                f"uv.lock is not checked: uv would run the template's own code ({refusal})"
+            )
+            return
+        report.lock_stale = not uv.lock_check(project, build=build).ok
+        if not report.lock_stale or report.dry_run:
+            return
+    if refusal:
+        report.not_locked = f"uv lock would run the template's own code ({refusal})"
+        return
+    report.lock_needed = report.lock_started = True
+    done = uv.run("lock", *unbuilt(build), cwd=project)
+    if not done.ok and not build and needs_a_build(done.output):
+        report.not_locked = f"{BUILD_NEEDED} ({uv_cause(done.output)})"
+        return
+    report.locked = done.ok
+    if not done.ok:
+        report.lock_error = uv_cause(done.output)
 
 
 @dataclass(frozen=True)
