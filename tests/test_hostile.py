@@ -599,6 +599,16 @@ def test_git_run_by_copier_in_a_planted_template_repository_runs_nothing(
     assert not marker.exists()
 
 
+def _committed_at_v1(cli: Cli, template: Path, out: Path) -> Path:
+    """A project made from the template's v1 and locked, committed as it was made."""
+    made = cli("new", "svc", "--path", out, "--template", f"{template}@v1", "--offline")
+    assert made.code == 0, made
+    project = out / "svc"
+    for command in (("add", "-A"), ("commit", "-qm", "v1")):
+        subprocess.run([*GIT, *command], cwd=project, check=True, capture_output=True)
+    return project
+
+
 def test_update_does_not_lock_what_would_run_the_template_s_code(cli: Cli, tmp_path: Path) -> None:
     """A newer template version turns the project's build into its own backend and changes
     its dependencies: update merges the files and leaves the lock to the user."""
@@ -614,13 +624,8 @@ def test_update_does_not_lock_what_would_run_the_template_s_code(cli: Cli, tmp_p
         )
     }
     template = git_template(tmp_path / "turning", static, newer)
-    out = tmp_path / "out"
-    made = cli("new", "svc", "--path", out, "--template", f"{template}@v1", "--offline")
-    assert made.code == 0, made
-    project = out / "svc"
+    project = _committed_at_v1(cli, template, tmp_path / "out")
     lock = (project / "uv.lock").read_text()
-    for command in (("add", "-A"), ("commit", "-qm", "v1")):
-        subprocess.run([*GIT, *command], cwd=project, check=True, capture_output=True)
 
     result = cli("update", project, "--offline", "--json")
     assert result.code == 0, result
@@ -798,13 +803,8 @@ def test_update_builds_no_source_distribution_of_the_template_s_index(
         {**BASIC, "pyproject.toml.jinja": pyproject},
         {"pyproject.toml.jinja": newer},
     )
-    out = tmp_path / "out"
-    made = cli("new", "svc", "--path", out, "--template", f"{template}@v1", "--offline")
-    assert made.code == 0, made
-    project = out / "svc"
+    project = _committed_at_v1(cli, template, tmp_path / "out")
     lock = (project / "uv.lock").read_text()
-    for command in (("add", "-A"), ("commit", "-qm", "v1")):
-        subprocess.run([*GIT, *command], cwd=project, check=True, capture_output=True)
     result = cli("update", project, "--json")
     assert result.code == 0, result
     report = json.loads(result.stdout)

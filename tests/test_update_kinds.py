@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,32 @@ def commit(repo: Path, tag: str) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", tag)
     git(repo, "tag", tag)
+
+
+# A copier template's own files: its one question, and the answers file it writes.
+TEMPLATE_HEAD = {
+    "copier.yml": "project_name:\n  type: str\n  default: svc\n",
+    "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+}
+
+
+def two_versions(repo: Path, v1: dict[str, str], v2: dict[str, str]) -> None:
+    """A template repository at ``repo``: ``v1``'s files tagged v1, then ``v2``'s over them."""
+    git(repo.parent, "init", "-q", repo.name)  # also makes the folder
+    for tag, files in (("v1", v1), ("v2", v2)):
+        for rel, text in files.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text)
+        commit(repo, tag)
+
+
+def made_at_v1(repo: Path, project: Path, edit: Callable[[Path], None]) -> Path:
+    """``project`` made by copier from ``repo`` at v1, changed by ``edit``, then committed."""
+    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
+    edit(project)
+    git(project, "init", "-q")
+    commit(project, "made")
+    return project
 
 
 @pytest.fixture
@@ -348,24 +374,23 @@ def test_a_lock_that_fails_after_an_update_says_why(cli: Cli, tmp_path: Path) ->
         "dependencies = [{deps}]\n"
     )
     files = {
-        "copier.yml": "project_name:\n  type: str\n  default: svc\n",
-        "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        **TEMPLATE_HEAD,
         "pyproject.toml": pyproject.format(deps=""),
         "uv.toml": "native-tls = false\n",
     }
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "init", "-q")
-    commit(repo, "v1")
-    (repo / "pyproject.toml").write_text(pyproject.format(deps='"packaging>=24,<27"'))
-    (repo / "uv.toml").write_text("native-tls = true\n")
-    commit(repo, "v2")
-    project = tmp_path / "svc"
-    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
-    (project / "uv.toml").write_text("native-tls = false  # ours\n")
-    git(project, "init", "-q")
-    commit(project, "made")
+    two_versions(
+        repo,
+        files,
+        {
+            "pyproject.toml": pyproject.format(deps='"packaging>=24,<27"'),
+            "uv.toml": "native-tls = true\n",
+        },
+    )
+    project = made_at_v1(
+        repo,
+        tmp_path / "svc",
+        lambda made: (made / "uv.toml").write_text("native-tls = false  # ours\n"),
+    )
     result = cli("update", project, "--json", env={"UV_OFFLINE": "1"})
     report = json.loads(result.stdout)
     assert [c.split(":")[0] for c in report["conflicts"]] == ["uv.toml"]
@@ -392,17 +417,10 @@ def test_the_templates_comments_in_pyproject_are_applied_or_listed(
         'exclude-newer = "14 days"\n',
     )
     files = {
-        "copier.yml": "project_name:\n  type: str\n  default: svc\n",
-        "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        **TEMPLATE_HEAD,
         "pyproject.toml": v1,
     }
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "init", "-q")
-    commit(repo, "v1")
-    (repo / "pyproject.toml").write_text(v2)
-    commit(repo, "v2")
+    two_versions(repo, files, {"pyproject.toml": v2})
     project = tmp_path / "svc"
     run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
     pyproject = project / "pyproject.toml"
@@ -443,27 +461,25 @@ def locked_project(tmp_path: Path) -> Path:
     runs uv lock) and changes notes.txt where the project changed it too (a conflict)."""
     repo = tmp_path / "lock-template"
     files = {
-        "copier.yml": "project_name:\n  type: str\n  default: svc\n",
-        "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        **TEMPLATE_HEAD,
         "pyproject.toml": LOCKED_PYPROJECT.format(deps=""),
         "notes.txt": "first\n",
     }
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "init", "-q")
-    commit(repo, "v1")
-    (repo / "pyproject.toml").write_text(LOCKED_PYPROJECT.format(deps='"packaging>=24,<27"'))
-    (repo / "notes.txt").write_text("first, as v2 has it\n")
-    commit(repo, "v2")
-    project = tmp_path / "svc"
-    run_copy(str(repo), project, data={}, vcs_ref="v1", defaults=True, quiet=True)
-    (project / "notes.txt").write_text("first, as we have it\n")
-    locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=project, timeout=120)
-    assert locked.ok, locked.output
-    git(project, "init", "-q")
-    commit(project, "made")
-    return project
+    two_versions(
+        repo,
+        files,
+        {
+            "pyproject.toml": LOCKED_PYPROJECT.format(deps='"packaging>=24,<27"'),
+            "notes.txt": "first, as v2 has it\n",
+        },
+    )
+
+    def edit(made: Path) -> None:
+        (made / "notes.txt").write_text("first, as we have it\n")
+        locked = runner.run([runner.uv_binary(), "lock", "--offline"], cwd=made, timeout=120)
+        assert locked.ok, locked.output
+
+    return made_at_v1(repo, tmp_path / "svc", edit)
 
 
 @contextlib.contextmanager
