@@ -12,7 +12,7 @@ from pathlib import Path
 from scaffold.errors import ToolError
 from scaffold.report import SkipReason, Status, StepResult
 from scaffold.tools import runner
-from scaffold.tools.uv import Uv, unbuilt, uv_cause
+from scaffold.tools.uv import Uv, uv_cause
 
 LOCK_TIMEOUT = 300.0
 
@@ -25,7 +25,7 @@ def uv_lock(
     trusted: uv builds no source distribution (whose build runs its code, and whose index the
     template may have chosen), and a lock that needs one is not trusted, not failed."""
     try:
-        done = Uv(offline=offline, timeout=LOCK_TIMEOUT).run("lock", *unbuilt(build), cwd=project)
+        done = Uv(offline=offline, timeout=LOCK_TIMEOUT).lock(project, build=build)
     except ToolError as exc:
         return StepResult("lock", Status.FAILED, detail=exc.message)
     result = StepResult.from_completed("lock", done)

@@ -204,24 +204,38 @@ def check_project(
     return result
 
 
+def has_lock(project: Path) -> bool:
+    """Whether the project is locked at all (not with --no-lock, nor by a template without a
+    lock, which is the project's choice)."""
+    return (project / "uv.lock").is_file() and (project / "pyproject.toml").is_file()
+
+
+def lock_refusal(memory: Memory, files: Mapping[str, Entry], *, trust: bool) -> str | None:
+    """Why uv must neither lock nor check the lock of the project (``own_code``: it would run
+    the template's code), None when it may. ``files``: the template's render, whose ``.venv``
+    alone counts; the project's own is its user's."""
+    if memory.builtin or trust:
+        return None
+    from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
+
+    venv = any(path.split("/")[0] == ".venv" for path in files)
+    return own_code(memory.project, venv_shipped=venv)
+
+
 def _check_lock(
     result: ProjectCheck, memory: Memory, rendered: Rendered, *, offline: bool, trust: bool
 ) -> None:
-    """Whether ``uv.lock`` is in step with ``pyproject.toml`` (``uv lock --locked``, which
+    """Whether ``uv.lock`` is in step with ``pyproject.toml`` (``uv lock --check``, which
     writes nothing): one that is not is drift, whatever the template's files say. A team's
     template's project whose lock would run its own code is checked only with ``trust``."""
     project = memory.project
-    if not (project / "uv.lock").is_file() or not (project / "pyproject.toml").is_file():
-        return  # never locked (--no-lock, a template without a lock): the project's choice
-    if not memory.builtin and not trust:
-        from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
-
-        venv = any(path.split("/")[0] == ".venv" for path in rendered.files)
-        if own_code(project, venv_shipped=venv):
-            result.lock = "not_checked"
-            result.message += "; uv.lock not checked: uv would run the template's code (--trust)"
-            return
-    done = Uv(offline=offline).lock_check(project, build=memory.builtin or trust)
+    if not has_lock(project):
+        return
+    if lock_refusal(memory, rendered.files, trust=trust):
+        result.lock = "not_checked"
+        result.message += "; uv.lock not checked: uv would run the template's code (--trust)"
+        return
+    done = Uv(offline=offline).lock(project, check=True, build=memory.builtin or trust)
     if done.ok:
         result.lock = IN_STEP
         return

@@ -19,10 +19,17 @@ from scaffold.create.steps import BUILD_NEEDED, needs_a_build
 from scaffold.create.tree import Change, Entry, read_entry, tree_paths
 from scaffold.create.write import apply_changes
 from scaffold.errors import ExitCode, Interrupted, UsageError, interrupt_exit_code
-from scaffold.lifecycle.check import FileState, entry_bytes, requirement_name, unified_diff
+from scaffold.lifecycle.check import (
+    FileState,
+    entry_bytes,
+    has_lock,
+    lock_refusal,
+    requirement_name,
+    unified_diff,
+)
 from scaffold.lifecycle.memory import Memory, read_memory
 from scaffold.tools import runner
-from scaffold.tools.uv import Uv, unbuilt, uv_cause
+from scaffold.tools.uv import Uv, uv_cause
 
 
 @dataclass
@@ -140,14 +147,12 @@ def update_project(path: Path, options: UpdateOptions | None = None) -> UpdateRe
         return report
     untrusted = not memory.builtin and not options.trust
     if untrusted:  # loaded before anything is written, so no import is cut short after it
-        from scaffold.create.copier import own_code  # noqa: PLC0415 - only for teams' templates
+        import scaffold.create.copier  # noqa: F401, PLC0415 - only for teams' templates
     try:
         if plan.changes:
             _apply(memory.project, plan.changes, report)
         changed = bool(plan.changes) and before_deps != _dependencies(memory.project)
-        # The project's .venv is its user's, unless the template ships one.
-        venv = any(path.split("/")[0] == ".venv" for path in theirs.files)
-        refusal = own_code(memory.project, venv_shipped=venv) if untrusted else None
+        refusal = lock_refusal(memory, theirs.files, trust=options.trust)
         uv = Uv(offline=options.offline)
         _settle_lock(memory.project, uv, report, changed, refusal, build=not untrusted)
     except KeyboardInterrupt as exc:
@@ -183,21 +188,21 @@ def _settle_lock(
     template, untrusted): uv builds no source distribution, and a lock that needs one is left
     undone with the reason."""
     if not changed:
-        if not (project / "uv.lock").is_file() or not (project / "pyproject.toml").is_file():
-            return  # never locked (--no-lock, a template without a lock): the project's choice
+        if not has_lock(project):
+            return
         if refusal:
             report.not_locked = (
                 f"uv.lock is not checked: uv would run the template's own code ({refusal})"
             )
             return
-        report.lock_stale = not uv.lock_check(project, build=build).ok
+        report.lock_stale = not uv.lock(project, check=True, build=build).ok
         if not report.lock_stale or report.dry_run:
             return
     if refusal:
         report.not_locked = f"uv lock would run the template's own code ({refusal})"
         return
     report.lock_needed = report.lock_started = True
-    done = uv.run("lock", *unbuilt(build), cwd=project)
+    done = uv.lock(project, build=build)
     if not done.ok and not build and needs_a_build(done.output):
         report.not_locked = f"{BUILD_NEEDED} ({uv_cause(done.output)})"
         return

@@ -34,21 +34,21 @@ class Uv:
             env["RUFF_CACHE_DIR"] = str(self.tool_caches / "ruff")
         return runner.run(argv, cwd=cwd, timeout=timeout or self.timeout, env=env)
 
-    def lock_check(self, cwd: Path, *, build: bool = True) -> Completed:
-        """``uv lock --locked``: ok when ``uv.lock`` is in step with ``pyproject.toml``. uv
-        checks a lock that is in step without the network or its cache; one that is not, it
-        resolves again, so a failure for any other reason (offline, no Python) still means the
-        lock is not known to be in step."""
-        return self.run("lock", "--locked", *unbuilt(build), cwd=cwd)
+    def lock(self, cwd: Path, *, check: bool = False, build: bool = True) -> Completed:
+        """``uv lock``; ``build=False`` builds no source distribution (``--no-build``).
+
+        ``check``: ``uv lock --check`` (``--locked`` is its other name), which writes
+        nothing: ok when ``uv.lock`` is in step with ``pyproject.toml``. uv checks a lock that
+        is in step without the network or its cache; one that is not, it resolves again, so a
+        failure for any other reason (offline, no Python) still means the lock is not known to
+        be in step."""
+        flags = ("--check",) if check else ()
+        no_build = () if build else ("--no-build",)
+        return self.run("lock", *flags, *no_build, cwd=cwd)
 
     def python(self, *args: str, cwd: Path) -> Completed:
         """``python -m ...`` in the project's environment as it is (never a tool on PATH)."""
         return self.run("run", "--no-sync", "python", *args, cwd=cwd)
-
-
-def unbuilt(build: bool) -> tuple[str, ...]:
-    """uv's option that builds no source distribution, unless ``build``."""
-    return () if build else ("--no-build",)
 
 
 def uv_cause(output: str) -> str:

@@ -97,7 +97,7 @@ def lock_step(project: Project, uv: Uv) -> Outcome:
             )
         )
     try:
-        done = uv.run("lock", "--check", cwd=project.lock_root)
+        done = uv.lock(project.lock_root, check=True)
     except ToolError as exc:
         return Outcome(StepResult("lock", Status.FAILED, detail=exc.message))
     if not done.ok and (lacks := machine_lacks_python(done)):
